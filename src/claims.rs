@@ -1,0 +1,487 @@
+//! Token claims, the options that produce them, and the policy that bounds them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::error::{Error, ErrorKind};
+use crate::ids::{KeyId, VideoId};
+use crate::rules::{self, AccessRule};
+
+/// The longest a token may live: `exp` at most this many seconds after the
+/// signing clock's now. Cloudflare documents the cap but its edge does not
+/// enforce it, so this crate does.
+pub const MAX_LIFETIME_SECS: i64 = 24 * 60 * 60;
+
+/// The lifetime used when none is given: one hour, as Cloudflare's own
+/// token endpoint.
+pub const DEFAULT_LIFETIME_SECS: i64 = 60 * 60;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Expiry {
+    Lifetime(i64),
+    At(i64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum NotBefore {
+    At(i64),
+    Backdate(i64),
+}
+
+/// How to mint a token: expiry, not-before, download permission and access
+/// rules. Built once (and validated) with [`TokenOptions::builder`], then
+/// reused for any number of tokens; the 24-hour cap is checked against the
+/// signing clock at every mint.
+///
+/// ```
+/// use std::time::Duration;
+/// use cf_stream_token::TokenOptions;
+/// let opts = TokenOptions::builder()
+///     .lifetime(Duration::from_secs(2 * 3600))
+///     .backdate_not_before(Duration::from_secs(60))
+///     .build()?;
+/// assert_eq!(TokenOptions::default().lifetime_secs(), Some(3600));
+/// # drop(opts);
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TokenOptions {
+    expiry: Expiry,
+    not_before: Option<NotBefore>,
+    downloadable: bool,
+    access_rules: Arc<[AccessRule]>,
+    /// The rules rendered once, so minting only copies bytes.
+    rules_json: Option<Arc<str>>,
+}
+
+impl Default for TokenOptions {
+    fn default() -> Self {
+        TokenOptions {
+            expiry: Expiry::Lifetime(DEFAULT_LIFETIME_SECS),
+            not_before: None,
+            downloadable: false,
+            access_rules: Arc::from(Vec::new()),
+            rules_json: None,
+        }
+    }
+}
+
+/// The times a token gets, resolved against one clock reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Times {
+    pub(crate) exp: i64,
+    pub(crate) nbf: Option<i64>,
+}
+
+impl TokenOptions {
+    /// Start from the defaults: one-hour lifetime, no `nbf`, not
+    /// downloadable, no rules.
+    pub fn builder() -> TokenOptionsBuilder {
+        TokenOptionsBuilder {
+            opts: TokenOptions::default(),
+            lifetime: None,
+            backdate: None,
+            rules: Vec::new(),
+        }
+    }
+
+    /// A builder starting from these options.
+    pub fn to_builder(&self) -> TokenOptionsBuilder {
+        TokenOptionsBuilder {
+            opts: self.clone(),
+            lifetime: None,
+            backdate: None,
+            rules: self.access_rules.to_vec(),
+        }
+    }
+
+    /// The lifetime in seconds, when the expiry is relative.
+    pub fn lifetime_secs(&self) -> Option<i64> {
+        match self.expiry {
+            Expiry::Lifetime(s) => Some(s),
+            Expiry::At(_) => None,
+        }
+    }
+
+    /// The absolute expiry (unix seconds), when one was set.
+    pub fn expires_at_unix(&self) -> Option<i64> {
+        match self.expiry {
+            Expiry::At(t) => Some(t),
+            Expiry::Lifetime(_) => None,
+        }
+    }
+
+    /// Whether tokens carry `downloadable: true`.
+    pub fn downloadable(&self) -> bool {
+        self.downloadable
+    }
+
+    /// The access rules, in order.
+    pub fn access_rules(&self) -> &[AccessRule] {
+        &self.access_rules
+    }
+
+    pub(crate) fn access_rules_arc(&self) -> &Arc<[AccessRule]> {
+        &self.access_rules
+    }
+
+    pub(crate) fn rules_json(&self) -> Option<&str> {
+        self.rules_json.as_deref()
+    }
+
+    /// Resolve `exp`/`nbf` against the signing clock and enforce the policy:
+    /// `now < exp <= now + 24 h` and `nbf < exp`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::ExpiryTooFar`], [`ErrorKind::ExpiryNotInFuture`],
+    /// [`ErrorKind::NotBeforeAfterExpiry`], [`ErrorKind::TimeOutOfRange`].
+    pub(crate) fn resolve(&self, now: i64) -> Result<Times, Error> {
+        let exp = match self.expiry {
+            Expiry::Lifetime(secs) => now.checked_add(secs).ok_or(ErrorKind::TimeOutOfRange)?,
+            Expiry::At(t) => t,
+        };
+        let max = now
+            .checked_add(MAX_LIFETIME_SECS)
+            .ok_or(ErrorKind::TimeOutOfRange)?;
+        if exp <= now {
+            return Err(ErrorKind::ExpiryNotInFuture { exp, now }.into());
+        }
+        if exp > max {
+            return Err(ErrorKind::ExpiryTooFar { exp, max }.into());
+        }
+        let nbf = match self.not_before {
+            None => None,
+            Some(NotBefore::At(t)) => Some(t),
+            Some(NotBefore::Backdate(d)) => {
+                Some(now.checked_sub(d).ok_or(ErrorKind::TimeOutOfRange)?)
+            }
+        };
+        if let Some(nbf) = nbf {
+            if nbf >= exp {
+                return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
+            }
+        }
+        Ok(Times { exp, nbf })
+    }
+
+    /// Check these options against a clock without minting, e.g. before
+    /// sending them to Cloudflare's token endpoint. Returns `(exp, nbf)`.
+    ///
+    /// # Errors
+    /// As minting: the 24-hour cap, `exp` in the future, `nbf < exp`.
+    pub fn resolve_at(&self, now: OffsetDateTime) -> Result<(i64, Option<i64>), Error> {
+        let t = self.resolve(now.unix_timestamp())?;
+        Ok((t.exp, t.nbf))
+    }
+}
+
+/// Builder for [`TokenOptions`]; [`build`](TokenOptionsBuilder::build)
+/// validates.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct TokenOptionsBuilder {
+    opts: TokenOptions,
+    lifetime: Option<Duration>,
+    backdate: Option<Duration>,
+    rules: Vec<AccessRule>,
+}
+
+fn whole_secs(d: Duration, what: &'static str) -> Result<i64, Error> {
+    if d.is_zero() || d.subsec_nanos() != 0 {
+        return Err(ErrorKind::InvalidDuration { what }.into());
+    }
+    i64::try_from(d.as_secs()).map_err(|_| ErrorKind::InvalidDuration { what }.into())
+}
+
+impl TokenOptionsBuilder {
+    /// Tokens expire this long after they are minted (default one hour; at
+    /// most 24 hours; whole seconds). Replaces any [`expires_at`](Self::expires_at).
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = Some(lifetime);
+        self.opts.expiry = Expiry::Lifetime(DEFAULT_LIFETIME_SECS);
+        self
+    }
+
+    /// Tokens expire at this instant (whole seconds; fractions are dropped).
+    /// Minting refuses it once it is in the past or more than 24 hours ahead
+    /// of the signing clock. Replaces any [`lifetime`](Self::lifetime).
+    pub fn expires_at(mut self, at: OffsetDateTime) -> Self {
+        self.lifetime = None;
+        self.opts.expiry = Expiry::At(at.unix_timestamp());
+        self
+    }
+
+    /// Tokens are not valid before this instant. Replaces any back-dating.
+    pub fn not_before(mut self, at: OffsetDateTime) -> Self {
+        self.backdate = None;
+        self.opts.not_before = Some(NotBefore::At(at.unix_timestamp()));
+        self
+    }
+
+    /// Tokens carry `nbf` this long before the signing time, to absorb
+    /// viewers' clock skew (Cloudflare's token endpoint uses one hour).
+    /// Replaces any absolute [`not_before`](Self::not_before).
+    pub fn backdate_not_before(mut self, by: Duration) -> Self {
+        self.backdate = Some(by);
+        self.opts.not_before = None;
+        self
+    }
+
+    /// Allow MP4/M4A downloads with these tokens (`downloadable: true`).
+    pub fn downloadable(mut self, yes: bool) -> Self {
+        self.opts.downloadable = yes;
+        self
+    }
+
+    /// Replace the access rules (at most 5, evaluated in order).
+    pub fn access_rules(mut self, rules: impl IntoIterator<Item = AccessRule>) -> Self {
+        self.rules = rules.into_iter().collect();
+        self
+    }
+
+    /// Append one access rule.
+    pub fn access_rule(mut self, rule: AccessRule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// Validate and finish.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidDuration`] for a zero or fractional lifetime or
+    /// back-dating, [`ErrorKind::LifetimeTooLong`] past 24 hours,
+    /// [`ErrorKind::NotBeforeAfterExpiry`] for an absolute `nbf` not before an
+    /// absolute `exp`, and the access-rule errors.
+    pub fn build(self) -> Result<TokenOptions, Error> {
+        let mut opts = self.opts;
+        if let Some(lifetime) = self.lifetime {
+            let secs = whole_secs(lifetime, "token lifetime")?;
+            if secs > MAX_LIFETIME_SECS {
+                return Err(ErrorKind::LifetimeTooLong {
+                    seconds: lifetime.as_secs(),
+                }
+                .into());
+            }
+            opts.expiry = Expiry::Lifetime(secs);
+        }
+        if let Some(by) = self.backdate {
+            let secs = whole_secs(by, "not-before back-dating")?;
+            opts.not_before = Some(NotBefore::Backdate(secs));
+        }
+        if let (Expiry::At(exp), Some(NotBefore::At(nbf))) = (opts.expiry, opts.not_before) {
+            if nbf >= exp {
+                return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
+            }
+        }
+        rules::validate(&self.rules)?;
+        opts.rules_json = if self.rules.is_empty() {
+            None
+        } else {
+            Some(Arc::from(
+                serde_json::to_string(&self.rules).expect("rules serialise"),
+            ))
+        };
+        opts.access_rules = Arc::from(self.rules);
+        Ok(opts)
+    }
+}
+
+/// The claims of a Stream token, as minted or as verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claims {
+    pub(crate) video: VideoId,
+    pub(crate) kid: KeyId,
+    pub(crate) exp: i64,
+    pub(crate) nbf: Option<i64>,
+    pub(crate) downloadable: bool,
+    pub(crate) access_rules: Arc<[AccessRule]>,
+}
+
+fn to_datetime(unix: i64) -> OffsetDateTime {
+    // Every stored time was range-checked on the way in.
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl Claims {
+    /// `sub`: the video (or live input) the token plays.
+    pub fn video(&self) -> &VideoId {
+        &self.video
+    }
+
+    /// `kid`: the signing key's id.
+    pub fn kid(&self) -> &KeyId {
+        &self.kid
+    }
+
+    /// `exp`, unix seconds.
+    pub fn exp(&self) -> i64 {
+        self.exp
+    }
+
+    /// `exp` as a date-time.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        to_datetime(self.exp)
+    }
+
+    /// `nbf`, unix seconds, if present.
+    pub fn nbf(&self) -> Option<i64> {
+        self.nbf
+    }
+
+    /// `nbf` as a date-time, if present.
+    pub fn not_before(&self) -> Option<OffsetDateTime> {
+        self.nbf.map(to_datetime)
+    }
+
+    /// `downloadable` (absent reads as `false`).
+    pub fn downloadable(&self) -> bool {
+        self.downloadable
+    }
+
+    /// `accessRules`, in order (empty when absent).
+    pub fn access_rules(&self) -> &[AccessRule] {
+        &self.access_rules
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn kind(r: Result<impl std::fmt::Debug, Error>) -> ErrorKind {
+        r.unwrap_err().into_kind()
+    }
+
+    #[test]
+    fn default_is_one_hour() {
+        let t = TokenOptions::default().resolve(NOW).unwrap();
+        assert_eq!(
+            t,
+            Times {
+                exp: NOW + 3600,
+                nbf: None
+            }
+        );
+    }
+
+    #[test]
+    fn exactly_24h_is_allowed_one_second_more_is_not() {
+        let day = TokenOptions::builder()
+            .lifetime(Duration::from_secs(86_400))
+            .build()
+            .unwrap();
+        assert_eq!(day.resolve(NOW).unwrap().exp, NOW + 86_400);
+        assert_eq!(
+            kind(
+                TokenOptions::builder()
+                    .lifetime(Duration::from_secs(86_401))
+                    .build()
+            ),
+            ErrorKind::LifetimeTooLong { seconds: 86_401 }
+        );
+        let at = |exp| {
+            TokenOptions::builder()
+                .expires_at(OffsetDateTime::from_unix_timestamp(exp).unwrap())
+                .build()
+                .unwrap()
+        };
+        assert_eq!(at(NOW + 86_400).resolve(NOW).unwrap().exp, NOW + 86_400);
+        assert_eq!(
+            kind(at(NOW + 86_401).resolve(NOW)),
+            ErrorKind::ExpiryTooFar {
+                exp: NOW + 86_401,
+                max: NOW + 86_400
+            }
+        );
+        assert_eq!(
+            kind(at(NOW).resolve(NOW)),
+            ErrorKind::ExpiryNotInFuture { exp: NOW, now: NOW }
+        );
+    }
+
+    #[test]
+    fn durations_must_be_positive_whole_seconds() {
+        for d in [Duration::ZERO, Duration::from_millis(1500)] {
+            assert_eq!(
+                kind(TokenOptions::builder().lifetime(d).build()),
+                ErrorKind::InvalidDuration {
+                    what: "token lifetime"
+                }
+            );
+            assert_eq!(
+                kind(TokenOptions::builder().backdate_not_before(d).build()),
+                ErrorKind::InvalidDuration {
+                    what: "not-before back-dating"
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn nbf_must_precede_exp() {
+        let t = |s| OffsetDateTime::from_unix_timestamp(s).unwrap();
+        assert_eq!(
+            kind(
+                TokenOptions::builder()
+                    .expires_at(t(NOW + 10))
+                    .not_before(t(NOW + 10))
+                    .build()
+            ),
+            ErrorKind::NotBeforeAfterExpiry {
+                nbf: NOW + 10,
+                exp: NOW + 10
+            }
+        );
+        let later = TokenOptions::builder()
+            .not_before(t(NOW + 7200))
+            .build()
+            .unwrap();
+        assert_eq!(
+            kind(later.resolve(NOW)),
+            ErrorKind::NotBeforeAfterExpiry {
+                nbf: NOW + 7200,
+                exp: NOW + 3600
+            }
+        );
+        let backdated = TokenOptions::builder()
+            .backdate_not_before(Duration::from_secs(3600))
+            .build()
+            .unwrap();
+        assert_eq!(
+            backdated.resolve(NOW).unwrap(),
+            Times {
+                exp: NOW + 3600,
+                nbf: Some(NOW - 3600)
+            }
+        );
+    }
+
+    #[test]
+    fn last_expiry_setting_wins() {
+        let t = OffsetDateTime::from_unix_timestamp(NOW + 100).unwrap();
+        let o = TokenOptions::builder()
+            .lifetime(Duration::from_secs(60))
+            .expires_at(t)
+            .build()
+            .unwrap();
+        assert_eq!(o.resolve(NOW).unwrap().exp, NOW + 100);
+        let o = o
+            .to_builder()
+            .lifetime(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        assert_eq!(o.resolve(NOW).unwrap().exp, NOW + 60);
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_wrap() {
+        assert_eq!(
+            kind(TokenOptions::default().resolve(i64::MAX - 10)),
+            ErrorKind::TimeOutOfRange
+        );
+    }
+}

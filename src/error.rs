@@ -1,0 +1,370 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// What went wrong, as one value to match on.
+///
+/// No variant carries key material or a token: only kinds, lengths, positions
+/// and values that are public by nature (key ids, claim times, rule values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    // ---- key loading ----
+    /// The key input was empty or only whitespace.
+    EmptyInput,
+    /// The input is not in any key form this crate reads.
+    NotAKey,
+    /// A base64 layer could not be decoded; `layer` says which one.
+    InvalidBase64 {
+        /// The layer that failed: `"base64 wrapper"`, `"PEM body"` or a JWK member name.
+        layer: &'static str,
+    },
+    /// A PEM block has no matching `END` line.
+    TruncatedPem,
+    /// A PEM block is encrypted (`Proc-Type`/`ENCRYPTED PRIVATE KEY`); decrypt it first.
+    EncryptedPem,
+    /// The DER structure of a key is malformed or cut short.
+    InvalidDer {
+        /// Which structure failed to parse.
+        what: &'static str,
+    },
+    /// JSON input (a JWK or a create-key response) is not well formed.
+    InvalidJson {
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+    },
+    /// The JSON is well formed but not of the expected shape.
+    UnexpectedJson {
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The input holds only a public key where a private key is needed.
+    PublicKeyOnly,
+    /// The key is not an RSA key.
+    NotRsa {
+        /// The key type found (`"EC"`, `"Ed25519"`, `"oct"`, an OID, ...).
+        found: String,
+    },
+    /// The RSA modulus is shorter than 2048 bits (RFC 7518 section 3.3).
+    KeyTooSmall {
+        /// Modulus size in bits.
+        bits: usize,
+    },
+    /// The RSA modulus is longer than 8192 bits.
+    KeyTooLarge {
+        /// Modulus size in bits.
+        bits: usize,
+    },
+    /// The public exponent is 1, even, or too large.
+    InvalidExponent,
+    /// The private key's numbers do not belong together (e.g. a wrong `dp`).
+    InconsistentKey,
+    /// The key is structurally valid but known to be weak.
+    WeakKey {
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// A private JWK lacks a member this crate requires.
+    MissingJwkMember {
+        /// The member's name.
+        member: &'static str,
+    },
+    /// A JWK declares a use or algorithm other than RS256 signing.
+    KeyUseMismatch {
+        /// The member that disagrees (`"use"`, `"alg"`, `"key_ops"`).
+        member: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// Two-prime RSA only: multi-prime keys and other variants are refused.
+    UnsupportedKey {
+        /// What is unsupported.
+        what: &'static str,
+    },
+    /// An explicit constructor was given another key form.
+    WrongKeyForm {
+        /// The form that constructor reads.
+        expected: &'static str,
+    },
+    /// The key form carries no key id (PEM, DER) and none was given.
+    KeyIdRequired,
+    /// Two sources disagree about the key id.
+    KeyIdMismatch {
+        /// The key id given (or the create-key response's `id`).
+        expected: String,
+        /// The key id the key itself carries.
+        found: String,
+    },
+    /// A create-key response's `pem` and `jwk` are not the same key.
+    ResponseKeyMismatch,
+
+    // ---- identifiers ----
+    /// Not a Stream video UID (32 hexadecimal characters).
+    InvalidVideoId,
+    /// Not a usable key id (1 to 32 of `A-Z a-z 0-9 - _`).
+    InvalidKeyId,
+
+    // ---- token options and policy ----
+    /// `exp` would be more than 24 hours after the signing clock's now.
+    ExpiryTooFar {
+        /// The requested expiry, unix seconds.
+        exp: i64,
+        /// The latest allowed expiry, unix seconds.
+        max: i64,
+    },
+    /// `exp` is not after the signing clock's now.
+    ExpiryNotInFuture {
+        /// The requested expiry, unix seconds.
+        exp: i64,
+        /// The signing clock's now, unix seconds.
+        now: i64,
+    },
+    /// `nbf` is not before `exp`.
+    NotBeforeAfterExpiry {
+        /// The requested not-before, unix seconds.
+        nbf: i64,
+        /// The expiry, unix seconds.
+        exp: i64,
+    },
+    /// A lifetime or back-dating duration is zero, negative, or not whole seconds.
+    InvalidDuration {
+        /// Which option.
+        what: &'static str,
+    },
+    /// A token lifetime longer than the 24-hour cap.
+    LifetimeTooLong {
+        /// The lifetime asked for, in seconds.
+        seconds: u64,
+    },
+    /// A time is outside the range this crate represents.
+    TimeOutOfRange,
+
+    // ---- access rules ----
+    /// More than 5 access rules.
+    TooManyRules {
+        /// How many were given.
+        count: usize,
+    },
+    /// A rule follows an `any` rule and could never match.
+    RuleAfterAny {
+        /// Zero-based index of the unreachable rule.
+        index: usize,
+    },
+    /// A rule has an empty list of countries or addresses.
+    EmptyRuleList {
+        /// Zero-based index of the rule.
+        index: usize,
+    },
+    /// Not an assigned ISO 3166-1 alpha-2 country code (nor `T1`/`XX`).
+    InvalidCountryCode {
+        /// The value given.
+        value: String,
+    },
+    /// Not an IPv4/IPv6 address or CIDR.
+    InvalidIpNetwork {
+        /// The value given.
+        value: String,
+    },
+
+    // ---- playback URLs ----
+    /// A playback URL part is invalid.
+    InvalidUrlPart {
+        /// Which part (`"customer code"`, `"host"`, `"filename"`, a query parameter).
+        what: &'static str,
+        /// The value given.
+        value: String,
+    },
+
+    // ---- verification ----
+    /// The token is not a well-formed compact JWS with Stream claims.
+    MalformedToken {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The token's `alg` is not RS256.
+    WrongAlgorithm {
+        /// The `alg` the token declares (cut to 16 characters).
+        alg: String,
+    },
+    /// The token's `kid` (header or payload) is not this key's.
+    WrongKey {
+        /// The `kid` the token carries.
+        kid: String,
+    },
+    /// The signature does not verify.
+    BadSignature,
+    /// The token has expired.
+    Expired {
+        /// The token's `exp`.
+        exp: i64,
+        /// The clock it was checked against.
+        now: i64,
+    },
+    /// The token is not valid yet.
+    NotYetValid {
+        /// The token's `nbf`.
+        nbf: i64,
+        /// The clock it was checked against.
+        now: i64,
+    },
+
+    // ---- signing ----
+    /// The cryptographic backend failed to sign.
+    SigningFailed,
+}
+
+/// The crate's error: an [`ErrorKind`] and, sometimes, an underlying cause.
+pub struct Error {
+    kind: ErrorKind,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Error { kind, source: None }
+    }
+
+    /// Attach a cause. Only causes whose messages cannot carry secrets go here
+    /// (transport errors, I/O); never a parser error that quotes its input.
+    #[allow(dead_code)] // used by optional features
+    pub(crate) fn with_source(
+        kind: ErrorKind,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error {
+            kind,
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Consume the error, keeping what went wrong.
+    pub fn into_kind(self) -> ErrorKind {
+        self.kind
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind);
+        if let Some(source) = &self.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ErrorKind::*;
+        match self {
+            EmptyInput => f.write_str("key input is empty"),
+            NotAKey => f.write_str(
+                "input is not a key: expected PEM, DER, base64 of PEM, a JWK or a create-key response",
+            ),
+            InvalidBase64 { layer } => write!(f, "invalid base64 in the {layer}"),
+            TruncatedPem => f.write_str("PEM block is truncated: no matching END line"),
+            EncryptedPem => f.write_str("PEM key is encrypted; decrypt it first"),
+            InvalidDer { what } => write!(f, "malformed DER in {what}"),
+            InvalidJson { line, column } => {
+                write!(f, "invalid JSON at line {line} column {column}")
+            }
+            UnexpectedJson { expected } => write!(f, "unexpected JSON: expected {expected}"),
+            PublicKeyOnly => f.write_str("a private key is required but only a public key was given"),
+            NotRsa { found } => write!(f, "not an RSA key (found {found})"),
+            KeyTooSmall { bits } => {
+                write!(f, "RSA key is {bits} bits; at least 2048 are required")
+            }
+            KeyTooLarge { bits } => write!(f, "RSA key is {bits} bits; at most 8192 are supported"),
+            InvalidExponent => f.write_str("RSA public exponent is invalid (1, even, or too large)"),
+            InconsistentKey => {
+                f.write_str("RSA private key is inconsistent (its numbers do not belong together)")
+            }
+            WeakKey { reason } => write!(f, "weak RSA key refused: {reason}"),
+            MissingJwkMember { member } => write!(f, "private JWK is missing member `{member}`"),
+            KeyUseMismatch { member, value } => {
+                write!(f, "JWK `{member}` is {value:?}, not RS256 signing")
+            }
+            UnsupportedKey { what } => write!(f, "unsupported key: {what}"),
+            WrongKeyForm { expected } => write!(f, "wrong key form: expected {expected}"),
+            KeyIdRequired => f.write_str("this key form carries no key id; give one"),
+            KeyIdMismatch { expected, found } => {
+                write!(f, "key id mismatch: expected {expected:?}, the key says {found:?}")
+            }
+            ResponseKeyMismatch => {
+                f.write_str("create-key response's pem and jwk are not the same key")
+            }
+            InvalidVideoId => f.write_str("invalid video id: expected 32 hexadecimal characters"),
+            InvalidKeyId => {
+                f.write_str("invalid key id: expected 1 to 32 of A-Z, a-z, 0-9, '-' or '_'")
+            }
+            ExpiryTooFar { exp, max } => write!(
+                f,
+                "exp {exp} is more than 24 hours after the signing time (latest allowed {max})"
+            ),
+            ExpiryNotInFuture { exp, now } => {
+                write!(f, "exp {exp} is not after the signing time {now}")
+            }
+            NotBeforeAfterExpiry { nbf, exp } => write!(f, "nbf {nbf} is not before exp {exp}"),
+            InvalidDuration { what } => {
+                write!(f, "{what} must be a positive whole number of seconds")
+            }
+            LifetimeTooLong { seconds } => write!(
+                f,
+                "token lifetime of {seconds} seconds exceeds the 24-hour cap"
+            ),
+            TimeOutOfRange => f.write_str("time is out of range"),
+            TooManyRules { count } => write!(f, "{count} access rules given; at most 5 are allowed"),
+            RuleAfterAny { index } => write!(
+                f,
+                "access rule {index} follows an `any` rule and could never match"
+            ),
+            EmptyRuleList { index } => write!(f, "access rule {index} has an empty list"),
+            InvalidCountryCode { value } => write!(
+                f,
+                "{value:?} is not an ISO 3166-1 alpha-2 country code"
+            ),
+            InvalidIpNetwork { value } => {
+                write!(f, "{value:?} is not an IP address or CIDR network")
+            }
+            InvalidUrlPart { what, value } => write!(f, "invalid {what}: {value:?}"),
+            MalformedToken { reason } => write!(f, "malformed token: {reason}"),
+            WrongAlgorithm { alg } => write!(f, "token algorithm {alg:?} refused; only RS256 is accepted"),
+            WrongKey { kid } => write!(f, "token was made for another key (kid {kid:?})"),
+            BadSignature => f.write_str("token signature does not verify"),
+            Expired { exp, now } => write!(f, "token expired at {exp} (now {now})"),
+            NotYetValid { nbf, now } => write!(f, "token is not valid before {nbf} (now {now})"),
+            SigningFailed => f.write_str("signing failed"),
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Just enough DER to tell key structures apart and to read RSA numbers.
+//!
+//! Hand-written rather than a general ASN.1 crate: the structures are four
+//! fixed SEQUENCEs, and reading them in place means private numbers are only
+//! ever borrowed from one zeroizing buffer, never copied into a parser's own
+//! allocations.
+
+pub(crate) const TAG_INTEGER: u8 = 0x02;
+pub(crate) const TAG_BIT_STRING: u8 = 0x03;
+pub(crate) const TAG_OCTET_STRING: u8 = 0x04;
+pub(crate) const TAG_NULL: u8 = 0x05;
+pub(crate) const TAG_OID: u8 = 0x06;
+pub(crate) const TAG_SEQUENCE: u8 = 0x30;
+
+/// Why a DER read failed: the data ends early, or it is not DER.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DerError {
+    Truncated,
+    Malformed,
+}
+
+pub(crate) type DerResult<T> = Result<T, DerError>;
+
+#[derive(Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Reader { data }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    pub(crate) fn peek_tag(&self) -> Option<u8> {
+        self.data.first().copied()
+    }
+
+    /// One tag-length-value; definite lengths only, minimal length encoding.
+    pub(crate) fn read_any(&mut self) -> DerResult<(u8, &'a [u8])> {
+        let (&tag, rest) = self.data.split_first().ok_or(DerError::Truncated)?;
+        if tag & 0x1f == 0x1f {
+            return Err(DerError::Malformed); // multi-byte tags never occur in keys
+        }
+        let (&first, mut rest) = rest.split_first().ok_or(DerError::Truncated)?;
+        let len = if first < 0x80 {
+            usize::from(first)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 4 {
+                return Err(DerError::Malformed); // indefinite or absurd length
+            }
+            if rest.len() < n {
+                return Err(DerError::Truncated);
+            }
+            let (len_bytes, after) = rest.split_at(n);
+            rest = after;
+            if len_bytes[0] == 0 {
+                return Err(DerError::Malformed);
+            }
+            let len = len_bytes
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            if len < 0x80 {
+                return Err(DerError::Malformed);
+            }
+            len
+        };
+        if rest.len() < len {
+            return Err(DerError::Truncated);
+        }
+        let (value, after) = rest.split_at(len);
+        self.data = after;
+        Ok((tag, value))
+    }
+
+    pub(crate) fn read(&mut self, expected: u8) -> DerResult<&'a [u8]> {
+        let (tag, value) = self.read_any()?;
+        if tag == expected {
+            Ok(value)
+        } else {
+            Err(DerError::Malformed)
+        }
+    }
+
+    /// A non-negative INTEGER's magnitude, big-endian, without leading zeros
+    /// (zero itself is returned as one `0x00` byte).
+    pub(crate) fn read_unsigned(&mut self) -> DerResult<&'a [u8]> {
+        let v = self.read(TAG_INTEGER)?;
+        match v {
+            [] => Err(DerError::Malformed),
+            [b, ..] if b & 0x80 != 0 => Err(DerError::Malformed), // negative
+            [0] => Ok(v),
+            [0, rest @ ..] => {
+                if rest[0] & 0x80 == 0 {
+                    return Err(DerError::Malformed); // non-minimal
+                }
+                Ok(rest)
+            }
+            _ => Ok(v),
+        }
+    }
+
+    /// A small INTEGER such as a version number.
+    pub(crate) fn read_small(&mut self) -> DerResult<u32> {
+        let v = self.read_unsigned()?;
+        if v.len() > 4 {
+            return Err(DerError::Malformed);
+        }
+        Ok(v.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
+    }
+}
+
+/// An OID's DER content as dotted decimal, for naming unknown key types.
+pub(crate) fn oid_to_string(oid: &[u8]) -> String {
+    let mut parts: Vec<u64> = Vec::new();
+    let mut acc: u64 = 0;
+    for &b in oid {
+        acc = (acc << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            if parts.is_empty() {
+                let first = (acc / 40).min(2);
+                parts.push(first);
+                parts.push(acc - first * 40);
+            } else {
+                parts.push(acc);
+            }
+            acc = 0;
+        }
+        if parts.len() > 32 {
+            break;
+        }
+    }
+    let s: Vec<String> = parts.iter().map(u64::to_string).collect();
+    s.join(".")
+}
+
+/// Minimal DER writer, for the public structures this crate emits.
+pub(crate) fn write_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
+    out.push(tag);
+    let len = value.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(value);
+}
+
+/// An unsigned big-endian magnitude as a DER INTEGER.
+pub(crate) fn write_unsigned(out: &mut Vec<u8>, magnitude: &[u8]) {
+    let start = magnitude.iter().take_while(|&&b| b == 0).count();
+    let m = &magnitude[start..];
+    let mut v = Vec::with_capacity(m.len() + 1);
+    if m.is_empty() || m[0] & 0x80 != 0 {
+        v.push(0);
+    }
+    v.extend_from_slice(m);
+    write_tlv(out, TAG_INTEGER, &v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_integers_strictly() {
+        assert_eq!(Reader::new(&[2, 1, 5]).read_unsigned(), Ok(&[5u8][..]));
+        assert_eq!(
+            Reader::new(&[2, 2, 0, 0x80]).read_unsigned(),
+            Ok(&[0x80u8][..])
+        );
+        assert_eq!(Reader::new(&[2, 1, 0]).read_unsigned(), Ok(&[0u8][..]));
+        assert_eq!(
+            Reader::new(&[2, 1, 0x80]).read_unsigned(),
+            Err(DerError::Malformed)
+        );
+        assert_eq!(
+            Reader::new(&[2, 2, 0, 1]).read_unsigned(),
+            Err(DerError::Malformed)
+        );
+        assert_eq!(
+            Reader::new(&[2, 0]).read_unsigned(),
+            Err(DerError::Malformed)
+        );
+        assert_eq!(
+            Reader::new(&[2, 3, 1]).read_unsigned(),
+            Err(DerError::Truncated)
+        );
+        assert_eq!(Reader::new(&[2]).read_unsigned(), Err(DerError::Truncated));
+        assert_eq!(Reader::new(&[2, 0x80]).read_any(), Err(DerError::Malformed));
+        assert_eq!(
+            Reader::new(&[2, 0x81, 5]).read_any(),
+            Err(DerError::Malformed)
+        );
+    }
+
+    #[test]
+    fn long_lengths_round_trip() {
+        let value = vec![7u8; 300];
+        let mut out = Vec::new();
+        write_tlv(&mut out, TAG_OCTET_STRING, &value);
+        assert_eq!(&out[..4], &[4, 0x82, 0x01, 0x2c]);
+        let mut r = Reader::new(&out);
+        assert_eq!(r.read(TAG_OCTET_STRING).unwrap(), &value[..]);
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn oid_names() {
+        let rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+        assert_eq!(oid_to_string(&rsa), "1.2.840.113549.1.1.1");
+        assert_eq!(oid_to_string(&[0x2b, 0x65, 0x70]), "1.3.101.112");
+    }
+}

@@ -1,0 +1,74 @@
+//! Mint Cloudflare Stream signed-URL tokens offline, from a signing key you
+//! hold, and verify them.
+//!
+//! A Stream video that requires signed URLs plays only through a URL that
+//! carries an RS256 JWT naming the video (`sub`), the signing key (`kid`) and
+//! an expiry (`exp`), optionally a not-before (`nbf`), download permission and
+//! access rules. This crate parses the key once, then mints each token with
+//! one RSA signature and next to nothing else.
+//!
+//! ```
+//! use std::time::Duration;
+//! use cf_stream_token::{Signer, SigningKey, TokenOptions, VideoId};
+//!
+//! // Any key form: the create-key response as saved, PEM, DER, JWK, base64 of those.
+//! let key = SigningKey::parse(include_str!("../fixtures/demo/demo_create_result.json"), None)?;
+//! let signer = Signer::new(key); // share it: it is Send + Sync and cheap to clone
+//!
+//! let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
+//! let opts = TokenOptions::builder().lifetime(Duration::from_secs(2 * 3600)).build()?;
+//! let token = signer.mint(&video, &opts)?;
+//! let url = format!("https://customer-abc123.cloudflarestream.com/{token}/manifest/video.m3u8");
+//! # assert!(url.contains(token.as_str()));
+//! # Ok::<(), cf_stream_token::Error>(())
+//! ```
+//!
+//! # Key forms
+//!
+//! [`SigningKey::parse`] detects the form; explicit constructors exist for
+//! each: PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), PKCS#8 PEM (`BEGIN PRIVATE
+//! KEY`), DER of either, standard base64 of either PEM (Cloudflare's `pem`
+//! field), a private RSA JWK and base64 of it (Cloudflare's `jwk` field), and
+//! the create-key response (`result` object or whole envelope). Each bad input
+//! is refused with its own [`ErrorKind`].
+//!
+//! # Crate features
+//!
+//! No feature is on by default: the offline minter needs none.
+//!
+//! # Security
+//!
+//! - **The 24-hour cap.** Cloudflare documents that `exp` may be at most 24
+//!   hours after signing, but its edge does not check it. No option of this
+//!   crate can produce a token whose `exp` is more than 24 hours after the
+//!   signing clock's now; [`ErrorKind::ExpiryTooFar`] is returned instead.
+//! - **Key hygiene.** Keys are checked in full when loaded (size at least 2048
+//!   bits, exponent, CRT consistency, the ROCA fingerprint), are not `Clone`,
+//!   show only their key id in `Debug`, and every decoded buffer holding
+//!   private material is zeroized on drop. Errors name the problem, never key
+//!   material. A token is a bearer credential: its `Debug` redacts the
+//!   signature.
+//! - **Backend.** Signing uses AWS-LC (`aws-lc-rs`): constant-time, blinded
+//!   RSA. The pure-Rust `rsa` crate is not used (RUSTSEC-2023-0071).
+//! - **Verification** pins RS256: `none`, HS256 and any other `alg` are
+//!   refused whatever key is configured.
+
+mod b64;
+mod claims;
+mod clock;
+mod error;
+mod ids;
+mod key;
+mod rules;
+mod signer;
+mod verify;
+
+pub use crate::claims::{
+    Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, TokenOptions, TokenOptionsBuilder,
+};
+pub use crate::error::{Error, ErrorKind, Result};
+pub use crate::ids::{KeyId, VideoId};
+pub use crate::key::{PublicKey, SigningKey};
+pub use crate::rules::{AccessRule, Action};
+pub use crate::signer::{Signer, Token};
+pub use crate::verify::{Verifier, decode_unverified};

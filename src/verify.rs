@@ -1,0 +1,280 @@
+//! Local decoding and verification of Stream tokens.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use base64::Engine as _;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::b64::URL_SAFE_NO_PAD;
+use crate::claims::Claims;
+use crate::error::{Error, ErrorKind};
+use crate::ids::{KeyId, VideoId};
+use crate::key::PublicKey;
+use crate::rules::AccessRule;
+
+/// Longest token accepted, a guard against absurd inputs (a token with five
+/// rules of many networks is a few kilobytes).
+const MAX_TOKEN_LEN: usize = 64 * 1024;
+
+/// Verifies RS256 Stream tokens against one public key.
+///
+/// The algorithm is pinned: `none`, HS256 and everything but RS256 are
+/// refused whatever the key. The signature is checked before the payload is
+/// read; then the `kid` (header and payload) against the key's, and `exp` and
+/// `nbf` against the given clock with an optional leeway.
+///
+/// ```
+/// use cf_stream_token::{Signer, SigningKey, TokenOptions, Verifier, VideoId};
+/// use time::macros::datetime;
+///
+/// let signer = Signer::new(SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None)?);
+/// let verifier = Verifier::parse(include_str!("../fixtures/demo/demo_public.jwk.json"), None)?;
+/// let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
+/// let now = datetime!(2026-11-22 12:00 UTC);
+/// let token = signer.mint_at(now, &video, &TokenOptions::default())?;
+/// let claims = verifier.verify_at(token.as_str(), now)?;
+/// assert_eq!(claims.video(), &video);
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    key: PublicKey,
+    parsed: Arc<ParsedPublicKey>,
+    leeway: i64,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("kid", &self.key.kid().map(KeyId::as_str))
+            .field("leeway_secs", &self.leeway)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    kid: Option<String>,
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+/// `exp`/`nbf` as JSON numbers, or as decimal strings: Cloudflare's own token
+/// endpoint has been seen to emit strings.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumericDate {
+    Int(i64),
+    Str(String),
+}
+
+impl NumericDate {
+    fn value(&self, claim: &'static str) -> Result<i64, Error> {
+        let v = match self {
+            NumericDate::Int(v) => Some(*v),
+            NumericDate::Str(s) => s.parse().ok(),
+        };
+        v.filter(|v| OffsetDateTime::from_unix_timestamp(*v).is_ok())
+            .ok_or_else(|| malformed(claim))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload {
+    sub: String,
+    kid: String,
+    exp: NumericDate,
+    nbf: Option<NumericDate>,
+    downloadable: Option<bool>,
+    access_rules: Option<Vec<AccessRule>>,
+}
+
+impl Payload {
+    fn into_claims(self) -> Result<Claims, Error> {
+        Ok(Claims {
+            video: VideoId::new(&self.sub).map_err(|_| malformed("sub is not a video id"))?,
+            kid: KeyId::new(&self.kid).map_err(|_| malformed("kid is not a key id"))?,
+            exp: self.exp.value("exp is not a valid time")?,
+            nbf: self
+                .nbf
+                .as_ref()
+                .map(|n| n.value("nbf is not a valid time"))
+                .transpose()?,
+            downloadable: self.downloadable.unwrap_or(false),
+            access_rules: Arc::from(self.access_rules.unwrap_or_default()),
+        })
+    }
+}
+
+fn malformed(reason: &'static str) -> Error {
+    ErrorKind::MalformedToken { reason }.into()
+}
+
+/// Token-supplied strings echoed in errors, bounded: an `alg` to 16
+/// characters, a `kid` to the 32 a key id can have.
+fn cut(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+impl Verifier {
+    /// A verifier for `key`. Its kid, if any, is required of every token.
+    pub fn new(key: PublicKey) -> Self {
+        let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.pkcs1_der())
+            .expect("a checked 2048..=8192-bit RSA key always parses");
+        Verifier {
+            key,
+            parsed: Arc::new(parsed),
+            leeway: 0,
+        }
+    }
+
+    /// Read the key from any public or private form (see [`PublicKey::parse`]).
+    ///
+    /// # Errors
+    /// As [`PublicKey::parse`].
+    pub fn parse(input: impl AsRef<[u8]>, kid: Option<KeyId>) -> Result<Self, Error> {
+        PublicKey::parse(input, kid).map(Verifier::new)
+    }
+
+    /// Allow this much clock difference when checking `exp` and `nbf`
+    /// (whole seconds; fractions are dropped).
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = i64::try_from(leeway.as_secs()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// The key this verifier checks against.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    /// Check a raw RS256 signature over `message`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::BadSignature`] if it does not verify.
+    pub fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        self.parsed
+            .verify_sig(message, signature)
+            .map_err(|_| ErrorKind::BadSignature.into())
+    }
+
+    /// Verify a compact token as of `now` and return its claims.
+    ///
+    /// # Errors
+    /// [`ErrorKind::MalformedToken`], [`ErrorKind::WrongAlgorithm`],
+    /// [`ErrorKind::WrongKey`], [`ErrorKind::BadSignature`],
+    /// [`ErrorKind::Expired`], [`ErrorKind::NotYetValid`].
+    pub fn verify_at(&self, token: &str, now: OffsetDateTime) -> Result<Claims, Error> {
+        let token = token.trim();
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(malformed("token is too long"));
+        }
+        let mut parts = token.split('.');
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(malformed("expected three dot-separated parts"));
+        };
+
+        let header_bytes = URL_SAFE_NO_PAD
+            .decode(h)
+            .map_err(|_| malformed("header is not base64url"))?;
+        let header: Header = serde_json::from_slice(&header_bytes)
+            .map_err(|_| malformed("header is not a JWS header"))?;
+        if header.alg != "RS256" {
+            return Err(ErrorKind::WrongAlgorithm {
+                alg: cut(&header.alg, 16),
+            }
+            .into());
+        }
+        if header.crit.is_some() {
+            return Err(malformed("critical header extensions are not supported"));
+        }
+        let header_kid = header.kid.ok_or_else(|| malformed("header has no kid"))?;
+        self.check_kid(&header_kid)?;
+
+        let signature = URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| malformed("signature is not base64url"))?;
+        let signed_len = h.len() + 1 + p.len();
+        self.verify_rs256(&token.as_bytes()[..signed_len], &signature)?;
+
+        // Authentic from here on.
+        let payload_bytes = URL_SAFE_NO_PAD
+            .decode(p)
+            .map_err(|_| malformed("payload is not base64url"))?;
+        let payload: Payload = serde_json::from_slice(&payload_bytes)
+            .map_err(|_| malformed("payload is not a Stream claims object"))?;
+        if payload.kid != header_kid {
+            return Err(ErrorKind::WrongKey {
+                kid: cut(&payload.kid, 32),
+            }
+            .into());
+        }
+        let claims = payload.into_claims()?;
+
+        let now = now.unix_timestamp();
+        if now >= claims.exp.saturating_add(self.leeway) {
+            return Err(ErrorKind::Expired {
+                exp: claims.exp,
+                now,
+            }
+            .into());
+        }
+        if let Some(nbf) = claims.nbf {
+            if now.saturating_add(self.leeway) < nbf {
+                return Err(ErrorKind::NotYetValid { nbf, now }.into());
+            }
+        }
+        Ok(claims)
+    }
+
+    /// Verify as of the system clock.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify_at`].
+    pub fn verify(&self, token: &str) -> Result<Claims, Error> {
+        self.verify_at(token, crate::clock::system_now())
+    }
+
+    fn check_kid(&self, kid: &str) -> Result<(), Error> {
+        match self.key.kid() {
+            Some(own) if own.as_str() != kid => {
+                Err(ErrorKind::WrongKey { kid: cut(kid, 32) }.into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Decode a token's header and claims **without verifying anything**: for
+/// inspection and debugging only, never for access decisions.
+///
+/// # Errors
+/// [`ErrorKind::MalformedToken`] when it is not a JWS with Stream claims.
+pub fn decode_unverified(token: &str) -> Result<(serde_json::Value, Claims), Error> {
+    let token = token.trim();
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed("expected three dot-separated parts"));
+    };
+    let header: serde_json::Value = URL_SAFE_NO_PAD
+        .decode(h)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| malformed("header is not a JWS header"))?;
+    let payload: Payload = URL_SAFE_NO_PAD
+        .decode(p)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| malformed("payload is not a Stream claims object"))?;
+    Ok((header, payload.into_claims()?))
+}

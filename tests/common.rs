@@ -1,0 +1,83 @@
+//! Fixture access and fixed clocks shared by the test modules.
+
+use std::path::PathBuf;
+
+use cf_stream_token::{KeyId, Signer, SigningKey, VideoId};
+use time::OffsetDateTime;
+
+pub(crate) const DEMO_KID: &str = "8f3c2a1b9d4e5f60718293a4b5c6d7e8";
+pub(crate) const OTHER_KID: &str = "0123456789abcdef0123456789abcdef";
+pub(crate) const VIDEO: &str = "ea95132c15732412d22c1476fa83f27a";
+/// The fixed signing clock of the golden tokens.
+pub(crate) const NOW: i64 = 1_700_000_000;
+
+pub(crate) fn path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+pub(crate) fn bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(path(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+}
+
+pub(crate) fn text(rel: &str) -> String {
+    String::from_utf8(bytes(rel)).expect("fixture is UTF-8")
+}
+
+pub(crate) fn json(rel: &str) -> serde_json::Value {
+    serde_json::from_slice(&bytes(rel)).expect("fixture is JSON")
+}
+
+pub(crate) fn kid(s: &str) -> KeyId {
+    KeyId::new(s).unwrap()
+}
+
+pub(crate) fn video() -> VideoId {
+    VideoId::new(VIDEO).unwrap()
+}
+
+pub(crate) fn at(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap()
+}
+
+pub(crate) fn demo_key() -> SigningKey {
+    SigningKey::parse(bytes("demo/demo.jwk.json"), None).unwrap()
+}
+
+pub(crate) fn demo_signer() -> Signer {
+    Signer::new(demo_key())
+}
+
+pub(crate) fn other_signer() -> Signer {
+    Signer::new(SigningKey::parse(bytes("other/other.jwk.json"), None).unwrap())
+}
+
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len() % 2 == 0, "odd hex length");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Every secret string of the demo key that must never show up in output:
+/// its private JWK members and every body line of its PEM forms.
+pub(crate) fn demo_secrets() -> Vec<String> {
+    let jwk = json("demo/demo.jwk.json");
+    let mut out: Vec<String> = ["d", "p", "q", "dp", "dq", "qi"]
+        .iter()
+        .map(|m| jwk[m].as_str().unwrap()[..24].to_owned())
+        .collect();
+    for pem in ["demo/demo_pkcs1.pem", "demo/demo_pkcs8.pem"] {
+        out.extend(
+            text(pem)
+                .lines()
+                .filter(|l| !l.starts_with("-----") && l.len() > 20)
+                .map(str::to_owned),
+        );
+    }
+    out.push(text("demo/demo_pkcs1.pem.b64")[..40].to_owned());
+    out.push(text("demo/demo.jwk.b64")[..40].to_owned());
+    out
+}

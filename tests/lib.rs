@@ -1,0 +1,7 @@
+//! Integration tests: one binary, one module per concern.
+
+mod common;
+mod keys;
+mod mint;
+mod vectors;
+mod verify;

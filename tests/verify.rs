@@ -1,0 +1,300 @@
+//! The verifier: each failure its own kind, algorithm pinned.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use cf_stream_token::{ErrorKind, TokenOptions, Verifier, decode_unverified};
+
+use crate::common::*;
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A compact JWS over arbitrary header/payload JSON, signed by the demo key.
+fn forge(header: &str, payload: &str) -> String {
+    let signing_input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let sig = demo_key().sign_rs256(signing_input.as_bytes()).unwrap();
+    format!("{signing_input}.{}", b64(&sig))
+}
+
+fn demo_header() -> String {
+    format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}"}}"#)
+}
+
+fn kind(r: Result<cf_stream_token::Claims, cf_stream_token::Error>) -> ErrorKind {
+    r.unwrap_err().into_kind()
+}
+
+#[test]
+fn a_minted_token_verifies_inside_its_window_only() {
+    let signer = demo_signer();
+    let opts = TokenOptions::builder()
+        .backdate_not_before(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let t = signer.mint_at(at(NOW), &video(), &opts).unwrap();
+    let v = signer.verifier();
+    let claims = v.verify_at(t.as_str(), at(NOW)).unwrap();
+    assert_eq!(&claims, t.claims());
+    assert_eq!(
+        v.verify_at(t.as_str(), at(NOW - 60)).unwrap().nbf(),
+        Some(NOW - 60)
+    );
+    assert_eq!(
+        v.verify_at(t.as_str(), at(NOW + 3599)).unwrap().exp(),
+        NOW + 3600
+    );
+    assert_eq!(
+        kind(v.verify_at(t.as_str(), at(NOW + 3600))),
+        ErrorKind::Expired {
+            exp: NOW + 3600,
+            now: NOW + 3600
+        }
+    );
+    assert_eq!(
+        kind(v.verify_at(t.as_str(), at(NOW - 61))),
+        ErrorKind::NotYetValid {
+            nbf: NOW - 60,
+            now: NOW - 61
+        }
+    );
+    let lenient = v.clone().with_leeway(Duration::from_secs(30));
+    assert!(lenient.verify_at(t.as_str(), at(NOW + 3629)).is_ok());
+    assert!(lenient.verify_at(t.as_str(), at(NOW - 90)).is_ok());
+    assert!(matches!(
+        kind(lenient.verify_at(t.as_str(), at(NOW + 3630))),
+        ErrorKind::Expired { .. }
+    ));
+}
+
+#[test]
+fn verifier_reads_public_and_private_forms() {
+    let t = demo_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    for (file, k) in [
+        ("demo/demo_public_spki.pem", None),
+        ("demo/demo_public_pkcs1.pem", Some(kid(DEMO_KID))),
+        ("demo/demo_public.jwk.json", None),
+        ("demo/demo_pkcs1.pem", Some(kid(DEMO_KID))),
+        ("demo/demo_create_response.json", None),
+    ] {
+        let v = Verifier::parse(bytes(file), k).unwrap();
+        assert_eq!(
+            v.verify_at(t.as_str(), at(NOW)).unwrap().video(),
+            &video(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn algorithm_is_pinned_to_rs256() {
+    let v = demo_signer().verifier();
+    let payload = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
+        NOW + 60
+    );
+    let none = format!(
+        "{}.{}.",
+        b64(format!(r#"{{"alg":"none","kid":"{DEMO_KID}"}}"#).as_bytes()),
+        b64(payload.as_bytes())
+    );
+    assert_eq!(
+        kind(v.verify_at(&none, at(NOW))),
+        ErrorKind::WrongAlgorithm { alg: "none".into() }
+    );
+    // The classic confusion: HS256 keyed with the public key's bytes.
+    let hs_header = b64(format!(r#"{{"alg":"HS256","kid":"{DEMO_KID}"}}"#).as_bytes());
+    let signing_input = format!("{hs_header}.{}", b64(payload.as_bytes()));
+    let mac_key = aws_lc_rs::hmac::Key::new(
+        aws_lc_rs::hmac::HMAC_SHA256,
+        demo_key().public_key().to_spki_pem().as_bytes(),
+    );
+    let tag = aws_lc_rs::hmac::sign(&mac_key, signing_input.as_bytes());
+    let hs = format!("{signing_input}.{}", b64(tag.as_ref()));
+    assert_eq!(
+        kind(v.verify_at(&hs, at(NOW))),
+        ErrorKind::WrongAlgorithm {
+            alg: "HS256".into()
+        }
+    );
+    for alg in ["RS512", "PS256", "ES256", "rs256"] {
+        let t = forge(
+            &format!(r#"{{"alg":"{alg}","kid":"{DEMO_KID}"}}"#),
+            &payload,
+        );
+        assert_eq!(
+            kind(v.verify_at(&t, at(NOW))),
+            ErrorKind::WrongAlgorithm { alg: alg.into() }
+        );
+    }
+}
+
+#[test]
+fn wrong_key_and_bad_signature_are_told_apart() {
+    let v = demo_signer().verifier();
+    let other = other_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    assert_eq!(
+        kind(v.verify_at(other.as_str(), at(NOW))),
+        ErrorKind::WrongKey {
+            kid: OTHER_KID.into()
+        }
+    );
+
+    // The other key claiming the demo kid: only the signature can tell.
+    let payload = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
+        NOW + 60
+    );
+    let input = format!(
+        "{}.{}",
+        b64(demo_header().as_bytes()),
+        b64(payload.as_bytes())
+    );
+    let sig = other_signer().key().sign_rs256(input.as_bytes()).unwrap();
+    assert_eq!(
+        kind(v.verify_at(&format!("{input}.{}", b64(&sig)), at(NOW))),
+        ErrorKind::BadSignature
+    );
+
+    // A kid-less verifier (bare SPKI PEM) relies on the signature alone.
+    let bare = Verifier::parse(bytes("demo/demo_public_spki.pem"), None).unwrap();
+    assert_eq!(
+        kind(bare.verify_at(other.as_str(), at(NOW))),
+        ErrorKind::BadSignature
+    );
+
+    // Payload kid disagreeing with the header kid.
+    let t = forge(
+        &demo_header(),
+        &format!(
+            r#"{{"sub":"{VIDEO}","kid":"{OTHER_KID}","exp":{}}}"#,
+            NOW + 60
+        ),
+    );
+    assert_eq!(
+        kind(v.verify_at(&t, at(NOW))),
+        ErrorKind::WrongKey {
+            kid: OTHER_KID.into()
+        }
+    );
+}
+
+#[test]
+fn tampering_breaks_the_signature() {
+    let signer = demo_signer();
+    let v = signer.verifier();
+    let t = signer
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    let parts: Vec<&str> = t.as_str().split('.').collect();
+    let longer = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
+        NOW + 86_400 * 30
+    );
+    let swapped = format!("{}.{}.{}", parts[0], b64(longer.as_bytes()), parts[2]);
+    assert_eq!(
+        kind(v.verify_at(&swapped, at(NOW))),
+        ErrorKind::BadSignature
+    );
+    let mut sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(parts[2])
+        .unwrap();
+    sig[10] ^= 1;
+    let flipped = format!("{}.{}.{}", parts[0], parts[1], b64(&sig));
+    assert_eq!(
+        kind(v.verify_at(&flipped, at(NOW))),
+        ErrorKind::BadSignature
+    );
+    let short = format!("{}.{}.{}", parts[0], parts[1], b64(&sig[..255]));
+    assert_eq!(kind(v.verify_at(&short, at(NOW))), ErrorKind::BadSignature);
+}
+
+#[test]
+fn malformed_tokens() {
+    let v = demo_signer().verifier();
+    let valid_payload = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
+        NOW + 60
+    );
+    let cases = [
+        String::new(),
+        "abc".into(),
+        "a.b".into(),
+        "a.b.c.d".into(),
+        "!!.e30.AA".into(),
+        format!("{}.e30.AA", b64(b"not json")),
+        format!(
+            "{}.e30.AA",
+            b64(format!(r#"{{"kid":"{DEMO_KID}"}}"#).as_bytes())
+        ),
+        format!("{}.e30.A!", b64(demo_header().as_bytes())),
+        forge(&format!(r#"{{"alg":"RS256"}}"#), &valid_payload),
+        forge(
+            &format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}","crit":["exp"]}}"#),
+            &valid_payload,
+        ),
+        forge(&demo_header(), "not json"),
+        forge(
+            &demo_header(),
+            &format!(r#"{{"sub":"../x","kid":"{DEMO_KID}","exp":1}}"#),
+        ),
+        forge(
+            &demo_header(),
+            &format!(r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}"}}"#),
+        ),
+        forge(
+            &demo_header(),
+            &format!(r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":"soon"}}"#),
+        ),
+        forge(
+            &demo_header(),
+            &format!(r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":1e400}}"#),
+        ),
+        forge(
+            &demo_header(),
+            &format!(r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":99999999999999999}}"#),
+        ),
+        "x".repeat(70_000),
+    ];
+    for t in cases {
+        let k = kind(v.verify_at(&t, at(NOW)));
+        assert!(
+            matches!(k, ErrorKind::MalformedToken { .. }),
+            "{t:.60}: {k:?}"
+        );
+    }
+}
+
+#[test]
+fn cloudflare_string_times_are_read() {
+    // Cloudflare's token endpoint example carries exp/nbf as decimal strings.
+    let t = forge(
+        &demo_header(),
+        &format!(
+            r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":"{}","nbf":"{}"}}"#,
+            NOW + 60,
+            NOW - 60
+        ),
+    );
+    let c = demo_signer().verifier().verify_at(&t, at(NOW)).unwrap();
+    assert_eq!((c.exp(), c.nbf()), (NOW + 60, Some(NOW - 60)));
+}
+
+#[test]
+fn decode_unverified_reads_without_checking() {
+    let t = other_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    let (header, claims) = decode_unverified(t.as_str()).unwrap();
+    assert_eq!(header["kid"], OTHER_KID);
+    assert_eq!(claims.exp(), NOW + 3600);
+    assert!(matches!(
+        decode_unverified("a.b").unwrap_err().kind(),
+        ErrorKind::MalformedToken { .. }
+    ));
+}
