@@ -72,3 +72,8 @@ pub use crate::key::{PublicKey, SigningKey};
 pub use crate::rules::{AccessRule, Action};
 pub use crate::signer::{Signer, Token};
 pub use crate::verify::{Verifier, decode_unverified};
+
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
