@@ -213,6 +213,13 @@ pub enum ErrorKind {
     // ---- signing ----
     /// The cryptographic backend failed to sign.
     SigningFailed,
+
+    // ---- configuration ----
+    /// A setting is out of its range.
+    InvalidConfig {
+        /// Which setting, and its range.
+        what: &'static str,
+    },
 }
 
 /// The crate's error: an [`ErrorKind`] and, sometimes, an underlying cause.
@@ -365,6 +372,7 @@ impl fmt::Display for ErrorKind {
             Expired { exp, now } => write!(f, "token expired at {exp} (now {now})"),
             NotYetValid { nbf, now } => write!(f, "token is not valid before {nbf} (now {now})"),
             SigningFailed => f.write_str("signing failed"),
+            InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
         }
     }
 }

@@ -36,6 +36,9 @@
 //!
 //! No feature is on by default: the offline minter needs none.
 //!
+//! - `cache`: [`CachingSigner`], token reuse for identical requests behind a
+//!   bounded concurrent cache (`moka`).
+//!
 //! # Security
 //!
 //! - **The 24-hour cap.** Cloudflare documents that `exp` may be at most 24
@@ -53,7 +56,11 @@
 //! - **Verification** pins RS256: `none`, HS256 and any other `alg` are
 //!   refused whatever key is configured.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod b64;
+#[cfg(feature = "cache")]
+mod cache;
 mod claims;
 mod clock;
 mod error;
@@ -63,6 +70,8 @@ mod rules;
 mod signer;
 mod verify;
 
+#[cfg(feature = "cache")]
+pub use crate::cache::{CachingSigner, CachingSignerBuilder};
 pub use crate::claims::{
     Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, TokenOptions, TokenOptionsBuilder,
 };

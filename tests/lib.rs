@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per concern.
 
+#[cfg(feature = "cache")]
+mod cache;
 mod common;
 mod keys;
 mod mint;
