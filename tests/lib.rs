@@ -5,5 +5,6 @@ mod cache;
 mod common;
 mod keys;
 mod mint;
+mod props;
 mod vectors;
 mod verify;
