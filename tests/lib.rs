@@ -6,5 +6,6 @@ mod common;
 mod keys;
 mod mint;
 mod props;
+mod secrets;
 mod vectors;
 mod verify;

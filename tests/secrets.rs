@@ -1,0 +1,179 @@
+//! Secret audit: every public type that can hold a key, token or credential
+//! shows none of it in `Debug` or `Display`, and no error built from a bad
+//! key quotes the key.
+
+use cf_stream_token::{KeyId, PublicKey, SigningKey, TokenOptions, Verifier};
+
+use crate::common::*;
+
+/// Runs of base64/base64url/hex characters longer than a key id (32): every
+/// encoding of a key number, PEM line, JWK member or token part in `input`.
+/// Key ids themselves are public and may be named in errors.
+fn secret_runs(input: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(input);
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-".contains(c)))
+        .filter(|run| run.len() > 32)
+        // Public, fixed vocabulary that legitimately appears in messages.
+        .filter(|run| !run.contains("PRIVATE") && !run.contains("PUBLIC"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn assert_hides(shown: &str, secrets: &[String], what: &str) {
+    for s in secrets {
+        assert!(
+            !shown.contains(s.as_str()),
+            "{what} shows secret {s:.20}…: {shown}"
+        );
+    }
+}
+
+#[test]
+fn key_types_show_the_kid_only() {
+    let secrets = demo_secrets();
+    let key = demo_key();
+    let shown = format!("{key:?}");
+    assert_eq!(shown, format!("SigningKey {{ kid: \"{DEMO_KID}\", .. }}"));
+    let signer = demo_signer();
+    assert_eq!(
+        format!("{signer:?}"),
+        format!("Signer {{ kid: \"{DEMO_KID}\", .. }}")
+    );
+    let verifier = signer.verifier();
+    assert_eq!(
+        format!("{verifier:?}"),
+        format!("Verifier {{ kid: Some(\"{DEMO_KID}\"), leeway_secs: 0 }}")
+    );
+    let public = PublicKey::parse(bytes("demo/demo_pkcs1.pem"), Some(kid(DEMO_KID))).unwrap();
+    assert_eq!(
+        format!("{public:?}"),
+        format!("PublicKey {{ kid: Some(\"{DEMO_KID}\"), bits: 2048 }}")
+    );
+    for shown in [
+        format!("{key:?}"),
+        format!("{signer:?}"),
+        format!("{verifier:?}"),
+        format!("{public:?}"),
+    ] {
+        assert_hides(&shown, &secrets, "key type");
+    }
+    #[cfg(feature = "cache")]
+    {
+        let c = cf_stream_token::CachingSigner::builder(signer.clone())
+            .build()
+            .unwrap();
+        let shown = format!("{c:?}");
+        assert!(shown.starts_with("CachingSigner { kid: \"8f3c"), "{shown}");
+        assert_hides(&shown, &secrets, "CachingSigner");
+    }
+}
+
+#[test]
+fn tokens_redact_their_signature_everywhere_but_display() {
+    let t = demo_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    let sig = t.as_str().rsplit('.').next().unwrap().to_owned();
+    // The signature is what makes the token a credential; its first 16
+    // characters are enough to tell whether any of it leaked.
+    let leaked = [sig[..16].to_owned(), sig[sig.len() - 16..].to_owned()];
+    assert_hides(&format!("{t:?}"), &leaked, "Token Debug");
+    assert_hides(&format!("{:?}", t.claims()), &leaked, "Claims Debug");
+    // Display is the token itself, by design: it goes into the URL.
+    assert!(t.to_string().ends_with(&sig));
+}
+
+#[test]
+fn verifier_errors_never_echo_the_token() {
+    let t = demo_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    let v = demo_signer().verifier();
+    let parts: Vec<&str> = t.as_str().split('.').collect();
+    let mut bad_sig = parts[2].to_owned();
+    bad_sig.replace_range(
+        0..2,
+        if bad_sig.starts_with("AA") {
+            "BB"
+        } else {
+            "AA"
+        },
+    );
+    let cases = [
+        t.as_str().to_owned(),                          // expired at the probe time
+        format!("{}.{}.{bad_sig}", parts[0], parts[1]), // bad signature
+        format!("{}.{}", parts[0], parts[1]),           // malformed
+        format!("x{}", t.as_str()),                     // bad header
+    ];
+    for token in cases {
+        let err = v.verify_at(&token, at(NOW + 86_400)).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert_hides(&shown, &secret_runs(token.as_bytes()), "verifier error");
+    }
+}
+
+#[test]
+fn errors_from_every_bad_key_fixture_quote_none_of_it() {
+    let mut files: Vec<_> = std::fs::read_dir(path("bad"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "the bad fixtures are all here");
+    let mut checked = 0;
+    for file in files {
+        let input = std::fs::read(&file).unwrap();
+        let secrets = secret_runs(&input);
+        for k in [None, Some(KeyId::new(DEMO_KID).unwrap())] {
+            let errors = [
+                SigningKey::parse(&input, k).err(),
+                PublicKey::parse(&input, k).err(),
+                Verifier::parse(&input, k).err(),
+            ];
+            for err in errors.into_iter().flatten() {
+                let shown = format!("{err} {err:?}");
+                assert_hides(&shown, &secrets, &file.display().to_string());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} errors checked");
+}
+
+#[test]
+fn errors_from_damaged_demo_keys_quote_none_of_them() {
+    let secrets = demo_secrets();
+    let jwk = text("demo/demo.jwk.json");
+    let pem = text("demo/demo_pkcs1.pem");
+    let damaged: Vec<Vec<u8>> = vec![
+        // JSON damage that makes serde quote the offending value.
+        jwk.replace("\"kty\":", "\"kty\" ").into_bytes(),
+        jwk.replace("\"RSA\"", "5").into_bytes(),
+        jwk.replacen("\"d\":\"", "\"d\":\"*", 1).into_bytes(),
+        jwk.replacen("\"d\":\"", "\"d\":[\"", 1).into_bytes(),
+        jwk.replacen("\"p\":\"", "\"p\":", 1).into_bytes(),
+        // PEM and DER damage.
+        pem.replace("-----END RSA PRIVATE KEY-----", "")
+            .into_bytes(),
+        pem.as_bytes()[..pem.len() / 2].to_vec(),
+        pem.replacen('M', "!", 3).into_bytes(),
+        bytes("demo/demo_pkcs1.der")[..300].to_vec(),
+        // A create-key response whose inner layers are damaged.
+        text("demo/demo_create_result.json")
+            .replacen("\"pem\": \"", "\"pem\": \"*", 1)
+            .into_bytes(),
+        text("demo/demo_create_result.json")
+            .replacen("\"jwk\": \"", "\"jwk\": \"**", 1)
+            .into_bytes(),
+    ];
+    for input in damaged {
+        let mine = secret_runs(&input);
+        for k in [None, Some(kid(DEMO_KID))] {
+            if let Err(e) = SigningKey::parse(&input, k) {
+                let shown = format!("{e} {e:?}");
+                assert_hides(&shown, &secrets, "damaged demo key");
+                assert_hides(&shown, &mine, "damaged demo key");
+            }
+        }
+    }
+}
