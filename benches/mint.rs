@@ -1,1 +1,3 @@
+//! Minting benchmarks (placeholder until the benches are written).
+
 fn main() {}
