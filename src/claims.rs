@@ -127,7 +127,9 @@ impl TokenOptions {
         &self.access_rules
     }
 
-    pub(crate) fn rules_json(&self) -> Option<&str> {
+    /// The `accessRules` claim exactly as minted (a JSON array), or `None`
+    /// when there are no rules and the claim is left out.
+    pub fn access_rules_json(&self) -> Option<&str> {
         self.rules_json.as_deref()
     }
 

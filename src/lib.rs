@@ -69,6 +69,6 @@ pub use crate::claims::{
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
-pub use crate::rules::{AccessRule, Action};
+pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 pub use crate::signer::{Signer, Token};
 pub use crate::verify::{Verifier, decode_unverified};

@@ -3,5 +3,6 @@
 mod common;
 mod keys;
 mod mint;
+mod rules;
 mod vectors;
 mod verify;
