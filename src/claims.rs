@@ -133,6 +133,14 @@ impl TokenOptions {
         self.rules_json.as_deref()
     }
 
+    /// These options with `downloadable` on: for download URLs, without
+    /// re-running the builder (the rules are shared, not re-rendered).
+    pub(crate) fn with_downloadable(&self) -> TokenOptions {
+        let mut opts = self.clone();
+        opts.downloadable = true;
+        opts
+    }
+
     /// Resolve `exp`/`nbf` against the signing clock and enforce the policy:
     /// `now < exp <= now + 24 h` and `nbf < exp`.
     ///

@@ -4,5 +4,6 @@ mod common;
 mod keys;
 mod mint;
 mod rules;
+mod urls;
 mod vectors;
 mod verify;
