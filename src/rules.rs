@@ -34,27 +34,43 @@ pub enum Action {
 /// list, if any.
 ///
 /// ```
-/// use cf_stream_token::{AccessRule, Action, TokenOptions};
+/// use cf_stream_token::{AccessRule, Action, Signer, SigningKey, TokenOptions, VideoId};
+/// use time::macros::datetime;
 ///
-/// // Cloudflare's documentation example: allow GB, block everyone else.
+/// // Cloudflare's documentation example: allow viewers in GB, block everyone else.
 /// let opts = TokenOptions::builder()
-///     .access_rules(AccessRule::allow_only_countries(["gb"])?)
+///     .access_rules(AccessRule::allow_only_countries(["GB"])?)
 ///     .build()?;
 /// assert_eq!(
 ///     opts.access_rules_json(),
 ///     Some(r#"[{"type":"ip.geoip.country","action":"allow","country":["GB"]},{"type":"any","action":"block"}]"#)
 /// );
 ///
-/// // Block two networks, written as CIDR and as a single address.
-/// let rule = AccessRule::networks(Action::Block, ["93.184.216.0/24", "2400:cb00::1"])?;
-/// let opts = TokenOptions::builder().access_rule(rule).build()?;
+/// // Or rule by rule: block two networks, then anyone seen through Tor.
+/// let opts = TokenOptions::builder()
+///     .access_rule(AccessRule::networks(Action::Block, ["93.184.216.0/24", "2400:cb00::/32"])?)
+///     .access_rule(AccessRule::countries(Action::Block, ["T1"])?)
+///     .build()?;
 /// assert_eq!(
 ///     opts.access_rules_json(),
-///     Some(r#"[{"type":"ip.src","action":"block","ip":["93.184.216.0/24","2400:cb00::1"]}]"#)
+///     Some(concat!(
+///         r#"[{"type":"ip.src","action":"block","ip":["93.184.216.0/24","2400:cb00::/32"]},"#,
+///         r#"{"type":"ip.geoip.country","action":"block","country":["T1"]}]"#
+///     ))
 /// );
 ///
-/// // `UK` is not an ISO 3166-1 code (the United Kingdom is `GB`).
-/// assert!(AccessRule::countries(Action::Allow, ["UK"]).is_err());
+/// // The rules ride in the token's `accessRules` claim.
+/// let signer = Signer::new(SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None)?);
+/// let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
+/// let token = signer.mint_at(datetime!(2023-11-14 22:13:20 UTC), &video, &opts)?;
+/// assert_eq!(token.claims().access_rules(), opts.access_rules());
+///
+/// // Bad values are refused by kind, naming the value: `UK` is not an ISO
+/// // 3166-1 code (the United Kingdom is `GB`), and an IPv4 prefix stops at 32.
+/// let err = AccessRule::countries(Action::Allow, ["UK"]).unwrap_err();
+/// assert_eq!(err.to_string(), r#""UK" is not an ISO 3166-1 alpha-2 country code"#);
+/// let err = AccessRule::networks(Action::Allow, ["1.2.3.4/33"]).unwrap_err();
+/// assert_eq!(err.to_string(), r#""1.2.3.4/33" is not an IP address or CIDR network"#);
 /// # Ok::<(), cf_stream_token::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -502,34 +502,51 @@ fn checked_filename(name: &str) -> Result<&str, Error> {
 /// ```
 /// use std::time::Duration;
 /// use cf_stream_token::{
-///     Download, PlaybackUrls, Signer, SigningKey, StreamHost, Surface, Thumbnail, TokenOptions,
-///     VideoId,
+///     Download, Fit, Hls, PlaybackUrls, Signer, SigningKey, StreamHost, Surface, Thumbnail,
+///     TokenOptions, VideoId,
 /// };
 /// use time::macros::datetime;
 ///
 /// let signer = Signer::new(SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None)?);
 /// let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
-/// let poster = Surface::Thumbnail(Thumbnail::new().time(Duration::from_secs(8)).height(270));
+///
+/// let poster = Surface::Thumbnail(
+///     Thumbnail::new().time(Duration::from_secs(8)).height(270).fit(Fit::Clip),
+/// );
+/// let hls = Surface::Hls(Hls::new().client_bandwidth_hint(1.8));
 /// let mp4 = Surface::Mp4Download(Download::new().filename("launch-keynote"));
 ///
 /// let urls = PlaybackUrls::builder(StreamHost::customer("f33zs165nr7gyfy4")?, video)
 ///     .options(TokenOptions::builder().lifetime(Duration::from_secs(2 * 3600)).build()?)
-///     .surfaces([Surface::Iframe, poster.clone(), mp4.clone()])
+///     .surfaces([Surface::Iframe, poster.clone(), hls.clone(), mp4.clone()])
 ///     .build()?;
 ///
+/// // One mint, one signature, four URLs.
 /// let signed = urls.mint_at(&signer, datetime!(2023-11-14 22:13:20 UTC))?;
 /// let token = signed.token();
+/// assert_eq!(token.exp(), 1_700_007_200);
 /// assert!(token.claims().downloadable()); // because of the MP4 download
+///
 /// let base = format!("https://customer-f33zs165nr7gyfy4.cloudflarestream.com/{token}");
 /// assert_eq!(signed.get(&Surface::Iframe), Some(&*format!("{base}/iframe")));
 /// assert_eq!(
 ///     signed.get(&poster),
-///     Some(&*format!("{base}/thumbnails/thumbnail.jpg?time=8s&height=270"))
+///     Some(&*format!("{base}/thumbnails/thumbnail.jpg?time=8s&height=270&fit=clip"))
+/// );
+/// assert_eq!(
+///     signed.get(&hls),
+///     Some(&*format!("{base}/manifest/video.m3u8?clientBandwidthHint=1.8"))
 /// );
 /// assert_eq!(
 ///     signed.get(&mp4),
 ///     Some(&*format!("{base}/downloads/default.mp4?filename=launch-keynote"))
 /// );
+///
+/// // The token in any of the URLs verifies with the key's public half.
+/// let claims = signer
+///     .verifier()
+///     .verify_at(token.as_str(), datetime!(2023-11-14 22:14:00 UTC))?;
+/// assert_eq!(claims.video(), &video);
 /// # Ok::<(), cf_stream_token::Error>(())
 /// ```
 #[derive(Clone, Debug)]
