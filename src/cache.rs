@@ -161,7 +161,7 @@ impl CachingSignerBuilder {
 }
 
 fn entry_size(key: &Key, entry: &Entry) -> u64 {
-    let rules: usize = key.opts.rules_json().map_or(0, str::len);
+    let rules: usize = key.opts.access_rules_json().map_or(0, str::len);
     (std::mem::size_of::<Key>()
         + std::mem::size_of::<Entry>()
         + std::mem::size_of::<Token>()

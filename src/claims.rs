@@ -127,8 +127,18 @@ impl TokenOptions {
         &self.access_rules
     }
 
-    pub(crate) fn rules_json(&self) -> Option<&str> {
+    /// The `accessRules` claim exactly as minted (a JSON array), or `None`
+    /// when there are no rules and the claim is left out.
+    pub fn access_rules_json(&self) -> Option<&str> {
         self.rules_json.as_deref()
+    }
+
+    /// These options with `downloadable` on: for download URLs, without
+    /// re-running the builder (the rules are shared, not re-rendered).
+    pub(crate) fn with_downloadable(&self) -> TokenOptions {
+        let mut opts = self.clone();
+        opts.downloadable = true;
+        opts
     }
 
     /// Resolve `exp`/`nbf` against the signing clock and enforce the policy:

@@ -32,6 +32,16 @@
 //! the create-key response (`result` object or whole envelope). Each bad input
 //! is refused with its own [`ErrorKind`].
 //!
+//! # Access rules and playback URLs
+//!
+//! [`AccessRule`] restricts a token by country or network, in Cloudflare's
+//! exact JSON and checked when the options are built (at most five rules,
+//! assigned ISO 3166-1 codes, addresses and CIDRs that parse).
+//! [`PlaybackUrls`] puts one token, one signature, into the URL of every
+//! surface you ask for (player, watch page, HLS, DASH, thumbnails,
+//! downloads, WebRTC), with typed, percent-encoded query parameters, and
+//! makes the token downloadable when a download is among them.
+//!
 //! # Crate features
 //!
 //! No feature is on by default: the offline minter needs none.
@@ -68,6 +78,7 @@ mod ids;
 mod key;
 mod rules;
 mod signer;
+mod url;
 mod verify;
 
 #[cfg(feature = "cache")]
@@ -78,8 +89,12 @@ pub use crate::claims::{
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
-pub use crate::rules::{AccessRule, Action};
+pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 pub use crate::signer::{Signer, Token};
+pub use crate::url::{
+    AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackUrls, PlaybackUrlsBuilder, SignedUrls,
+    StreamHost, Surface, Thumbnail,
+};
 pub use crate::verify::{Verifier, decode_unverified};
 
 // The README's examples are compiled and run as doc tests.

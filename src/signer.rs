@@ -108,7 +108,7 @@ impl Signer {
         let times = opts.resolve(now.unix_timestamp())?;
         let inner = &*self.inner;
         let kid = inner.key.kid();
-        let rules_json = opts.rules_json();
+        let rules_json = opts.access_rules_json();
 
         let mut payload = String::with_capacity(128 + rules_json.map_or(0, str::len));
         payload.push_str(r#"{"sub":""#);

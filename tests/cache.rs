@@ -100,13 +100,7 @@ fn options_and_viewer_rules_are_part_of_the_key() {
     let c = cache();
     let ip = |addr: &str| {
         TokenOptions::builder()
-            .access_rule(AccessRule::IpSrc {
-                action: cf_stream_token::Action::Allow,
-                ip: vec![addr.to_owned()],
-            })
-            .access_rule(AccessRule::Any {
-                action: cf_stream_token::Action::Block,
-            })
+            .access_rules(AccessRule::allow_only_networks([addr]).unwrap())
             .build()
             .unwrap()
     };

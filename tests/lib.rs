@@ -6,6 +6,8 @@ mod common;
 mod keys;
 mod mint;
 mod props;
+mod rules;
 mod secrets;
+mod urls;
 mod vectors;
 mod verify;

@@ -1,0 +1,797 @@
+//! Playback URLs: where a token goes.
+//!
+//! The token takes the place of the video UID in
+//! `https://<host>/<token>/<surface>[?<query>]`. One token serves every
+//! surface of its video, so a [`PlaybackUrls`] mints once, with one
+//! signature, for all the surfaces it was built with.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::claims::TokenOptions;
+use crate::error::{Error, ErrorKind};
+use crate::ids::VideoId;
+use crate::signer::{Signer, Token};
+
+/// Longest download file name Cloudflare accepts.
+const MAX_FILENAME_LEN: usize = 120;
+/// Animated thumbnails: Cloudflare's documented frame-rate range.
+const FPS_RANGE: std::ops::RangeInclusive<u8> = 1..=15;
+
+fn invalid(what: &'static str, value: impl fmt::Display) -> Error {
+    ErrorKind::InvalidUrlPart {
+        what,
+        value: value.to_string(),
+    }
+    .into()
+}
+
+/// The host playback URLs point at: the account's customer subdomain
+/// (`customer-<code>.cloudflarestream.com`) or a host of your own.
+///
+/// ```
+/// use cf_stream_token::StreamHost;
+/// let host = StreamHost::customer("f33zs165nr7gyfy4")?;
+/// assert_eq!(host.as_str(), "customer-f33zs165nr7gyfy4.cloudflarestream.com");
+/// assert_eq!(StreamHost::custom("videodelivery.net")?.as_str(), "videodelivery.net");
+/// assert!(StreamHost::customer("F33ZS165NR7GYFY4").is_err());
+/// assert!(StreamHost::custom("https://videodelivery.net/").is_err());
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct StreamHost(Box<str>);
+
+impl StreamHost {
+    /// The customer subdomain for `code`, the account's customer code as
+    /// shown in the Stream dashboard (e.g. `f33zs165nr7gyfy4`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidUrlPart`] (`what: "customer code"`) unless `code`
+    /// is 1 to 63 of `a-z 0-9`.
+    pub fn customer(code: &str) -> Result<Self, Error> {
+        let ok = (1..=63).contains(&code.len())
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !ok {
+            return Err(invalid("customer code", code));
+        }
+        Ok(StreamHost(
+            format!("customer-{code}.cloudflarestream.com").into_boxed_str(),
+        ))
+    }
+
+    /// A host name of your own (or the legacy `videodelivery.net`),
+    /// optionally with a port: `videos.example.com`, `localhost:8443`.
+    /// Stored in lower case; URLs always use `https`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidUrlPart`] (`what: "host"`) unless `host` is a DNS
+    /// name (labels of 1 to 63 of `A-Z a-z 0-9 -`, not starting or ending
+    /// with `-`, at most 253 characters, the last label not all digits) with
+    /// an optional port 1 to 65535. A scheme, path, user, IP literal or
+    /// trailing dot is refused.
+    pub fn custom(host: &str) -> Result<Self, Error> {
+        let bad = || invalid("host", host);
+        let (name, port) = match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        };
+        if let Some(port) = port {
+            let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+            if !digits || port.starts_with('0') || port.parse::<u16>().is_err() {
+                return Err(bad());
+            }
+        }
+        if name.is_empty() || name.len() > 253 {
+            return Err(bad());
+        }
+        let label_ok = |l: &str| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        if !name.split('.').all(label_ok) {
+            return Err(bad());
+        }
+        // RFC 1123: a top-level label is never all digits, which also keeps
+        // IPv4 literals out.
+        let last = name.rsplit('.').next().unwrap_or_default();
+        if last.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        Ok(StreamHost(host.to_ascii_lowercase().into_boxed_str()))
+    }
+
+    /// The host, with its port if one was given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StreamHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for StreamHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StreamHost({:?})", &*self.0)
+    }
+}
+
+/// How a thumbnail fills a `width` × `height` that does not match the
+/// video's shape (Cloudflare's default is [`Fit::Crop`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fit {
+    /// Cut off what does not fit.
+    Crop,
+    /// Keep the whole frame, shrunk to fit inside.
+    Clip,
+    /// Stretch the frame to the size.
+    Scale,
+    /// Keep the whole frame and fill the rest with black.
+    Fill,
+}
+
+impl Fit {
+    /// The query value: `crop`, `clip`, `scale` or `fill`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fit::Crop => "crop",
+            Fit::Clip => "clip",
+            Fit::Scale => "scale",
+            Fit::Fill => "fill",
+        }
+    }
+}
+
+/// HLS manifest options (`manifest/video.m3u8`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Hls {
+    bandwidth_hint: Option<f64>,
+    low_latency: bool,
+}
+
+impl Hls {
+    /// No query parameters.
+    pub fn new() -> Self {
+        Hls::default()
+    }
+
+    /// `clientBandwidthHint`: only renditions of at least this many Mbps
+    /// (finite and positive; checked when the URLs are built).
+    #[must_use]
+    pub fn client_bandwidth_hint(mut self, mbps: f64) -> Self {
+        self.bandwidth_hint = Some(mbps);
+        self
+    }
+
+    /// `protocol=llhls`: the low-latency HLS manifest of a live input.
+    #[must_use]
+    pub fn low_latency(mut self, yes: bool) -> Self {
+        self.low_latency = yes;
+        self
+    }
+}
+
+/// DASH manifest options (`manifest/video.mpd`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Dash {
+    bandwidth_hint: Option<f64>,
+}
+
+impl Dash {
+    /// No query parameters.
+    pub fn new() -> Self {
+        Dash::default()
+    }
+
+    /// `clientBandwidthHint`: only renditions of at least this many Mbps
+    /// (finite and positive; checked when the URLs are built). Cloudflare
+    /// documents the hint for both manifests.
+    #[must_use]
+    pub fn client_bandwidth_hint(mut self, mbps: f64) -> Self {
+        self.bandwidth_hint = Some(mbps);
+        self
+    }
+}
+
+/// Still thumbnail options (`thumbnails/thumbnail.jpg`). Unset values are
+/// left to Cloudflare's defaults (time 0 s, 640 × 640, crop).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Thumbnail {
+    time: Option<Duration>,
+    width: Option<u32>,
+    height: Option<u32>,
+    fit: Option<Fit>,
+}
+
+impl Thumbnail {
+    /// No query parameters.
+    pub fn new() -> Self {
+        Thumbnail::default()
+    }
+
+    /// `time`: the frame this far into the video (whole seconds; checked
+    /// when the URLs are built). Sent as seconds, e.g. `62s`.
+    #[must_use]
+    pub fn time(mut self, at: Duration) -> Self {
+        self.time = Some(at);
+        self
+    }
+
+    /// `width` in pixels (not zero; checked when the URLs are built).
+    #[must_use]
+    pub fn width(mut self, px: u32) -> Self {
+        self.width = Some(px);
+        self
+    }
+
+    /// `height` in pixels (not zero; checked when the URLs are built).
+    #[must_use]
+    pub fn height(mut self, px: u32) -> Self {
+        self.height = Some(px);
+        self
+    }
+
+    /// `fit`: what to do when the size does not match the video's shape.
+    #[must_use]
+    pub fn fit(mut self, fit: Fit) -> Self {
+        self.fit = Some(fit);
+        self
+    }
+
+    fn append(&self, q: &mut Query) -> Result<(), Error> {
+        if let Some(t) = self.time {
+            q.pair("time", &seconds("time", t, true)?);
+        }
+        if let Some(h) = self.height {
+            q.pair("height", &pixels("height", h)?);
+        }
+        if let Some(w) = self.width {
+            q.pair("width", &pixels("width", w)?);
+        }
+        if let Some(fit) = self.fit {
+            q.pair("fit", fit.as_str());
+        }
+        Ok(())
+    }
+}
+
+/// Animated thumbnail options (`thumbnails/thumbnail.gif`): those of a
+/// still, plus `duration` and `fps`. Unset values are left to Cloudflare's
+/// defaults (5 s, 8 fps).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AnimatedThumbnail {
+    still: Thumbnail,
+    duration: Option<Duration>,
+    fps: Option<u8>,
+}
+
+impl AnimatedThumbnail {
+    /// No query parameters.
+    pub fn new() -> Self {
+        AnimatedThumbnail::default()
+    }
+
+    /// `time`: start this far into the video (whole seconds).
+    #[must_use]
+    pub fn time(mut self, at: Duration) -> Self {
+        self.still = self.still.time(at);
+        self
+    }
+
+    /// `width` in pixels (not zero).
+    #[must_use]
+    pub fn width(mut self, px: u32) -> Self {
+        self.still = self.still.width(px);
+        self
+    }
+
+    /// `height` in pixels (not zero).
+    #[must_use]
+    pub fn height(mut self, px: u32) -> Self {
+        self.still = self.still.height(px);
+        self
+    }
+
+    /// `fit`: what to do when the size does not match the video's shape.
+    #[must_use]
+    pub fn fit(mut self, fit: Fit) -> Self {
+        self.still = self.still.fit(fit);
+        self
+    }
+
+    /// `duration` of the animation (whole seconds, not zero; checked when
+    /// the URLs are built).
+    #[must_use]
+    pub fn duration(mut self, length: Duration) -> Self {
+        self.duration = Some(length);
+        self
+    }
+
+    /// `fps`: frames per second, 1 to 15 (checked when the URLs are built).
+    #[must_use]
+    pub fn fps(mut self, fps: u8) -> Self {
+        self.fps = Some(fps);
+        self
+    }
+}
+
+/// Download options (`downloads/default.mp4`, `downloads/audio.m4a`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Download {
+    filename: Option<String>,
+}
+
+impl Download {
+    /// No query parameters: Cloudflare picks the file name.
+    pub fn new() -> Self {
+        Download::default()
+    }
+
+    /// `filename` the browser saves under (1 to 120 of `A-Z a-z 0-9 _ -`,
+    /// no extension; checked when the URLs are built).
+    #[must_use]
+    pub fn filename(mut self, name: impl Into<String>) -> Self {
+        self.filename = Some(name.into());
+        self
+    }
+}
+
+/// A playback surface: what a URL serves.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Surface {
+    /// `iframe`: the Stream Player embed.
+    Iframe,
+    /// `watch`: the hosted watch page.
+    Watch,
+    /// `manifest/video.m3u8`: HLS.
+    Hls(Hls),
+    /// `manifest/video.mpd`: DASH.
+    Dash(Dash),
+    /// `thumbnails/thumbnail.jpg`: a still.
+    Thumbnail(Thumbnail),
+    /// `thumbnails/thumbnail.gif`: an animation.
+    AnimatedThumbnail(AnimatedThumbnail),
+    /// `downloads/default.mp4`: the MP4 download (the token is made
+    /// downloadable).
+    Mp4Download(Download),
+    /// `downloads/audio.m4a`: the audio-only download (the token is made
+    /// downloadable).
+    AudioDownload(Download),
+    /// `webRTC/play`: WebRTC (WHEP) playback of a live input.
+    WebRtc,
+}
+
+impl Surface {
+    /// The path after the token, e.g. `manifest/video.m3u8`.
+    pub fn path(&self) -> &'static str {
+        match self {
+            Surface::Iframe => "iframe",
+            Surface::Watch => "watch",
+            Surface::Hls(_) => "manifest/video.m3u8",
+            Surface::Dash(_) => "manifest/video.mpd",
+            Surface::Thumbnail(_) => "thumbnails/thumbnail.jpg",
+            Surface::AnimatedThumbnail(_) => "thumbnails/thumbnail.gif",
+            Surface::Mp4Download(_) => "downloads/default.mp4",
+            Surface::AudioDownload(_) => "downloads/audio.m4a",
+            Surface::WebRtc => "webRTC/play",
+        }
+    }
+
+    /// Whether the surface needs a token with `downloadable: true`.
+    pub fn is_download(&self) -> bool {
+        matches!(self, Surface::Mp4Download(_) | Surface::AudioDownload(_))
+    }
+
+    /// Path and query, every value checked and percent-encoded.
+    fn suffix(&self) -> Result<String, Error> {
+        let mut q = Query::default();
+        match self {
+            Surface::Iframe | Surface::Watch | Surface::WebRtc => {}
+            Surface::Hls(hls) => {
+                if let Some(mbps) = hls.bandwidth_hint {
+                    q.pair("clientBandwidthHint", &bandwidth(mbps)?);
+                }
+                if hls.low_latency {
+                    q.pair("protocol", "llhls");
+                }
+            }
+            Surface::Dash(dash) => {
+                if let Some(mbps) = dash.bandwidth_hint {
+                    q.pair("clientBandwidthHint", &bandwidth(mbps)?);
+                }
+            }
+            Surface::Thumbnail(still) => still.append(&mut q)?,
+            Surface::AnimatedThumbnail(gif) => {
+                gif.still.append(&mut q)?;
+                if let Some(d) = gif.duration {
+                    q.pair("duration", &seconds("duration", d, false)?);
+                }
+                if let Some(fps) = gif.fps {
+                    if !FPS_RANGE.contains(&fps) {
+                        return Err(invalid("fps", fps));
+                    }
+                    q.pair("fps", &fps.to_string());
+                }
+            }
+            Surface::Mp4Download(dl) | Surface::AudioDownload(dl) => {
+                if let Some(name) = &dl.filename {
+                    q.pair("filename", checked_filename(name)?);
+                }
+            }
+        }
+        let query = q.0.finish();
+        let path = self.path();
+        let mut out = String::with_capacity(path.len() + 1 + query.len());
+        out.push_str(path);
+        if !query.is_empty() {
+            out.push('?');
+            out.push_str(&query);
+        }
+        Ok(out)
+    }
+}
+
+/// `application/x-www-form-urlencoded` query, as browsers and Cloudflare read it.
+struct Query(form_urlencoded::Serializer<'static, String>);
+
+impl Default for Query {
+    fn default() -> Self {
+        Query(form_urlencoded::Serializer::new(String::new()))
+    }
+}
+
+impl Query {
+    fn pair(&mut self, name: &str, value: &str) {
+        self.0.append_pair(name, value);
+    }
+}
+
+fn seconds(what: &'static str, d: Duration, zero_ok: bool) -> Result<String, Error> {
+    if d.subsec_nanos() != 0 || (!zero_ok && d.is_zero()) {
+        return Err(invalid(what, format_args!("{d:?}")));
+    }
+    Ok(format!("{}s", d.as_secs()))
+}
+
+fn pixels(what: &'static str, px: u32) -> Result<String, Error> {
+    if px == 0 {
+        return Err(invalid(what, px));
+    }
+    Ok(px.to_string())
+}
+
+fn bandwidth(mbps: f64) -> Result<String, Error> {
+    if !mbps.is_finite() || mbps <= 0.0 {
+        return Err(invalid("clientBandwidthHint", mbps));
+    }
+    // `Display` for f64 is the shortest text that reads back the same
+    // number, never in exponent form: 1.8 -> "1.8", 2.0 -> "2".
+    Ok(mbps.to_string())
+}
+
+fn checked_filename(name: &str) -> Result<&str, Error> {
+    let ok = (1..=MAX_FILENAME_LEN).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(name)
+    } else {
+        Err(invalid("filename", name))
+    }
+}
+
+/// Signed playback URLs for one video: host, video, token options and the
+/// surfaces wanted, checked once by [`PlaybackUrlsBuilder::build`] and then
+/// minted any number of times.
+///
+/// Each mint makes one token, with one RSA signature, and puts it in the URL
+/// of every surface. If any surface is a download, that token carries
+/// `downloadable: true`.
+///
+/// ```
+/// use std::time::Duration;
+/// use cf_stream_token::{
+///     Download, Fit, Hls, PlaybackUrls, Signer, SigningKey, StreamHost, Surface, Thumbnail,
+///     TokenOptions, VideoId,
+/// };
+/// use time::macros::datetime;
+///
+/// let signer = Signer::new(SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None)?);
+/// let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
+///
+/// let poster = Surface::Thumbnail(
+///     Thumbnail::new().time(Duration::from_secs(8)).height(270).fit(Fit::Clip),
+/// );
+/// let hls = Surface::Hls(Hls::new().client_bandwidth_hint(1.8));
+/// let mp4 = Surface::Mp4Download(Download::new().filename("launch-keynote"));
+///
+/// let urls = PlaybackUrls::builder(StreamHost::customer("f33zs165nr7gyfy4")?, video)
+///     .options(TokenOptions::builder().lifetime(Duration::from_secs(2 * 3600)).build()?)
+///     .surfaces([Surface::Iframe, poster.clone(), hls.clone(), mp4.clone()])
+///     .build()?;
+///
+/// // One mint, one signature, four URLs.
+/// let signed = urls.mint_at(&signer, datetime!(2023-11-14 22:13:20 UTC))?;
+/// let token = signed.token();
+/// assert_eq!(token.exp(), 1_700_007_200);
+/// assert!(token.claims().downloadable()); // because of the MP4 download
+///
+/// let base = format!("https://customer-f33zs165nr7gyfy4.cloudflarestream.com/{token}");
+/// assert_eq!(signed.get(&Surface::Iframe), Some(&*format!("{base}/iframe")));
+/// assert_eq!(
+///     signed.get(&poster),
+///     Some(&*format!("{base}/thumbnails/thumbnail.jpg?time=8s&height=270&fit=clip"))
+/// );
+/// assert_eq!(
+///     signed.get(&hls),
+///     Some(&*format!("{base}/manifest/video.m3u8?clientBandwidthHint=1.8"))
+/// );
+/// assert_eq!(
+///     signed.get(&mp4),
+///     Some(&*format!("{base}/downloads/default.mp4?filename=launch-keynote"))
+/// );
+///
+/// // The token in any of the URLs verifies with the key's public half.
+/// let claims = signer
+///     .verifier()
+///     .verify_at(token.as_str(), datetime!(2023-11-14 22:14:00 UTC))?;
+/// assert_eq!(claims.video(), &video);
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PlaybackUrls {
+    host: StreamHost,
+    video: VideoId,
+    options: TokenOptions,
+    surfaces: Arc<[Surface]>,
+    /// Path and query of each surface, rendered once.
+    suffixes: Box<[Box<str>]>,
+}
+
+impl PlaybackUrls {
+    /// Start building URLs for `video` on `host`, with default token options
+    /// and no surfaces.
+    pub fn builder(host: StreamHost, video: VideoId) -> PlaybackUrlsBuilder {
+        PlaybackUrlsBuilder {
+            host,
+            video,
+            options: TokenOptions::default(),
+            surfaces: Vec::new(),
+        }
+    }
+
+    /// The host.
+    pub fn host(&self) -> &StreamHost {
+        &self.host
+    }
+
+    /// The video.
+    pub fn video(&self) -> &VideoId {
+        &self.video
+    }
+
+    /// The token options minting uses: those given, made downloadable when
+    /// a surface is a download.
+    pub fn token_options(&self) -> &TokenOptions {
+        &self.options
+    }
+
+    /// The surfaces, in the order given.
+    pub fn surfaces(&self) -> &[Surface] {
+        &self.surfaces
+    }
+
+    /// Mint one token as of `now` and make every surface's URL with it.
+    ///
+    /// # Errors
+    /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
+    /// failure.
+    pub fn mint_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedUrls, Error> {
+        let token = signer.mint_at(now, &self.video, &self.options)?;
+        let mut base = String::with_capacity(8 + self.host.0.len() + 2 + token.as_str().len());
+        base.push_str("https://");
+        base.push_str(&self.host.0);
+        base.push('/');
+        base.push_str(token.as_str());
+        base.push('/');
+        let urls = self
+            .suffixes
+            .iter()
+            .map(|suffix| {
+                let mut url = String::with_capacity(base.len() + suffix.len());
+                url.push_str(&base);
+                url.push_str(suffix);
+                url
+            })
+            .collect();
+        Ok(SignedUrls {
+            token,
+            surfaces: Arc::clone(&self.surfaces),
+            urls,
+        })
+    }
+
+    /// Mint as of the system clock.
+    ///
+    /// # Errors
+    /// As [`PlaybackUrls::mint_at`].
+    pub fn mint(&self, signer: &Signer) -> Result<SignedUrls, Error> {
+        self.mint_at(signer, crate::clock::system_now())
+    }
+}
+
+/// Builder for [`PlaybackUrls`]; [`build`](PlaybackUrlsBuilder::build)
+/// checks every surface's parameters.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct PlaybackUrlsBuilder {
+    host: StreamHost,
+    video: VideoId,
+    options: TokenOptions,
+    surfaces: Vec<Surface>,
+}
+
+impl PlaybackUrlsBuilder {
+    /// Token options (default: [`TokenOptions::default`]). `downloadable` is
+    /// turned on for you when a surface is a download.
+    pub fn options(mut self, options: TokenOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Add a surface.
+    pub fn surface(mut self, surface: Surface) -> Self {
+        self.surfaces.push(surface);
+        self
+    }
+
+    /// Add several surfaces, in order.
+    pub fn surfaces(mut self, surfaces: impl IntoIterator<Item = Surface>) -> Self {
+        self.surfaces.extend(surfaces);
+        self
+    }
+
+    /// Check every surface and render its path and query once.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidUrlPart`] naming the parameter and its value: a
+    /// `time` or `duration` that is not whole seconds (or a zero
+    /// `duration`), a zero `width` or `height`, an `fps` outside 1 to 15, a
+    /// `clientBandwidthHint` that is not finite and positive, a `filename`
+    /// that is not 1 to 120 of `A-Z a-z 0-9 _ -`.
+    pub fn build(self) -> Result<PlaybackUrls, Error> {
+        let suffixes = self
+            .surfaces
+            .iter()
+            .map(|s| s.suffix().map(String::into_boxed_str))
+            .collect::<Result<_, _>>()?;
+        let options = if self.surfaces.iter().any(Surface::is_download) {
+            self.options.with_downloadable()
+        } else {
+            self.options
+        };
+        Ok(PlaybackUrls {
+            host: self.host,
+            video: self.video,
+            options,
+            surfaces: Arc::from(self.surfaces),
+            suffixes,
+        })
+    }
+}
+
+/// The URLs of one mint: one token, in every requested surface's URL.
+///
+/// The URLs are bearer credentials until the token expires; `Debug` shows
+/// the surfaces and the token with its signature redacted, not the URLs.
+#[derive(Clone)]
+pub struct SignedUrls {
+    token: Token,
+    surfaces: Arc<[Surface]>,
+    urls: Vec<String>,
+}
+
+impl SignedUrls {
+    /// The token every URL carries.
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// The URL of the first requested surface equal to `surface`.
+    pub fn get(&self, surface: &Surface) -> Option<&str> {
+        self.surfaces
+            .iter()
+            .position(|s| s == surface)
+            .map(|i| self.urls[i].as_str())
+    }
+
+    /// The URLs, in the order the surfaces were given.
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    /// Each surface with its URL, in the order given.
+    pub fn iter(&self) -> impl Iterator<Item = (&Surface, &str)> {
+        self.surfaces
+            .iter()
+            .zip(self.urls.iter().map(String::as_str))
+    }
+
+    /// The URLs, owned, in the order the surfaces were given.
+    pub fn into_urls(self) -> Vec<String> {
+        self.urls
+    }
+}
+
+impl fmt::Debug for SignedUrls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedUrls")
+            .field("token", &self.token)
+            .field("surfaces", &self.surfaces)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::SigningKey;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn signer() -> Signer {
+        let jwk = include_str!("../fixtures/demo/demo.jwk.json");
+        Signer::new(SigningKey::parse(jwk, None).unwrap())
+    }
+
+    #[test]
+    fn one_mint_one_token_for_every_surface() {
+        let video = VideoId::new("ea95132c15732412d22c1476fa83f27a").unwrap();
+        let urls = PlaybackUrls::builder(StreamHost::customer("abc").unwrap(), video)
+            .surfaces([
+                Surface::Iframe,
+                Surface::Watch,
+                Surface::Hls(Hls::new()),
+                Surface::Dash(Dash::new()),
+                Surface::Thumbnail(Thumbnail::new()),
+                Surface::AnimatedThumbnail(AnimatedThumbnail::new()),
+                Surface::Mp4Download(Download::new()),
+                Surface::AudioDownload(Download::new()),
+                Surface::WebRtc,
+            ])
+            .build()
+            .unwrap();
+        let now = OffsetDateTime::from_unix_timestamp(NOW).unwrap();
+        let signed = urls.mint_at(&signer(), now).unwrap();
+        let token = signed.token().as_str();
+        assert_eq!(signed.urls().len(), 9);
+        for (surface, url) in signed.iter() {
+            let rest = url
+                .strip_prefix("https://customer-abc.cloudflarestream.com/")
+                .unwrap();
+            // The one token, then the surface: nothing minted per URL.
+            assert_eq!(rest, format!("{token}/{}", surface.path()));
+        }
+        let shown = format!("{signed:?}");
+        assert!(!shown.contains(token), "{shown}");
+    }
+
+    #[test]
+    fn query_values_are_form_encoded() {
+        let mut q = Query::default();
+        q.pair("a", "x y&z=/?");
+        q.pair("b", "é");
+        assert_eq!(q.0.finish(), "a=x+y%26z%3D%2F%3F&b=%C3%A9");
+    }
+}

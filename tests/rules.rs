@@ -1,0 +1,357 @@
+//! Access rules: Cloudflare's exact JSON, every refusal by kind, and the
+//! claim as minted and verified.
+
+use base64::Engine as _;
+use cf_stream_token::{
+    AccessRule, Action, CountryCode, Error, ErrorKind, IpNetwork, TokenOptions, decode_unverified,
+};
+
+use crate::common::*;
+
+fn rules_json(rules: impl IntoIterator<Item = AccessRule>) -> String {
+    TokenOptions::builder()
+        .access_rules(rules)
+        .build()
+        .unwrap()
+        .access_rules_json()
+        .unwrap()
+        .to_owned()
+}
+
+fn build_err(rules: impl IntoIterator<Item = AccessRule>) -> ErrorKind {
+    TokenOptions::builder()
+        .access_rules(rules)
+        .build()
+        .unwrap_err()
+        .into_kind()
+}
+
+fn kind<T: std::fmt::Debug>(r: Result<T, Error>) -> ErrorKind {
+    r.unwrap_err().into_kind()
+}
+
+fn payload(token: &str) -> String {
+    let p = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(p)
+        .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn each_rule_shape_serialises_exactly() {
+    assert_eq!(
+        rules_json([AccessRule::any(Action::Allow)]),
+        r#"[{"type":"any","action":"allow"}]"#
+    );
+    assert_eq!(
+        rules_json([AccessRule::any(Action::Block)]),
+        r#"[{"type":"any","action":"block"}]"#
+    );
+    assert_eq!(
+        rules_json([AccessRule::networks(
+            Action::Allow,
+            ["93.184.216.0/24", "2400:cb00::/32", "1.2.3.4"]
+        )
+        .unwrap()]),
+        r#"[{"type":"ip.src","action":"allow","ip":["93.184.216.0/24","2400:cb00::/32","1.2.3.4"]}]"#
+    );
+    assert_eq!(
+        rules_json([AccessRule::countries(Action::Block, ["US", "mx"]).unwrap()]),
+        r#"[{"type":"ip.geoip.country","action":"block","country":["US","MX"]}]"#
+    );
+}
+
+#[test]
+fn cloudflares_documentation_example_allow_gb_block_the_rest() {
+    let expected = r#"[{"type":"ip.geoip.country","action":"allow","country":["GB"]},{"type":"any","action":"block"}]"#;
+    // Spelled out rule by rule, and with the convenience constructor.
+    let by_hand = [
+        AccessRule::Country {
+            action: Action::Allow,
+            country: vec![CountryCode::new("GB").unwrap()],
+        },
+        AccessRule::Any {
+            action: Action::Block,
+        },
+    ];
+    assert_eq!(rules_json(by_hand.clone()), expected);
+    assert_eq!(
+        rules_json(AccessRule::allow_only_countries(["GB"]).unwrap()),
+        expected
+    );
+    // And the JSON reads back to the same rules.
+    let back: Vec<AccessRule> = serde_json::from_str(expected).unwrap();
+    assert_eq!(back, by_hand);
+}
+
+#[test]
+fn convenience_policies() {
+    assert_eq!(
+        rules_json([AccessRule::block_countries(["RU", "kp"]).unwrap()]),
+        r#"[{"type":"ip.geoip.country","action":"block","country":["RU","KP"]}]"#
+    );
+    assert_eq!(
+        rules_json(AccessRule::allow_only_networks(["10.0.0.0/8", "fd00::/8"]).unwrap()),
+        r#"[{"type":"ip.src","action":"allow","ip":["10.0.0.0/8","fd00::/8"]},{"type":"any","action":"block"}]"#
+    );
+    let [first, last] = AccessRule::allow_only_countries(["GB"]).unwrap();
+    assert_eq!(first.action(), Action::Allow);
+    assert_eq!(last.action(), Action::Block);
+}
+
+#[test]
+fn rules_keep_their_order_and_access_rule_appends() {
+    let opts = TokenOptions::builder()
+        .access_rule(AccessRule::networks(Action::Allow, ["203.0.113.7"]).unwrap())
+        .access_rule(AccessRule::countries(Action::Block, ["T1", "xx"]).unwrap())
+        .access_rule(AccessRule::any(Action::Allow))
+        .build()
+        .unwrap();
+    assert_eq!(
+        opts.access_rules_json(),
+        Some(
+            r#"[{"type":"ip.src","action":"allow","ip":["203.0.113.7"]},{"type":"ip.geoip.country","action":"block","country":["T1","XX"]},{"type":"any","action":"allow"}]"#
+        )
+    );
+    assert_eq!(opts.access_rules().len(), 3);
+    // `access_rules` replaces what was there.
+    let replaced = opts
+        .to_builder()
+        .access_rules([AccessRule::any(Action::Block)])
+        .build()
+        .unwrap();
+    assert_eq!(
+        replaced.access_rules_json(),
+        Some(r#"[{"type":"any","action":"block"}]"#)
+    );
+    assert_eq!(TokenOptions::default().access_rules_json(), None);
+}
+
+#[test]
+fn networks_are_kept_as_written_host_bits_included() {
+    assert_eq!(
+        rules_json([AccessRule::networks(
+            Action::Block,
+            ["10.1.2.3/8", "192.0.2.1/32", "192.0.2.1", "2001:DB8::1/64"]
+        )
+        .unwrap()]),
+        r#"[{"type":"ip.src","action":"block","ip":["10.1.2.3/8","192.0.2.1/32","192.0.2.1","2001:db8::1/64"]}]"#
+    );
+}
+
+#[test]
+fn at_most_five_rules() {
+    let gb = || AccessRule::countries(Action::Allow, ["GB"]).unwrap();
+    let five: Vec<_> = (0..5).map(|_| gb()).collect();
+    assert_eq!(
+        rules_json(five.clone()).matches("ip.geoip.country").count(),
+        5
+    );
+    let mut six = five;
+    six.push(AccessRule::any(Action::Block));
+    assert_eq!(build_err(six), ErrorKind::TooManyRules { count: 6 });
+}
+
+#[test]
+fn a_rule_after_any_is_refused() {
+    assert_eq!(
+        build_err([
+            AccessRule::countries(Action::Allow, ["GB"]).unwrap(),
+            AccessRule::any(Action::Block),
+            AccessRule::networks(Action::Allow, ["1.2.3.4"]).unwrap(),
+        ]),
+        ErrorKind::RuleAfterAny { index: 2 }
+    );
+    assert_eq!(
+        build_err([
+            AccessRule::any(Action::Allow),
+            AccessRule::any(Action::Block)
+        ]),
+        ErrorKind::RuleAfterAny { index: 1 }
+    );
+}
+
+#[test]
+fn empty_lists_are_refused() {
+    let no_strs: [&str; 0] = [];
+    assert_eq!(
+        build_err([
+            AccessRule::any(Action::Allow),
+            AccessRule::networks(Action::Allow, no_strs).unwrap()
+        ]),
+        // The `any` comes first, so the empty rule is unreachable too: that is
+        // reported first.
+        ErrorKind::RuleAfterAny { index: 1 }
+    );
+    assert_eq!(
+        build_err([
+            AccessRule::countries(Action::Allow, ["GB"]).unwrap(),
+            AccessRule::networks(Action::Allow, no_strs).unwrap()
+        ]),
+        ErrorKind::EmptyRuleList { index: 1 }
+    );
+    assert_eq!(
+        build_err(AccessRule::allow_only_countries(no_strs).unwrap()),
+        ErrorKind::EmptyRuleList { index: 0 }
+    );
+    assert_eq!(
+        build_err([AccessRule::IpSrc {
+            action: Action::Block,
+            ip: Vec::new()
+        }]),
+        ErrorKind::EmptyRuleList { index: 0 }
+    );
+}
+
+#[test]
+fn country_codes_come_from_the_iso_list() {
+    for (given, kept) in [
+        ("GB", "GB"),
+        ("gb", "GB"),
+        ("Us", "US"),
+        ("T1", "T1"),
+        ("xx", "XX"),
+    ] {
+        let c = AccessRule::countries(Action::Allow, [given]).unwrap();
+        let AccessRule::Country { country, .. } = c else {
+            unreachable!()
+        };
+        assert_eq!(country[0].as_str(), kept);
+    }
+    // UK: reserved, not assigned; G1: not a code; GBR: alpha-3; XK: user-assigned.
+    for bad in ["UK", "uk", "G1", "GBR", "XK", "EU", "ZZ", "A", "", "G B"] {
+        assert_eq!(
+            kind(AccessRule::countries(Action::Allow, ["FR", bad])),
+            ErrorKind::InvalidCountryCode {
+                value: bad.to_owned()
+            },
+            "{bad:?}"
+        );
+    }
+    let e = CountryCode::new("UK").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#""UK" is not an ISO 3166-1 alpha-2 country code"#
+    );
+}
+
+#[test]
+fn addresses_and_cidrs_must_parse() {
+    for bad in [
+        "1.2.3.4/33",
+        "300.1.1.1",
+        "::g",
+        "::/129",
+        "1.2.3.4/",
+        "1.2.3.0/24 ",
+        "example.com",
+        "010.0.0.1/8",
+        "",
+    ] {
+        assert_eq!(
+            kind(AccessRule::networks(Action::Block, ["1.1.1.1", bad])),
+            ErrorKind::InvalidIpNetwork {
+                value: bad.to_owned()
+            },
+            "{bad:?}"
+        );
+    }
+    let e = IpNetwork::new("1.2.3.4/33").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#""1.2.3.4/33" is not an IP address or CIDR network"#
+    );
+}
+
+#[test]
+fn deserialising_checks_each_rule_too() {
+    let ok: AccessRule =
+        serde_json::from_str(r#"{"type":"ip.src","action":"allow","ip":["1.2.3.0/24"]}"#).unwrap();
+    assert_eq!(
+        ok,
+        AccessRule::networks(Action::Allow, ["1.2.3.0/24"]).unwrap()
+    );
+    for bad in [
+        r#"{"type":"ip.geoip.country","action":"allow","country":["UK"]}"#,
+        r#"{"type":"ip.geoip.country","action":"allow","country":[]}"#,
+        r#"{"type":"ip.src","action":"allow","ip":["1.2.3.4/33"]}"#,
+        r#"{"type":"ip.src","action":"allow","ip":[]}"#,
+        r#"{"type":"ip.src","action":"allow"}"#,
+        r#"{"type":"ip.dst","action":"allow","ip":["1.2.3.4"]}"#,
+        r#"{"type":"any","action":"maybe"}"#,
+    ] {
+        assert!(serde_json::from_str::<AccessRule>(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn rules_ride_in_the_token_and_verify() {
+    let signer = demo_signer();
+    let rules = AccessRule::allow_only_countries(["GB"]).unwrap();
+    let opts = TokenOptions::builder()
+        .access_rules(rules.clone())
+        .build()
+        .unwrap();
+    let token = signer.mint_at(at(NOW), &video(), &opts).unwrap();
+    assert_eq!(
+        payload(token.as_str()),
+        format!(
+            r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{},"accessRules":[{{"type":"ip.geoip.country","action":"allow","country":["GB"]}},{{"type":"any","action":"block"}}]}}"#,
+            NOW + 3600
+        )
+    );
+    let claims = signer
+        .verifier()
+        .verify_at(token.as_str(), at(NOW))
+        .unwrap();
+    assert_eq!(claims.access_rules(), &rules);
+    assert_eq!(token.claims().access_rules(), &rules);
+    let (_, unverified) = decode_unverified(token.as_str()).unwrap();
+    assert_eq!(unverified.access_rules(), &rules);
+}
+
+#[test]
+fn an_independent_jose_library_reads_the_same_rules() {
+    let signer = demo_signer();
+    let opts = TokenOptions::builder()
+        .access_rule(AccessRule::networks(Action::Block, ["2400:cb00::/32"]).unwrap())
+        .build()
+        .unwrap();
+    let token = signer.mint_at(at(NOW), &video(), &opts).unwrap();
+    let key =
+        jsonwebtoken::DecodingKey::from_rsa_pem(signer.key().public_key().to_spki_pem().as_bytes())
+            .unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.validate_exp = false;
+    v.required_spec_claims.clear();
+    let data = jsonwebtoken::decode::<serde_json::Value>(token.as_str(), &key, &v).unwrap();
+    assert_eq!(
+        data.claims["accessRules"],
+        serde_json::json!([
+            {"type": "ip.src", "action": "block", "ip": ["2400:cb00::/32"]},
+        ])
+    );
+}
+
+#[test]
+fn the_verifier_refuses_a_signed_token_with_a_bad_rule() {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let header = format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}"}}"#);
+    let body = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{},"accessRules":[{{"type":"ip.geoip.country","action":"allow","country":["UK"]}}]}}"#,
+        NOW + 60
+    );
+    let input = format!("{}.{}", b64(&header), b64(&body));
+    let sig = demo_key().sign_rs256(input.as_bytes()).unwrap();
+    let token = format!(
+        "{input}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)
+    );
+    assert_eq!(
+        kind(demo_signer().verifier().verify_at(&token, at(NOW))),
+        ErrorKind::MalformedToken {
+            reason: "payload is not a Stream claims object"
+        }
+    );
+}
