@@ -50,7 +50,9 @@ fn mint(c: &mut Criterion) {
     // mint/rs256/rules5: the same with five access rules (pre-rendered once
     // when the options are built, so minting only copies their JSON).
     let rules5 = TokenOptions::builder()
-        .access_rule(AccessRule::networks(Action::Allow, ["93.184.216.0/24", "2400:cb00::/32"]).unwrap())
+        .access_rule(
+            AccessRule::networks(Action::Allow, ["93.184.216.0/24", "2400:cb00::/32"]).unwrap(),
+        )
         .access_rule(AccessRule::networks(Action::Block, ["198.51.100.7"]).unwrap())
         .access_rule(AccessRule::countries(Action::Block, ["T1"]).unwrap())
         .access_rule(AccessRule::countries(Action::Allow, ["GB", "US", "MX", "DE"]).unwrap())
@@ -58,7 +60,11 @@ fn mint(c: &mut Criterion) {
         .build()
         .unwrap();
     g.bench_function("rs256/rules5", |b| {
-        b.iter(|| signer.mint_at(black_box(now), black_box(&video), black_box(&rules5)).unwrap())
+        b.iter(|| {
+            signer
+                .mint_at(black_box(now), black_box(&video), black_box(&rules5))
+                .unwrap()
+        })
     });
 
     // baseline/aws-lc-rs/sign: the bare RSA signature of the same signing input
