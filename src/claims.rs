@@ -158,10 +158,10 @@ impl TokenOptions {
                 Some(now.checked_sub(d).ok_or(ErrorKind::TimeOutOfRange)?)
             }
         };
-        if let Some(nbf) = nbf {
-            if nbf >= exp {
-                return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
-            }
+        if let Some(nbf) = nbf
+            && nbf >= exp
+        {
+            return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
         }
         Ok(Times { exp, nbf })
     }
@@ -270,10 +270,10 @@ impl TokenOptionsBuilder {
             let secs = whole_secs(by, "not-before back-dating")?;
             opts.not_before = Some(NotBefore::Backdate(secs));
         }
-        if let (Expiry::At(exp), Some(NotBefore::At(nbf))) = (opts.expiry, opts.not_before) {
-            if nbf >= exp {
-                return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
-            }
+        if let (Expiry::At(exp), Some(NotBefore::At(nbf))) = (opts.expiry, opts.not_before)
+            && nbf >= exp
+        {
+            return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
         }
         rules::validate(&self.rules)?;
         opts.rules_json = if self.rules.is_empty() {

@@ -227,10 +227,10 @@ impl Verifier {
             }
             .into());
         }
-        if let Some(nbf) = claims.nbf {
-            if now.saturating_add(self.leeway) < nbf {
-                return Err(ErrorKind::NotYetValid { nbf, now }.into());
-            }
+        if let Some(nbf) = claims.nbf
+            && now.saturating_add(self.leeway) < nbf
+        {
+            return Err(ErrorKind::NotYetValid { nbf, now }.into());
         }
         Ok(claims)
     }

@@ -375,7 +375,7 @@ fn errors_from_bad_keys_never_contain_key_material() {
         pem.replace("-----END RSA PRIVATE KEY-----", "")
             .into_bytes(),
     );
-    inputs.push(pem[..pem.len() / 2].as_bytes().to_vec());
+    inputs.push(pem.as_bytes()[..pem.len() / 2].to_vec());
     for input in inputs {
         for k in [None, Some(kid(DEMO_KID))] {
             if let Err(e) = SigningKey::parse(&input, k) {

@@ -233,7 +233,7 @@ fn malformed_tokens() {
             b64(format!(r#"{{"kid":"{DEMO_KID}"}}"#).as_bytes())
         ),
         format!("{}.e30.A!", b64(demo_header().as_bytes())),
-        forge(&format!(r#"{{"alg":"RS256"}}"#), &valid_payload),
+        forge(r#"{"alg":"RS256"}"#, &valid_payload),
         forge(
             &format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}","crit":["exp"]}}"#),
             &valid_payload,

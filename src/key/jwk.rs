@@ -105,10 +105,10 @@ impl KeyJson {
         if let Some(a) = self.alg.as_deref().filter(|a| *a != "RS256") {
             return Err(mismatch("alg", a));
         }
-        if let Some(ops) = &self.key_ops {
-            if !ops.iter().any(|o| o == "sign" || o == "verify") {
-                return Err(mismatch("key_ops", &ops.join(",")));
-            }
+        if let Some(ops) = &self.key_ops
+            && !ops.iter().any(|o| o == "sign" || o == "verify")
+        {
+            return Err(mismatch("key_ops", &ops.join(",")));
         }
         if self.oth.is_some() {
             return Err(ErrorKind::UnsupportedKey {

@@ -241,14 +241,14 @@ fn load_response(json: &KeyJson) -> Result<Loaded, Error> {
         .transpose()?;
 
     let jwk_kid = from_jwk.as_ref().and_then(|l| l.kid);
-    if let (Some(id), Some(jwk_kid)) = (id, jwk_kid) {
-        if id != jwk_kid {
-            return Err(ErrorKind::KeyIdMismatch {
-                expected: id.to_string(),
-                found: jwk_kid.to_string(),
-            }
-            .into());
+    if let (Some(id), Some(jwk_kid)) = (id, jwk_kid)
+        && id != jwk_kid
+    {
+        return Err(ErrorKind::KeyIdMismatch {
+            expected: id.to_string(),
+            found: jwk_kid.to_string(),
         }
+        .into());
     }
     let kid = id.or(jwk_kid);
     match (from_pem, from_jwk) {

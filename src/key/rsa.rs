@@ -373,7 +373,7 @@ mod tests {
     fn spki_round_trips() {
         let public = RsaPublic::new(&[0, 0xc5, 1, 2, 3], &[1, 0, 1]);
         let spki = public.to_spki_der();
-        assert_eq!(parse_spki(&spki, false).unwrap() == public, true);
+        assert!(parse_spki(&spki, false).unwrap() == public);
         match parse_der_any(&public.to_pkcs1_der(), false).unwrap() {
             RsaKey::Public(p) => assert!(p == public),
             RsaKey::Private(_) => panic!("public key read as private"),
