@@ -36,6 +36,10 @@
 //!
 //! No feature is on by default: the offline minter needs none.
 //!
+//! - `api`: the async Cloudflare API client in [`api`] (create, list and
+//!   delete signing keys; have Cloudflare mint a token) on `reqwest` with
+//!   rustls and `tokio`.
+//!
 //! # Security
 //!
 //! - **The 24-hour cap.** Cloudflare documents that `exp` may be at most 24
@@ -53,6 +57,8 @@
 //! - **Verification** pins RS256: `none`, HS256 and any other `alg` are
 //!   refused whatever key is configured.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod b64;
 mod claims;
 mod clock;
@@ -63,12 +69,19 @@ mod rules;
 mod signer;
 mod verify;
 
+#[cfg(feature = "api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+pub mod api;
+
 pub use crate::claims::{
     Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, TokenOptions, TokenOptionsBuilder,
 };
 pub use crate::error::{Error, ErrorKind, Result};
-pub use crate::ids::{KeyId, VideoId};
+pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 pub use crate::rules::{AccessRule, Action};
 pub use crate::signer::{Signer, Token};
 pub use crate::verify::{Verifier, decode_unverified};
+#[cfg(feature = "api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+pub use crate::clock::{Clock, SystemClock};
