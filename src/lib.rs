@@ -38,7 +38,8 @@
 //!
 //! - `api`: the async Cloudflare API client in [`api`] (create, list and
 //!   delete signing keys; have Cloudflare mint a token) on `reqwest` with
-//!   rustls and `tokio`.
+//!   rustls and `tokio`, and [`FallbackMinter`], which signs locally when a
+//!   key is configured and otherwise mints through the API with a cache.
 //!
 //! # Security
 //!
@@ -72,6 +73,8 @@ mod verify;
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub mod api;
+#[cfg(feature = "api")]
+mod fallback;
 
 pub use crate::claims::{
     Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, TokenOptions, TokenOptionsBuilder,
@@ -84,4 +87,9 @@ pub use crate::signer::{Signer, Token};
 pub use crate::verify::{Verifier, decode_unverified};
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
-pub use crate::clock::{Clock, SystemClock};
+pub use crate::{
+    clock::{Clock, SystemClock},
+    fallback::{
+        DEFAULT_MAX_CACHED, DEFAULT_MIN_REMAINING_SHARE, FallbackMinter, FallbackMinterBuilder,
+    },
+};
