@@ -37,8 +37,11 @@
 //! explicitly ([`Credentials`]) or read from `CLOUDFLARE_API_TOKEN`, or
 //! `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY`. The account comes from
 //! `CLOUDFLARE_ACCOUNT_ID` and the base URL (default [`DEFAULT_BASE_URL`])
-//! from `CLOUDFLARE_BASE_URL`. Every `from_env` has a `from_env_with` that
-//! reads variables through a closure instead.
+//! from `CLOUDFLARE_BASE_URL`. [`Credentials::from_env_with`],
+//! [`ClientBuilder::from_env_with`] and
+//! [`FallbackMinterBuilder::from_env_with`](crate::FallbackMinterBuilder::from_env_with)
+//! read the same variables through a closure instead of the process
+//! environment.
 //!
 //! # Errors, retries and time limits
 //!
