@@ -8,3 +8,42 @@ use time::OffsetDateTime;
 pub(crate) fn system_now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
+
+/// A source of "now" for the API client and the fallback minter, which read
+/// the time on their own (token expiries, `Retry-After` dates, cache
+/// freshness). Production code uses [`SystemClock`]; tests inject a closure.
+///
+/// Any `Fn() -> OffsetDateTime + Send + Sync` is a clock:
+///
+/// ```
+/// use cf_stream_token::Clock;
+/// use time::macros::datetime;
+/// let fixed = || datetime!(2023-11-14 22:13:20 UTC);
+/// assert_eq!(fixed.now().unix_timestamp(), 1_700_000_000);
+/// ```
+#[cfg(feature = "api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> OffsetDateTime;
+}
+
+#[cfg(feature = "api")]
+impl<F: Fn() -> OffsetDateTime + Send + Sync> Clock for F {
+    fn now(&self) -> OffsetDateTime {
+        self()
+    }
+}
+
+/// The system clock: the default [`Clock`].
+#[cfg(feature = "api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+#[cfg(feature = "api")]
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        system_now()
+    }
+}

@@ -210,6 +210,58 @@ pub enum ErrorKind {
         now: i64,
     },
 
+    // ---- Cloudflare API ----
+    // Produced only with the `api` feature. What Cloudflare said (status,
+    // every `errors[]` entry, the raw body if undecodable) is reachable
+    // through `Error::api_details`.
+    /// Not a usable account id (1 to 32 of `A-Z a-z 0-9 - _`).
+    InvalidAccountId,
+    /// Neither an API token nor an email and global API key were given or
+    /// found in the environment.
+    MissingCredentials,
+    /// A credential cannot be sent (empty, or not a valid HTTP header value).
+    InvalidCredentials {
+        /// Which credential.
+        what: &'static str,
+    },
+    /// A required setting was neither given nor found in the environment.
+    MissingConfig {
+        /// The setting (an environment variable name).
+        name: &'static str,
+    },
+    /// Cloudflare refused the credentials: HTTP 401/403 or error code 10000.
+    Unauthorized,
+    /// The account, key or video does not exist (HTTP 404).
+    NotFound,
+    /// Too many requests (HTTP 429). Returned at once, without sleeping,
+    /// when Cloudflare asks for a longer wait than the client allows.
+    RateLimited {
+        /// How long Cloudflare asked to wait (`Retry-After`), if it said.
+        retry_after: Option<std::time::Duration>,
+    },
+    /// Cloudflare failed (HTTP 5xx), after any retries.
+    ServerError {
+        /// The HTTP status.
+        status: u16,
+        /// How long Cloudflare asked to wait (`Retry-After`), if it said.
+        retry_after: Option<std::time::Duration>,
+    },
+    /// Any other refusal: another 4xx, or `success: false`.
+    ApiError {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The request timed out (connecting, or waiting for the whole
+    /// response), or Cloudflare answered 408, after any retries.
+    Timeout,
+    /// The connection failed or broke, after any retries.
+    Transport,
+    /// A successful response that is not what the API documents.
+    InvalidResponse {
+        /// What is wrong with it.
+        what: &'static str,
+    },
+
     // ---- signing ----
     /// The cryptographic backend failed to sign.
     SigningFailed,
@@ -257,6 +309,27 @@ impl Error {
     /// Consume the error, keeping what went wrong.
     pub fn into_kind(self) -> ErrorKind {
         self.kind
+    }
+}
+
+#[cfg(feature = "api")]
+impl Error {
+    /// What Cloudflare answered, for errors that come from an API response:
+    /// the HTTP status, every `errors[]` entry and, when the body could not be
+    /// decoded, the raw body. `None` for every other error (including
+    /// timeouts and transport errors, where there was no answer).
+    #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+    pub fn api_details(&self) -> Option<&crate::api::ApiErrorDetails> {
+        self.source.as_deref()?.downcast_ref()
+    }
+
+    /// A copy for callers that shared one failed request: the same kind and
+    /// API details; a transport cause (not `Clone`) is not copied.
+    pub(crate) fn clone_shared(&self) -> Error {
+        match self.api_details() {
+            Some(details) => Error::with_source(self.kind.clone(), details.clone()),
+            None => Error::new(self.kind.clone()),
+        }
     }
 }
 
@@ -371,6 +444,38 @@ impl fmt::Display for ErrorKind {
             BadSignature => f.write_str("token signature does not verify"),
             Expired { exp, now } => write!(f, "token expired at {exp} (now {now})"),
             NotYetValid { nbf, now } => write!(f, "token is not valid before {nbf} (now {now})"),
+            InvalidAccountId => {
+                f.write_str("invalid account id: expected 1 to 32 of A-Z, a-z, 0-9, '-' or '_'")
+            }
+            MissingCredentials => f.write_str(
+                "no Cloudflare credentials: give an API token or an email and global API key, or set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)",
+            ),
+            InvalidCredentials { what } => write!(f, "invalid Cloudflare {what}"),
+            MissingConfig { name } => write!(f, "{name} is not set"),
+            Unauthorized => f.write_str(
+                "Cloudflare API refused the credentials (authentication error or missing permission)",
+            ),
+            NotFound => f.write_str("Cloudflare API: not found"),
+            RateLimited {
+                retry_after: Some(d),
+            } => write!(f, "Cloudflare API: rate limited; retry after {} s", d.as_secs()),
+            RateLimited { retry_after: None } => f.write_str("Cloudflare API: rate limited"),
+            ServerError {
+                status,
+                retry_after: Some(d),
+            } => write!(
+                f,
+                "Cloudflare API: server error (HTTP {status}); retry after {} s",
+                d.as_secs()
+            ),
+            ServerError {
+                status,
+                retry_after: None,
+            } => write!(f, "Cloudflare API: server error (HTTP {status})"),
+            ApiError { status } => write!(f, "Cloudflare API refused the request (HTTP {status})"),
+            Timeout => f.write_str("Cloudflare API: request timed out"),
+            Transport => f.write_str("Cloudflare API: connection failed"),
+            InvalidResponse { what } => write!(f, "Cloudflare API: invalid response: {what}"),
             SigningFailed => f.write_str("signing failed"),
             InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
         }

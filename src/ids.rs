@@ -1,6 +1,6 @@
 //! Validated identifiers that cannot be swapped for one another.
 //!
-//! Both are stored inline (no heap), so copying them into every minted token
+//! All are stored inline (no heap), so copying them into every minted token
 //! costs nothing.
 
 use std::fmt;
@@ -84,6 +84,50 @@ impl KeyId {
     }
 }
 
+/// A Cloudflare account id: 1 to 32 of `A-Z a-z 0-9 - _`, kept as given.
+///
+/// Cloudflare's account ids are 32 lower-case hexadecimal characters; the
+/// looser check matches [`KeyId`] and is what keeps an id inside its URL path
+/// segment.
+///
+/// ```
+/// use cf_stream_token::AccountId;
+/// let a: AccountId = "023e105f4ecef8ad9ca31a8372d0c353".parse()?;
+/// assert_eq!(a.as_str(), "023e105f4ecef8ad9ca31a8372d0c353");
+/// assert!("023e105f/../keys".parse::<AccountId>().is_err());
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId {
+    len: u8,
+    bytes: [u8; MAX_ID_LEN],
+}
+
+impl AccountId {
+    /// Validate an account id.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidAccountId`] for an empty id, one over 32
+    /// characters, or one with a character outside `A-Z a-z 0-9 - _`.
+    pub fn new(s: &str) -> Result<Self, Error> {
+        let src = s.as_bytes();
+        if src.is_empty() || src.len() > MAX_ID_LEN || !src.iter().copied().all(is_id_byte) {
+            return Err(ErrorKind::InvalidAccountId.into());
+        }
+        let mut bytes = [0u8; MAX_ID_LEN];
+        bytes[..src.len()].copy_from_slice(src);
+        Ok(AccountId {
+            len: src.len() as u8,
+            bytes,
+        })
+    }
+
+    /// The account id as given.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("account id is ASCII")
+    }
+}
+
 pub(crate) fn is_id_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
@@ -133,6 +177,7 @@ macro_rules! id_traits {
 
 id_traits!(VideoId);
 id_traits!(KeyId);
+id_traits!(AccountId);
 
 #[cfg(test)]
 mod tests {
@@ -171,6 +216,21 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn account_id_bounds() {
+        let max = "a".repeat(32);
+        assert_eq!(AccountId::new(&max).unwrap().as_str(), max);
+        for bad in ["", &"a".repeat(33), "a/b", "..", "a%2fb", "a?b", "a#b", "ü"] {
+            assert_eq!(
+                AccountId::new(bad).unwrap_err().kind(),
+                &ErrorKind::InvalidAccountId,
+                "{bad}"
+            );
+        }
+        let a = AccountId::new("acct_1").unwrap();
+        assert_eq!(format!("{a:?}"), r#"AccountId("acct_1")"#);
     }
 
     #[test]

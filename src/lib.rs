@@ -48,6 +48,10 @@
 //!
 //! - `cache`: [`CachingSigner`], token reuse for identical requests behind a
 //!   bounded concurrent cache (`moka`).
+//! - `api`: the async Cloudflare API client in [`api`] (create, list and
+//!   delete signing keys; have Cloudflare mint a token) on `reqwest` with
+//!   rustls and `tokio`, and [`FallbackMinter`], which signs locally when a
+//!   key is configured and otherwise mints through the API with a cache.
 //!
 //! # Security
 //!
@@ -83,11 +87,17 @@ mod verify;
 
 #[cfg(feature = "cache")]
 pub use crate::cache::{CachingSigner, CachingSignerBuilder};
+#[cfg(feature = "api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+pub mod api;
+#[cfg(feature = "api")]
+mod fallback;
+
 pub use crate::claims::{
     Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, TokenOptions, TokenOptionsBuilder,
 };
 pub use crate::error::{Error, ErrorKind, Result};
-pub use crate::ids::{KeyId, VideoId};
+pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 pub use crate::signer::{Signer, Token};
@@ -96,6 +106,15 @@ pub use crate::url::{
     StreamHost, Surface, Thumbnail,
 };
 pub use crate::verify::{Verifier, decode_unverified};
+
+#[cfg(feature = "api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+pub use crate::{
+    clock::{Clock, SystemClock},
+    fallback::{
+        DEFAULT_MAX_CACHED, DEFAULT_MIN_REMAINING_SHARE, FallbackMinter, FallbackMinterBuilder,
+    },
+};
 
 // The README's examples are compiled and run as doc tests.
 #[cfg(doctest)]

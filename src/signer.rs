@@ -175,6 +175,13 @@ pub struct Token {
 }
 
 impl Token {
+    /// A token minted elsewhere (Cloudflare's token endpoint), with the
+    /// claims read from it.
+    #[cfg(feature = "api")]
+    pub(crate) fn from_parts(compact: String, claims: Claims) -> Token {
+        Token { compact, claims }
+    }
+
     /// The compact JWS (`header.payload.signature`).
     pub fn as_str(&self) -> &str {
         &self.compact

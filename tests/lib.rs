@@ -11,3 +11,10 @@ mod secrets;
 mod urls;
 mod vectors;
 mod verify;
+
+// Feature "api": the Cloudflare API client and the fallback minter, against
+// real HTTP servers on 127.0.0.1.
+#[cfg(feature = "api")]
+mod api;
+#[cfg(feature = "api")]
+mod fallback;

@@ -177,3 +177,90 @@ fn errors_from_damaged_demo_keys_quote_none_of_them() {
         }
     }
 }
+
+/// The API side: credentials, the client, a created key, the fallback minter
+/// in both modes, and errors built from Cloudflare's answers.
+#[cfg(feature = "api")]
+#[tokio::test]
+async fn api_types_hide_credentials_keys_and_tokens() {
+    use cf_stream_token::FallbackMinter;
+    use cf_stream_token::api::Credentials;
+    use serde_json::json;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use crate::api::{API_TOKEN, builder, keys_path, ok, token_path};
+
+    const EMAIL: &str = "audit-ops@example.com";
+    const GLOBAL: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let mut secrets = demo_secrets();
+    secrets.extend([API_TOKEN.to_owned(), GLOBAL.to_owned(), EMAIL.to_owned()]);
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(keys_path()))
+        .respond_with(ok(json("demo/demo_create_result.json")))
+        .mount(&server)
+        .await;
+    let minted = demo_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    let sig = minted.as_str().rsplit('.').next().unwrap()[..24].to_owned();
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(ok(json!({ "token": minted.as_str() })))
+        .mount(&server)
+        .await;
+    // Failures that quote the credential back, as a careless server might.
+    Mock::given(method("GET"))
+        .and(path(keys_path()))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "success": false, "messages": [], "result": null,
+            "errors": [{"code": 10000, "message": "Authentication error"}],
+        })))
+        .mount(&server)
+        .await;
+
+    let token_creds = Credentials::api_token(API_TOKEN).unwrap();
+    let global_creds = Credentials::global_api_key(EMAIL, GLOBAL).unwrap();
+    let client = builder(&server).build().unwrap();
+    let created = client.create_signing_key().await.unwrap();
+    let local = FallbackMinter::builder()
+        .signer(demo_signer())
+        .build()
+        .unwrap();
+    let remote = FallbackMinter::builder()
+        .client(builder(&server).build().unwrap())
+        .clock(|| at(NOW))
+        .build()
+        .unwrap();
+    let remote_token = remote
+        .mint(&video(), &TokenOptions::default())
+        .await
+        .unwrap();
+    let list_err = client.list_signing_keys().await.unwrap_err();
+    let missing = cf_stream_token::FallbackMinterBuilder::from_env_with(|_| None).unwrap_err();
+
+    let shown = [
+        format!("{token_creds:?}"),
+        format!("{global_creds:?}"),
+        format!("{client:?}"),
+        format!("{:?}", builder(&server)),
+        format!("{created:?}"),
+        format!("{local:?}"),
+        format!("{remote:?}"),
+        format!("{remote_token:?}"),
+        format!("{list_err} {list_err:?} {:?}", list_err.api_details()),
+        format!("{missing} {missing:?}"),
+    ];
+    for s in &shown {
+        assert_hides(s, &secrets, "API type");
+        assert_hides(s, std::slice::from_ref(&sig), "API type");
+    }
+    assert_eq!(list_err.kind(), &cf_stream_token::ErrorKind::Unauthorized);
+    assert_eq!(
+        remote_token.as_str(),
+        minted.as_str(),
+        "the remote token itself is intact"
+    );
+}

@@ -1,0 +1,787 @@
+//! The HTTP client: authentication, requests, retries and time limits.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use time::OffsetDateTime;
+
+use super::error::refused;
+use super::types::{
+    CreatedKey, CreatedKeyWire, Envelope, KeyInfo, TokenRequest, TokenResult, key_path, keys_path,
+    parse_retry_after, token_path,
+};
+use crate::claims::{MAX_LIFETIME_SECS, TokenOptions};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ids::{AccountId, KeyId, VideoId};
+use crate::signer::Token;
+use crate::verify::decode_unverified;
+
+/// Cloudflare's API base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+const USER_AGENT: &str = concat!("cf-stream-token/", env!("CARGO_PKG_VERSION"));
+
+/// Read an environment variable through `var`, treating blank as unset.
+pub(crate) fn env_value(var: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    var(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Visible ASCII only: what an HTTP header value can carry unchanged, and
+/// what API tokens and keys are made of.
+fn is_header_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
+/// How requests authenticate: an API token (preferred) or an account email
+/// and the global API key (legacy).
+///
+/// The token and the key are held in [`SecretString`]s and go out only in
+/// headers marked sensitive; `Debug` shows which form is used, never a value.
+pub struct Credentials {
+    auth: Auth,
+}
+
+enum Auth {
+    Token(SecretString),
+    GlobalKey { email: String, key: SecretString },
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.auth {
+            Auth::Token(_) => "Credentials::ApiToken(<redacted>)",
+            Auth::GlobalKey { .. } => "Credentials::GlobalApiKey(<redacted>)",
+        })
+    }
+}
+
+impl Credentials {
+    /// An API token, sent as `Authorization: Bearer`. It needs "Stream
+    /// Write" to create and delete keys and tokens ("Stream Read" lists).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidCredentials`] when the token is empty or has
+    /// characters other than visible ASCII.
+    pub fn api_token(token: impl Into<SecretString>) -> Result<Self> {
+        let token = token.into();
+        if !is_header_token(token.expose_secret()) {
+            return Err(ErrorKind::InvalidCredentials { what: "API token" }.into());
+        }
+        Ok(Credentials {
+            auth: Auth::Token(token),
+        })
+    }
+
+    /// The account email and global API key, sent as `X-Auth-Email` and
+    /// `X-Auth-Key`. Prefer [`Credentials::api_token`]: a global key can do
+    /// anything the user can.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidCredentials`] when either is empty or has
+    /// characters other than visible ASCII.
+    pub fn global_api_key(email: impl Into<String>, key: impl Into<SecretString>) -> Result<Self> {
+        let email = email.into();
+        let key = key.into();
+        if !is_header_token(&email) {
+            return Err(ErrorKind::InvalidCredentials { what: "email" }.into());
+        }
+        if !is_header_token(key.expose_secret()) {
+            return Err(ErrorKind::InvalidCredentials {
+                what: "global API key",
+            }
+            .into());
+        }
+        Ok(Credentials {
+            auth: Auth::GlobalKey { email, key },
+        })
+    }
+
+    /// From the process environment: `CLOUDFLARE_API_TOKEN`, or else
+    /// `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY`.
+    ///
+    /// # Errors
+    /// As [`Credentials::from_env_with`].
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// As [`Credentials::from_env`], reading variables through `var` (for
+    /// tests, or configuration that is not the process environment). Blank
+    /// values count as unset; surrounding whitespace is dropped.
+    ///
+    /// # Errors
+    /// [`ErrorKind::MissingCredentials`] when neither form is complete, and
+    /// [`ErrorKind::InvalidCredentials`] as the explicit constructors.
+    pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        if let Some(token) = env_value(&var, "CLOUDFLARE_API_TOKEN") {
+            return Self::api_token(token);
+        }
+        match (
+            env_value(&var, "CLOUDFLARE_EMAIL"),
+            env_value(&var, "CLOUDFLARE_API_KEY"),
+        ) {
+            (Some(email), Some(key)) => Self::global_api_key(email, key),
+            _ => Err(ErrorKind::MissingCredentials.into()),
+        }
+    }
+
+    fn apply(&self, req: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
+        Ok(match &self.auth {
+            // `bearer_auth` marks the header sensitive.
+            Auth::Token(token) => req.bearer_auth(token.expose_secret()),
+            Auth::GlobalKey { email, key } => {
+                let mut value = HeaderValue::from_str(key.expose_secret()).map_err(|_| {
+                    Error::from(ErrorKind::InvalidCredentials {
+                        what: "global API key",
+                    })
+                })?;
+                value.set_sensitive(true);
+                req.header("X-Auth-Email", email.as_str())
+                    .header("X-Auth-Key", value)
+            }
+        })
+    }
+}
+
+/// Whether a request may be sent again after a failure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// Safe to repeat (GET, DELETE, the token call).
+    Safe,
+    /// Only while it certainly never reached the server (creating a key: a
+    /// lost response would orphan a key whose private half is gone).
+    UntilSent,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct RetryPolicy {
+    max_retries: u32,
+    backoff_initial: Duration,
+    backoff_max: Duration,
+    max_retry_after: Duration,
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with "equal jitter": half of the step fixed, half
+    /// random, so that clients that failed together do not retry together.
+    fn backoff(&self, retry: u32) -> Duration {
+        let factor = 1u32.checked_shl(retry).unwrap_or(u32::MAX);
+        let step = self
+            .backoff_initial
+            .saturating_mul(factor)
+            .min(self.backoff_max);
+        let half = step / 2;
+        half + half.mul_f64(random_unit())
+    }
+}
+
+/// A uniform number in `[0, 1)`, from the system RNG.
+fn random_unit() -> f64 {
+    let mut bytes = [0u8; 8];
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Configures a [`Client`]. Start with [`Client::builder`] or
+/// [`ClientBuilder::from_env`].
+#[must_use]
+pub struct ClientBuilder {
+    account: AccountId,
+    credentials: Credentials,
+    base_url: String,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("account", &self.account)
+            .field("credentials", &self.credentials)
+            .field("base_url", &self.base_url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.retry.max_retries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Everything from the process environment: `CLOUDFLARE_ACCOUNT_ID`, the
+    /// credentials of [`Credentials::from_env`], and `CLOUDFLARE_BASE_URL`
+    /// if set. Other settings keep their defaults and can still be changed.
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::from_env_with`].
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// As [`ClientBuilder::from_env`], reading variables through `var`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::MissingConfig`] without `CLOUDFLARE_ACCOUNT_ID`,
+    /// [`ErrorKind::InvalidAccountId`], and the errors of
+    /// [`Credentials::from_env_with`].
+    pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let account = env_value(&var, "CLOUDFLARE_ACCOUNT_ID").ok_or(ErrorKind::MissingConfig {
+            name: "CLOUDFLARE_ACCOUNT_ID",
+        })?;
+        let account = AccountId::new(&account)?;
+        let credentials = Credentials::from_env_with(&var)?;
+        let builder = Client::builder(account, credentials);
+        Ok(match env_value(&var, "CLOUDFLARE_BASE_URL") {
+            Some(url) => builder.base_url(url),
+            None => builder,
+        })
+    }
+
+    /// The API base URL (default [`DEFAULT_BASE_URL`]). Must be `https`,
+    /// except to a loopback address (a test server); no credentials, query
+    /// or fragment. Checked by [`build`](Self::build).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Longest wait for a connection to be established (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest wait for one attempt, from sending the request to the end of
+    /// the response body (default 30 s). Retries get a fresh allowance each.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How many times a retryable request is sent again (default 2; 0
+    /// disables retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// Backoff before the first retry, doubling for each further retry up to
+    /// `max` (defaults 500 ms and 8 s); each wait is jittered between half
+    /// of its step and the full step.
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.retry.backoff_initial = initial;
+        self.retry.backoff_max = max;
+        self
+    }
+
+    /// The longest `Retry-After` honoured by sleeping (default 10 s,
+    /// inclusive). When Cloudflare asks for longer, the error
+    /// ([`ErrorKind::RateLimited`] or [`ErrorKind::ServerError`]) is returned
+    /// at once, without another request.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.retry.max_retry_after = max;
+        self
+    }
+
+    /// The clock for token expiries and `Retry-After` dates (default the
+    /// system clock).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Check the settings and make the client.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidConfig`] for a bad base URL or a zero timeout, or
+    /// when the TLS backend cannot be set up.
+    pub fn build(self) -> Result<Client> {
+        let base = check_base_url(&self.base_url)?;
+        if self.connect_timeout.is_zero() || self.timeout.is_zero() {
+            return Err(ErrorKind::InvalidConfig {
+                what: "timeouts must be longer than zero",
+            }
+            .into());
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            // The API does not redirect; following one could carry the
+            // credentials somewhere else.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::with_source(
+                    ErrorKind::InvalidConfig {
+                        what: "the HTTP client could not be built",
+                    },
+                    e,
+                )
+            })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                account: self.account,
+                credentials: self.credentials,
+                retry: self.retry,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+fn check_base_url(raw: &str) -> Result<String> {
+    let bad = |what| Error::from(ErrorKind::InvalidConfig { what });
+    let url =
+        reqwest::Url::parse(raw.trim()).map_err(|_| bad("base URL is not an absolute URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("base URL must not carry credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("base URL must not have a query or fragment"));
+    }
+    let host = url.host_str().unwrap_or("");
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(bad(
+                "base URL must be https (plain http only to a loopback address)",
+            ));
+        }
+        _ => return Err(bad("base URL must be https")),
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// An async client for the Stream signing-key and token endpoints of the
+/// Cloudflare API, for one account.
+///
+/// Cheap to clone (the connection pool and settings are shared). Every call
+/// has a connect timeout and an overall timeout; calls that are safe to
+/// repeat are retried on connection errors, timeouts, 408, 429 and 5xx with
+/// jittered exponential backoff, honouring `Retry-After` up to a cap.
+/// Creating a key is never repeated once the request may have reached
+/// Cloudflare.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    account: AccountId,
+    credentials: Credentials,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base)
+            .field("account", &self.inner.account)
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Configure a client for `account`, authenticating with `credentials`.
+    /// Defaults: Cloudflare's base URL, 10 s connect timeout, 30 s overall
+    /// timeout, 2 retries, backoff from 500 ms to 8 s, `Retry-After` honoured
+    /// up to 10 s, the system clock.
+    pub fn builder(account: AccountId, credentials: Credentials) -> ClientBuilder {
+        ClientBuilder {
+            account,
+            credentials,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy {
+                max_retries: 2,
+                backoff_initial: Duration::from_millis(500),
+                backoff_max: Duration::from_secs(8),
+                max_retry_after: Duration::from_secs(10),
+            },
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// A client configured from the process environment with the defaults;
+    /// see [`ClientBuilder::from_env`].
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::from_env`] and [`ClientBuilder::build`].
+    pub fn from_env() -> Result<Self> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// The account this client works on.
+    pub fn account(&self) -> &AccountId {
+        &self.inner.account
+    }
+
+    /// The API base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// Create a signing key: `POST /accounts/{account_id}/stream/keys`.
+    ///
+    /// The answer holds the key's private half, which Cloudflare never shows
+    /// again: save [`CreatedKey::secret_result_json`] before anything else.
+    /// For that reason this request is sent again only after a connection
+    /// error that proves it never left (never after a timeout, a lost
+    /// response or any HTTP status).
+    ///
+    /// # Errors
+    /// The API errors ([`ErrorKind::Unauthorized`],
+    /// [`ErrorKind::RateLimited`], [`ErrorKind::ServerError`],
+    /// [`ErrorKind::ApiError`], ...), [`ErrorKind::Timeout`],
+    /// [`ErrorKind::Transport`], and [`ErrorKind::InvalidResponse`] for an
+    /// answer without the documented `id`, `created` and `pem`/`jwk`.
+    pub async fn create_signing_key(&self) -> Result<CreatedKey> {
+        let path = keys_path(&self.inner.account);
+        let wire: CreatedKeyWire = self
+            .call(Method::POST, &path, Some(b"{}".to_vec()), Replay::UntilSent)
+            .await?
+            .ok_or_else(missing_result)?;
+        CreatedKey::from_wire(wire)
+    }
+
+    /// List the account's signing keys: `GET /accounts/{account_id}/stream/keys`.
+    ///
+    /// # Errors
+    /// The API errors, [`ErrorKind::Timeout`], [`ErrorKind::Transport`], and
+    /// [`ErrorKind::InvalidResponse`] for an answer that is not a list of
+    /// `{id, created}`.
+    pub async fn list_signing_keys(&self) -> Result<Vec<KeyInfo>> {
+        let path = keys_path(&self.inner.account);
+        self.call(Method::GET, &path, None, Replay::Safe)
+            .await?
+            .ok_or_else(missing_result)
+    }
+
+    /// Delete a signing key, which revokes every token signed with it:
+    /// `DELETE /accounts/{account_id}/stream/keys/{key_id}`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] for an unknown key, the other API errors,
+    /// [`ErrorKind::Timeout`] and [`ErrorKind::Transport`].
+    pub async fn delete_signing_key(&self, id: &KeyId) -> Result<()> {
+        let path = key_path(&self.inner.account, id);
+        let _: Option<IgnoredAny> = self.call(Method::DELETE, &path, None, Replay::Safe).await?;
+        Ok(())
+    }
+
+    /// Have Cloudflare mint a token for `video`, as of the client's clock:
+    /// `POST /accounts/{account_id}/stream/{video_uid}/token`. See
+    /// [`Client::create_token_at`].
+    ///
+    /// # Errors
+    /// As [`Client::create_token_at`].
+    pub async fn create_token(&self, video: &VideoId, opts: &TokenOptions) -> Result<Token> {
+        self.create_token_at(self.now(), video, opts).await
+    }
+
+    /// Have Cloudflare mint a token for `video` with the same options as
+    /// local minting, resolved against `now`. The 24-hour cap and every
+    /// other check run before any request; the body carries `exp`, `nbf`,
+    /// `downloadable` and `accessRules` only as set, never a key.
+    ///
+    /// Cloudflare advises this endpoint for low volume only (about 1,000
+    /// tokens a day); above that, sign locally with [`crate::Signer`] or
+    /// let [`crate::FallbackMinter`] cache tokens.
+    ///
+    /// # Errors
+    /// The policy errors of [`TokenOptions`] (e.g.
+    /// [`ErrorKind::ExpiryTooFar`]) before anything is sent; then the API
+    /// errors, [`ErrorKind::Timeout`], [`ErrorKind::Transport`], and
+    /// [`ErrorKind::InvalidResponse`] when the answer is not a Stream token
+    /// for `video` expiring within 24 hours of `now`.
+    pub async fn create_token_at(
+        &self,
+        now: OffsetDateTime,
+        video: &VideoId,
+        opts: &TokenOptions,
+    ) -> Result<Token> {
+        let (exp, nbf) = opts.resolve_at(now)?;
+        let body = serde_json::to_vec(&TokenRequest {
+            exp,
+            nbf,
+            downloadable: opts.downloadable(),
+            access_rules: opts.access_rules(),
+        })
+        .expect("the token request serialises");
+        let path = token_path(&self.inner.account, video);
+        let result: TokenResult = self
+            .call(Method::POST, &path, Some(body), Replay::Safe)
+            .await?
+            .ok_or_else(missing_result)?;
+        let invalid = |what| Error::from(ErrorKind::InvalidResponse { what });
+        let compact = result.token.trim().to_owned();
+        let (_, claims) =
+            decode_unverified(&compact).map_err(|_| invalid("result is not a Stream token"))?;
+        if claims.video() != video {
+            return Err(invalid("token is for another video"));
+        }
+        let now = now.unix_timestamp();
+        if claims.exp() <= now {
+            return Err(invalid("token has already expired"));
+        }
+        if claims.exp() > now.saturating_add(MAX_LIFETIME_SECS) {
+            return Err(invalid("token expires more than 24 hours ahead"));
+        }
+        Ok(Token::from_parts(compact, claims))
+    }
+
+    /// Send a request, retrying as `replay` allows, and open the envelope.
+    /// `Ok(None)` when a successful envelope has no `result`.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        replay: Replay,
+    ) -> Result<Option<T>> {
+        let inner = &*self.inner;
+        let url = format!("{}{}", inner.base, path);
+        let policy = inner.retry;
+        let mut retries = 0u32;
+        loop {
+            let mut req = inner
+                .http
+                .request(method.clone(), &url)
+                .header(ACCEPT, "application/json");
+            req = inner.credentials.apply(req)?;
+            if let Some(body) = &body {
+                req = req
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            let can_retry = retries < policy.max_retries;
+
+            let response = match req.send().await {
+                Ok(response) => response,
+                Err(e) => {
+                    // A connect error means the request never left; any
+                    // other failure may have happened after it arrived.
+                    let again = match replay {
+                        Replay::Safe => !e.is_builder(),
+                        Replay::UntilSent => e.is_connect(),
+                    };
+                    if again && can_retry {
+                        tokio::time::sleep(policy.backoff(retries)).await;
+                        retries += 1;
+                        continue;
+                    }
+                    return Err(transport_error(e));
+                }
+            };
+
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, inner.clock.now()));
+            let bytes = match response.bytes().await {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    if replay == Replay::Safe && can_retry {
+                        tokio::time::sleep(policy.backoff(retries)).await;
+                        retries += 1;
+                        continue;
+                    }
+                    return Err(transport_error(e));
+                }
+            };
+
+            if status.is_success() {
+                return open_envelope(status, &bytes);
+            }
+            let err = refused(status.as_u16(), retry_after, &bytes);
+            let retryable_status = status == StatusCode::REQUEST_TIMEOUT
+                || status == StatusCode::TOO_MANY_REQUESTS
+                || status.is_server_error();
+            if replay != Replay::Safe || !retryable_status || !can_retry {
+                return Err(err);
+            }
+            let wait = match retry_after {
+                // Asked to wait longer than allowed: say so now rather
+                // than sleep or hammer the API.
+                Some(wait) if wait > policy.max_retry_after => return Err(err),
+                Some(wait) => wait,
+                None => policy.backoff(retries),
+            };
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+}
+
+fn missing_result() -> Error {
+    ErrorKind::InvalidResponse {
+        what: "success without a result",
+    }
+    .into()
+}
+
+fn transport_error(e: reqwest::Error) -> Error {
+    // The error names the URL, which holds ids only: the base URL is refused
+    // if it carries credentials, and secrets travel in headers.
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Transport
+    };
+    Error::with_source(kind, e)
+}
+
+/// A 2xx body: `result` of a successful envelope, the API error of
+/// `success: false`. The body of a successful response may hold a private
+/// key or a token, so it is never kept in an error.
+fn open_envelope<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<Option<T>> {
+    let invalid = |what| Error::from(ErrorKind::InvalidResponse { what });
+    match serde_json::from_slice::<Envelope<T>>(body) {
+        Ok(env) => match env.success {
+            Some(true) => Ok(env.result),
+            Some(false) => Err(refused(status.as_u16(), None, body)),
+            None => Err(invalid("body is not an API envelope")),
+        },
+        Err(_) => match serde_json::from_slice::<Envelope<IgnoredAny>>(body) {
+            Ok(env) if env.success == Some(false) => Err(refused(status.as_u16(), None, body)),
+            Ok(env) if env.success == Some(true) => {
+                Err(invalid("result is not of the documented shape"))
+            }
+            _ => Err(invalid("body is not an API envelope")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        assert_eq!(
+            check_base_url("https://api.cloudflare.com/client/v4/").unwrap(),
+            "https://api.cloudflare.com/client/v4"
+        );
+        assert_eq!(
+            check_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            check_base_url("http://[::1]:8080/x").unwrap(),
+            "http://[::1]:8080/x"
+        );
+        assert!(check_base_url("http://localhost:1/").is_ok());
+        for bad in [
+            "api.cloudflare.com",
+            "http://api.cloudflare.com/client/v4",
+            "https://user:pass@api.cloudflare.com/client/v4",
+            "https://api.cloudflare.com/client/v4?x=1",
+            "https://api.cloudflare.com/client/v4#f",
+            "ftp://api.cloudflare.com/",
+        ] {
+            assert!(
+                matches!(
+                    check_base_url(bad).unwrap_err().kind(),
+                    ErrorKind::InvalidConfig { .. }
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_caps() {
+        let p = RetryPolicy {
+            max_retries: 5,
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
+            max_retry_after: Duration::from_secs(10),
+        };
+        for _ in 0..50 {
+            let b0 = p.backoff(0);
+            assert!(b0 >= Duration::from_millis(50) && b0 <= Duration::from_millis(100));
+            let b2 = p.backoff(2);
+            assert!(b2 >= Duration::from_millis(200) && b2 <= Duration::from_millis(400));
+            let b9 = p.backoff(40);
+            assert!(b9 >= Duration::from_millis(500) && b9 <= Duration::from_millis(1000));
+        }
+    }
+
+    #[test]
+    fn credentials_never_show_in_debug() {
+        let t = Credentials::api_token("tok-SECRET-123").unwrap();
+        assert_eq!(format!("{t:?}"), "Credentials::ApiToken(<redacted>)");
+        let g = Credentials::global_api_key("me@example.com", "KEYSECRET").unwrap();
+        assert_eq!(format!("{g:?}"), "Credentials::GlobalApiKey(<redacted>)");
+        for bad in ["", "has space", "line\nbreak", "caf\u{e9}"] {
+            assert_eq!(
+                Credentials::api_token(bad).unwrap_err().kind(),
+                &ErrorKind::InvalidCredentials { what: "API token" }
+            );
+        }
+    }
+
+    #[test]
+    fn credentials_from_env() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let both = env(&[
+            ("CLOUDFLARE_API_TOKEN", " tok \n"),
+            ("CLOUDFLARE_EMAIL", "me@example.com"),
+            ("CLOUDFLARE_API_KEY", "k"),
+        ]);
+        let c = Credentials::from_env_with(both).unwrap();
+        assert!(matches!(&c.auth, Auth::Token(t) if t.expose_secret() == "tok"));
+        let global = env(&[
+            ("CLOUDFLARE_API_TOKEN", "  "),
+            ("CLOUDFLARE_EMAIL", "me@example.com"),
+            ("CLOUDFLARE_API_KEY", "k"),
+        ]);
+        let c = Credentials::from_env_with(global).unwrap();
+        assert!(matches!(&c.auth, Auth::GlobalKey { email, .. } if email == "me@example.com"));
+        let half = env(&[("CLOUDFLARE_EMAIL", "me@example.com")]);
+        assert_eq!(
+            Credentials::from_env_with(half).unwrap_err().kind(),
+            &ErrorKind::MissingCredentials
+        );
+    }
+}
