@@ -414,7 +414,7 @@ mod share_property {
                     .unwrap();
                 let mut now = NOW;
                 for step in steps {
-                    now += (step % lifetime as u64) as i64;
+                    now += (step % lifetime) as i64;
                     clock.set(now);
                     let t = minter.mint(&video(), &opts).await.unwrap();
                     let left = (t.exp() - now) as f64;
