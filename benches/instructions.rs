@@ -1,0 +1,89 @@
+//! Instruction counts, for a noise-free ratio on shared machines: the same
+//! setup in every mode, then N iterations of one operation. Run under
+//! callgrind and difference N against 0 iterations to cancel the setup:
+//!
+//! ```text
+//! cargo bench --bench instructions --no-run
+//! BIN=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
+//! for mode in mint raw jwt; do for n in 0 200; do
+//!   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" $mode $n 2>&1 | grep Collected
+//! done; done
+//! ```
+//!
+//! Modes: `mint` (the crate's `Signer::mint_at`), `raw` (aws-lc-rs signing of
+//! the same signing input with a pre-parsed key), `jwt` (`jsonwebtoken::encode`
+//! of the same claims with an `EncodingKey` built once).
+
+use std::hint::black_box;
+
+use aws_lc_rs::rsa::KeyPair;
+use aws_lc_rs::signature::RSA_PKCS1_SHA256;
+use cf_stream_token::{Signer, SigningKey, TokenOptions, VideoId};
+use time::OffsetDateTime;
+
+const KID: &str = "8f3c2a1b9d4e5f60718293a4b5c6d7e8";
+const VIDEO: &str = "ea95132c15732412d22c1476fa83f27a";
+const NOW: i64 = 1_700_000_000;
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+}
+
+#[derive(serde::Serialize)]
+struct Claims<'a> {
+    sub: &'a str,
+    kid: &'a str,
+    exp: i64,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` runs every bench binary with `--bench`: do nothing then.
+    let (Some(mode), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u32>().ok()))
+    else {
+        eprintln!("usage: instructions mint|raw|jwt N");
+        return;
+    };
+
+    // Identical setup for every mode.
+    let signer = Signer::new(SigningKey::parse(fixture("demo/demo.jwk.json"), None).unwrap());
+    let raw = KeyPair::from_pkcs8(&fixture("demo/demo_pkcs8.der")).unwrap();
+    let jwt_key = jsonwebtoken::EncodingKey::from_rsa_pem(&fixture("demo/demo_pkcs1.pem")).unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(KID.to_owned());
+    header.typ = None;
+    let claims = Claims {
+        sub: VIDEO,
+        kid: KID,
+        exp: NOW + 3600,
+    };
+    let video = VideoId::new(VIDEO).unwrap();
+    let now = OffsetDateTime::from_unix_timestamp(NOW).unwrap();
+    let opts = TokenOptions::default();
+    let token = signer.mint_at(now, &video, &opts).unwrap();
+    let signing_input = token.as_str().rsplit_once('.').unwrap().0.to_owned();
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let mut sig = vec![0u8; raw.public_modulus_len()];
+
+    for _ in 0..n {
+        match mode.as_str() {
+            "mint" => {
+                black_box(signer.mint_at(black_box(now), &video, &opts).unwrap());
+            }
+            "raw" => {
+                raw.sign(
+                    &RSA_PKCS1_SHA256,
+                    &rng,
+                    black_box(signing_input.as_bytes()),
+                    &mut sig,
+                )
+                .unwrap();
+                black_box(&sig);
+            }
+            "jwt" => {
+                black_box(jsonwebtoken::encode(&header, &claims, &jwt_key).unwrap());
+            }
+            other => panic!("unknown mode {other}"),
+        }
+    }
+}
