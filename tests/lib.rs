@@ -18,3 +18,7 @@ mod verify;
 mod api;
 #[cfg(feature = "api")]
 mod fallback;
+
+// Feature "cli": the command line, run as a process.
+#[cfg(feature = "cli")]
+mod cli;

@@ -18,8 +18,8 @@ use std::fmt;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use clap::error::{ContextValue, ErrorKind as ClapErrorKind};
+use clap::{CommandFactory as _, Parser as _};
 
 use crate::cli::{Cli, Command};
 
@@ -97,17 +97,42 @@ fn report(message: &str) {
 /// Help and version go to standard output with status 0; usage errors
 /// become one line on standard error with status 2.
 fn clap_exit(e: &clap::Error) -> ExitCode {
-    if matches!(
-        e.kind(),
-        ClapErrorKind::DisplayHelp
-            | ClapErrorKind::DisplayVersion
-            | ClapErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        let _ = e.print();
-        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE));
+    match e.kind() {
+        ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        // clap would print the whole help on stderr: one line instead.
+        ClapErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            report(&missing_subcommand(&args));
+            ExitCode::from(EXIT_USAGE)
+        }
+        _ => {
+            report(&clap_one_line(e));
+            ExitCode::from(EXIT_USAGE)
+        }
     }
-    report(&clap_one_line(e));
-    ExitCode::from(EXIT_USAGE)
+}
+
+/// `'cf-stream-token keys' requires a subcommand: create, list, ...` for
+/// the (sub)command that `args` stop at.
+fn missing_subcommand(args: &[String]) -> String {
+    let mut cmd = Cli::command();
+    let mut path = vec![cmd.get_name().to_owned()];
+    for arg in args {
+        let Some(sub) = cmd.find_subcommand(arg).cloned() else {
+            break;
+        };
+        path.push(sub.get_name().to_owned());
+        cmd = sub;
+    }
+    let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+    format!(
+        "'{}' requires a subcommand: {}",
+        path.join(" "),
+        names.join(", ")
+    )
 }
 
 /// clap's message without its usage block and hints, on one line, with any
@@ -164,6 +189,19 @@ mod tests {
         assert_eq!(
             line,
             "invalid value 'x' for '--video <UID>': invalid video id: expected 32 hexadecimal characters"
+        );
+    }
+
+    #[test]
+    fn a_missing_subcommand_is_named_with_the_choices() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            missing_subcommand(&args(&[])),
+            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, token, bench"
+        );
+        assert_eq!(
+            missing_subcommand(&args(&["keys"])),
+            "'cf-stream-token keys' requires a subcommand: create, list, delete"
         );
     }
 
