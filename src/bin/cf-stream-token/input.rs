@@ -52,7 +52,10 @@ pub(crate) fn shown(path: &Path) -> String {
 pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     let name = shown(path);
     let file = std::fs::File::open(path).with_context(|| format!("key file {name}"))?;
-    let mut bytes = Zeroizing::new(Vec::with_capacity(8 * 1024));
+    // Sized up front so that the buffer never grows, which would leave an
+    // unzeroized copy of the key behind.
+    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_KEY_FILE);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
     file.take(MAX_KEY_FILE + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("key file {name}"))?;
