@@ -1676,3 +1676,22 @@ fn bench_refusals() {
         "key file \"missing.pem\": No such file or directory (os error 2)"
     );
 }
+
+#[test]
+fn an_unreachable_api_is_one_line_too() {
+    // A port that was free a moment ago: the connection is refused, retried
+    // (list is safe to repeat) and reported.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let msg = cli(&["keys", "list", "--account-id", ACCOUNT])
+        .env("CLOUDFLARE_BASE_URL", &format!("http://127.0.0.1:{port}"))
+        .env("CLOUDFLARE_API_TOKEN", API_TOKEN)
+        .fails(1);
+    assert!(
+        msg.starts_with("Cloudflare API: connection failed: "),
+        "{msg}"
+    );
+}
