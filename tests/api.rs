@@ -33,7 +33,7 @@ pub(crate) fn ok(result: Value) -> ResponseTemplate {
         .set_body_json(json!({"success": true, "errors": [], "messages": [], "result": result}))
 }
 
-fn failure(status: u16, errors: Value) -> ResponseTemplate {
+pub(crate) fn failure(status: u16, errors: Value) -> ResponseTemplate {
     ResponseTemplate::new(status)
         .set_body_json(json!({"success": false, "errors": errors, "messages": [], "result": null}))
 }

@@ -18,3 +18,11 @@ mod verify;
 mod api;
 #[cfg(feature = "api")]
 mod fallback;
+
+// examples/axum_playback.rs on 127.0.0.1 (reqwest, from feature "api", asks it).
+#[cfg(feature = "api")]
+mod axum_example;
+
+// Feature "cli": the command line, run as a process.
+#[cfg(feature = "cli")]
+mod cli;

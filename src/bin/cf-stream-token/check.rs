@@ -1,0 +1,201 @@
+//! The commands that read a token: `verify` and `inspect`.
+
+use anyhow::Context as _;
+use cf_stream_token::{AccessRule, Claims, MAX_LIFETIME_SECS, Verifier, decode_unverified};
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::cli::{InspectArgs, VerifyArgs};
+use crate::emit;
+use crate::input::{now, read_key_file, shown, token_arg};
+
+/// The claims with every member present, in the order they are minted:
+/// `nbf` null and `downloadable` false when the token leaves them out,
+/// `accessRules` an array.
+#[derive(Serialize)]
+struct ClaimsJson<'a> {
+    sub: &'a str,
+    kid: &'a str,
+    exp: i64,
+    nbf: Option<i64>,
+    downloadable: bool,
+    #[serde(rename = "accessRules")]
+    access_rules: &'a [AccessRule],
+}
+
+impl<'a> From<&'a Claims> for ClaimsJson<'a> {
+    fn from(c: &'a Claims) -> Self {
+        ClaimsJson {
+            sub: c.video().as_str(),
+            kid: c.kid().as_str(),
+            exp: c.exp(),
+            nbf: c.nbf(),
+            downloadable: c.downloadable(),
+            access_rules: c.access_rules(),
+        }
+    }
+}
+
+/// `verify` output.
+#[derive(Serialize)]
+struct VerifiedJson<'a> {
+    header: &'a Value,
+    claims: ClaimsJson<'a>,
+}
+
+/// `inspect --json` output.
+#[derive(Serialize)]
+struct InspectedJson<'a> {
+    verified: bool,
+    header: &'a Value,
+    claims: ClaimsJson<'a>,
+    expires_at: String,
+    expires_in: i64,
+    expired: bool,
+    not_yet_valid: bool,
+    within_24h_cap: bool,
+}
+
+/// `verify`: the header and claims on standard output when the token is
+/// valid as of now; otherwise an error naming the reason.
+pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    let bytes = read_key_file(&args.key)?;
+    let verifier = Verifier::parse(&*bytes, args.key_id)
+        .with_context(|| format!("key file {}", shown(&args.key)))?;
+    drop(bytes);
+    let token = token_arg(&args.token)?;
+    let claims = verifier
+        .verify(&token)
+        .map_err(|e| anyhow::anyhow!("token refused: {e}"))?;
+    // Authentic from here on, so the header can be shown as it is.
+    let (header, _) = decode_unverified(&token)?;
+    emit(&serde_json::to_string(&VerifiedJson {
+        header: &header,
+        claims: (&claims).into(),
+    })?)
+}
+
+fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// `3605` -> `1h 0m 5s`; days for long spans.
+fn span(secs: u64) -> String {
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m {s}s"),
+        _ => format!("{d}d {h}h {m}m {s}s"),
+    }
+}
+
+/// `inspect`: decode without verifying; when the token expires and whether
+/// it keeps the 24-hour cap, as of now.
+pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
+    let token = token_arg(&args.token)?;
+    let (header, claims) = decode_unverified(&token)?;
+    drop(token);
+    let now = now().unix_timestamp();
+    let exp = claims.exp();
+    let expires_in = exp.saturating_sub(now);
+    let expired = expires_in <= 0;
+    let not_yet_valid = claims.nbf().is_some_and(|nbf| now < nbf);
+    // A token carries no signing time; one that still has more than 24
+    // hours to run was certainly signed with an expiry past the cap.
+    let within_cap = expires_in <= MAX_LIFETIME_SECS;
+
+    if args.json {
+        return emit(&serde_json::to_string(&InspectedJson {
+            verified: false,
+            header: &header,
+            claims: (&claims).into(),
+            expires_at: rfc3339(exp),
+            expires_in,
+            expired,
+            not_yet_valid,
+            within_24h_cap: within_cap,
+        })?);
+    }
+
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or("(none)");
+    let mut lines = vec![
+        "NOT VERIFIED: decoded only; `verify --key FILE` checks the signature".to_owned(),
+        if alg == "RS256" {
+            format!("alg:          {alg}")
+        } else {
+            format!("alg:          {alg:?} (verify refuses everything but RS256)")
+        },
+        format!("kid:          {}", claims.kid()),
+        format!("video (sub):  {}", claims.video()),
+    ];
+    let when = if expired {
+        format!("expired {} ago", span(expires_in.unsigned_abs()))
+    } else {
+        format!("in {}", span(expires_in.unsigned_abs()))
+    };
+    lines.push(format!(
+        "expires:      {} (exp {exp}), {when}",
+        rfc3339(exp)
+    ));
+    lines.push(match claims.nbf() {
+        Some(nbf) if not_yet_valid => {
+            format!("not before:   {} (nbf {nbf}), not valid yet", rfc3339(nbf))
+        }
+        Some(nbf) => format!("not before:   {} (nbf {nbf})", rfc3339(nbf)),
+        None => "not before:   (none)".to_owned(),
+    });
+    lines.push(format!(
+        "downloadable: {}",
+        if claims.downloadable() { "yes" } else { "no" }
+    ));
+    lines.push(if claims.access_rules().is_empty() {
+        "access rules: (none)".to_owned()
+    } else {
+        format!(
+            "access rules: {}",
+            serde_json::to_string(claims.access_rules()).context("access rules")?
+        )
+    });
+    lines.push(if within_cap {
+        "24 h cap:     kept (at most 24 hours left)".to_owned()
+    } else {
+        format!(
+            "24 h cap:     BROKEN: {} left, more than the 24 hours a token may live",
+            span(expires_in.unsigned_abs())
+        )
+    });
+    emit(&lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans() {
+        assert_eq!(span(0), "0s");
+        assert_eq!(span(59), "59s");
+        assert_eq!(span(60), "1m 0s");
+        assert_eq!(span(3605), "1h 0m 5s");
+        assert_eq!(span(86_400 + 3661), "1d 1h 1m 1s");
+    }
+
+    #[test]
+    fn times_print_as_rfc3339() {
+        assert_eq!(rfc3339(1_700_003_600), "2023-11-14T23:13:20Z");
+    }
+}

@@ -1,0 +1,387 @@
+//! The command line's shape: subcommands, options, help texts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cf_stream_token::{AccessRule, AccountId, KeyId, StreamHost, VideoId};
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::parse::{self, Kind};
+
+const TOP_AFTER_HELP: &str = "\
+Exit status:
+  0  success
+  1  failure: verify refused the token; Cloudflare refused or failed a request;
+     a key, file or setting could not be read; or the token policy refused
+     the request against the clock (e.g. --exp more than 24 h ahead)
+  2  usage: the command line is wrong (an unknown or missing option, or a
+     value that is invalid by itself, such as a bad --rule or a --ttl over 24h)
+
+Every error is one line on standard error, and nothing is printed on
+standard output. No message ever shows key material or a token.
+
+Environment:
+  CF_STREAM_SIGNING_KEY  signing key contents (any form), when --key is not given
+  CF_STREAM_KEY_ID       key id for PEM keys, when --key-id is not given
+  CLOUDFLARE_ACCOUNT_ID  account, when --account-id is not given
+  CLOUDFLARE_API_TOKEN   API token (or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)
+  CLOUDFLARE_BASE_URL    API base URL (default https://api.cloudflare.com/client/v4)
+
+Examples:
+  cf-stream-token mint --key stream-key.json --video ea95132c15732412d22c1476fa83f27a --ttl 2h
+  cf-stream-token <COMMAND> --help";
+
+const MINT_AFTER_HELP: &str = "\
+Signs locally with --key FILE or CF_STREAM_SIGNING_KEY. With neither, and
+with --account-id and Cloudflare credentials, Cloudflare's token endpoint
+mints the token instead (suited to low volume only).
+
+Examples:
+  cf-stream-token mint --key stream-key.json --video ea95132c15732412d22c1476fa83f27a --ttl 2h
+  cf-stream-token mint --key key.pem --key-id 8f3c2a1b9d4e5f60718293a4b5c6d7e8 \\
+      --video ea95132c15732412d22c1476fa83f27a --rule allow:country=GB --rule block:any --json";
+
+const URL_AFTER_HELP: &str = "\
+Prints https://customer-CODE.cloudflarestream.com/TOKEN/SUFFIX[?QUERY], where
+SUFFIX is iframe, watch, manifest/video.m3u8 (hls), manifest/video.mpd (dash),
+thumbnails/thumbnail.jpg, thumbnails/thumbnail.gif, downloads/default.mp4,
+downloads/audio.m4a or webRTC/play. mp4 and m4a make the token downloadable.
+
+Parameters by kind:
+  hls        clientBandwidthHint=MBPS, protocol=llhls
+  dash       clientBandwidthHint=MBPS
+  thumbnail  time=8s, width=PX, height=PX, fit=crop|clip|scale|fill
+  gif        the thumbnail ones, duration=5s, fps=1..15
+  mp4, m4a   filename=NAME (1 to 120 of A-Z a-z 0-9 _ -)
+
+Examples:
+  cf-stream-token url --key stream-key.json --customer-code f33zs165nr7gyfy4 \\
+      --video ea95132c15732412d22c1476fa83f27a --kind hls
+  cf-stream-token url --key stream-key.json --customer-code f33zs165nr7gyfy4 \\
+      --video ea95132c15732412d22c1476fa83f27a --kind thumbnail --param time=8s --param width=320";
+
+const VERIFY_AFTER_HELP: &str = "\
+Valid: exit 0 and {\"header\":{..},\"claims\":{..}} on standard output.
+Refused: exit 1 and the reason on standard error (expired, not yet valid,
+bad signature, wrong algorithm, wrong kid, malformed). Only RS256 is
+accepted: `none`, HS256 and every other algorithm are refused whatever the
+key file holds.
+
+Examples:
+  cf-stream-token verify --key stream-key.pub.pem \"$TOKEN\"
+  echo \"$TOKEN\" | cf-stream-token verify --key stream-key.json -";
+
+const INSPECT_AFTER_HELP: &str = "\
+Nothing is verified: use `verify` for that. Exit 0 whenever the token
+decodes, even if it has expired or breaks the 24-hour cap.
+
+Examples:
+  cf-stream-token inspect \"$TOKEN\"
+  echo \"$TOKEN\" | cf-stream-token inspect --json -";
+
+const KEYS_AFTER_HELP: &str = "\
+Examples:
+  cf-stream-token keys create --account-id 023e105f4ecef8ad9ca31a8372d0c353 --out stream-key.json
+  cf-stream-token keys list --account-id 023e105f4ecef8ad9ca31a8372d0c353
+  cf-stream-token keys delete 8f3c2a1b9d4e5f60718293a4b5c6d7e8 --account-id 023e105f4ecef8ad9ca31a8372d0c353";
+
+const KEYS_CREATE_AFTER_HELP: &str = "\
+FILE must not exist: it is created (mode 0600) before the request, so that
+the private half, which Cloudflare shows only once, always has somewhere to
+go. It receives the API's result {\"id\",\"pem\",\"jwk\",\"created\"}, which
+--key and CF_STREAM_SIGNING_KEY read as it is. Standard output gets
+{\"id\",\"created\"} only.
+
+Example:
+  cf-stream-token keys create --account-id 023e105f4ecef8ad9ca31a8372d0c353 --out stream-key.json";
+
+const KEYS_LIST_AFTER_HELP: &str = "\
+Example:
+  cf-stream-token keys list --account-id 023e105f4ecef8ad9ca31a8372d0c353";
+
+const KEYS_DELETE_AFTER_HELP: &str = "\
+Deleting a key revokes every token signed with it.
+
+Example:
+  cf-stream-token keys delete 8f3c2a1b9d4e5f60718293a4b5c6d7e8 --account-id 023e105f4ecef8ad9ca31a8372d0c353";
+
+const TOKEN_AFTER_HELP: &str = "\
+The token is made by Cloudflare (POST .../stream/VIDEO/token); no key is
+sent. Cloudflare advises this for low volume only; sign locally with `mint`
+above that.
+
+Example:
+  cf-stream-token token --account-id 023e105f4ecef8ad9ca31a8372d0c353 \\
+      --video ea95132c15732412d22c1476fa83f27a --ttl 30m --rule allow:country=GB --rule block:any";
+
+const BENCH_AFTER_HELP: &str = "\
+The two measurements alternate in short slices over the same run, so that
+background load hits both alike. The raw figure is one RS256 signature by
+aws-lc-rs over the same signing input with the same key, nothing else.
+
+Examples:
+  cf-stream-token bench --seconds 5
+  cf-stream-token bench --seconds 10 --threads 2 --key stream-key.json --json";
+
+/// Mint, inspect and verify Cloudflare Stream signed-URL tokens (RS256 JWTs)
+/// offline, and manage Stream signing keys through the Cloudflare API.
+#[derive(Parser)]
+#[command(name = "cf-stream-token", version, after_help = TOP_AFTER_HELP)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Mint a token and print it
+    #[command(after_help = MINT_AFTER_HELP)]
+    Mint(MintArgs),
+    /// Mint a token and print a signed playback URL
+    #[command(after_help = URL_AFTER_HELP)]
+    Url(UrlArgs),
+    /// Verify a token's signature, key id and times
+    #[command(after_help = VERIFY_AFTER_HELP)]
+    Verify(VerifyArgs),
+    /// Decode a token without verifying it: when it expires, and whether it
+    /// keeps the 24-hour cap
+    #[command(after_help = INSPECT_AFTER_HELP)]
+    Inspect(InspectArgs),
+    /// Create, list and delete signing keys (Cloudflare API)
+    #[command(subcommand, after_help = KEYS_AFTER_HELP)]
+    Keys(KeysCommand),
+    /// Have Cloudflare's API mint a token
+    #[command(after_help = TOKEN_AFTER_HELP)]
+    Token(RemoteTokenArgs),
+    /// Measure tokens per second against raw signatures per second
+    #[command(after_help = BENCH_AFTER_HELP)]
+    Bench(BenchArgs),
+}
+
+// Where the signing key comes from.
+#[derive(Args)]
+pub(crate) struct KeySource {
+    /// Signing key file: PKCS#1 or PKCS#8 PEM, base64 of either, a JWK,
+    /// base64 of a JWK, or the saved create-key response [default: the key
+    /// contents in CF_STREAM_SIGNING_KEY]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: Option<PathBuf>,
+    /// Key id, needed for PEM keys; other forms carry their own, which it
+    /// must match
+    #[arg(
+        long,
+        value_name = "KID",
+        env = "CF_STREAM_KEY_ID",
+        hide_env_values = true
+    )]
+    pub(crate) key_id: Option<KeyId>,
+}
+
+// Expiry, not-before, downloads and access rules.
+#[derive(Args)]
+pub(crate) struct OptionsArgs {
+    /// Lifetime: seconds, or 90s, 30m, 2h, 1h30m [default: 1h; at most 24h]
+    #[arg(long, value_name = "DUR", value_parser = parse::parse_ttl, conflicts_with = "exp")]
+    pub(crate) ttl: Option<Duration>,
+    /// Expiry, unix seconds (at most 24 hours from now)
+    #[arg(long, value_name = "UNIX", allow_negative_numbers = true)]
+    pub(crate) exp: Option<i64>,
+    /// Not valid before, unix seconds
+    #[arg(long, value_name = "UNIX", allow_negative_numbers = true)]
+    pub(crate) nbf: Option<i64>,
+    /// Allow MP4/M4A downloads with the token
+    #[arg(long)]
+    pub(crate) downloadable: bool,
+    /// Access rule, repeatable, evaluated in order (at most 5):
+    /// allow|block:any, allow|block:country=CC[,CC..],
+    /// allow|block:ip=ADDR_OR_CIDR[,..]
+    #[arg(long = "rule", value_name = "SPEC", value_parser = parse::parse_rule)]
+    pub(crate) rules: Vec<AccessRule>,
+}
+
+#[derive(Args)]
+pub(crate) struct MintArgs {
+    #[command(flatten)]
+    pub(crate) key: KeySource,
+    /// Video UID (32 hexadecimal characters)
+    #[arg(long, value_name = "UID")]
+    pub(crate) video: VideoId,
+    #[command(flatten)]
+    pub(crate) options: OptionsArgs,
+    /// Account for the API fallback, used only when no key is given
+    #[arg(
+        long,
+        value_name = "ACCT",
+        env = "CLOUDFLARE_ACCOUNT_ID",
+        hide_env_values = true
+    )]
+    pub(crate) account_id: Option<AccountId>,
+    /// Print {"token","kid","sub","exp","nbf"} instead of the token alone
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+// The playback host: exactly one of the two.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct HostArgs {
+    /// Customer subdomain code: customer-CODE.cloudflarestream.com
+    #[arg(long, value_name = "CODE", value_parser = customer_host)]
+    pub(crate) customer_code: Option<StreamHost>,
+    /// A host of your own instead (e.g. videodelivery.net)
+    #[arg(long, value_name = "HOST", value_parser = custom_host)]
+    pub(crate) host: Option<StreamHost>,
+}
+
+fn customer_host(code: &str) -> Result<StreamHost, cf_stream_token::Error> {
+    StreamHost::customer(code)
+}
+
+fn custom_host(host: &str) -> Result<StreamHost, cf_stream_token::Error> {
+    StreamHost::custom(host)
+}
+
+#[derive(Args)]
+pub(crate) struct UrlArgs {
+    #[command(flatten)]
+    pub(crate) key: KeySource,
+    /// Video UID (32 hexadecimal characters)
+    #[arg(long, value_name = "UID")]
+    pub(crate) video: VideoId,
+    #[command(flatten)]
+    pub(crate) host: HostArgs,
+    /// What the URL serves
+    #[arg(long, value_name = "KIND")]
+    pub(crate) kind: Kind,
+    /// Query parameter, repeatable (e.g. time=8s, width=320)
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse::parse_param)]
+    pub(crate) params: Vec<(String, String)>,
+    #[command(flatten)]
+    pub(crate) options: OptionsArgs,
+}
+
+impl ValueEnum for Kind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Kind::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct VerifyArgs {
+    /// Key file: public PEM (SPKI or PKCS#1), public JWK, or any private
+    /// key form
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Require this key id (a JWK or create-key response names its own)
+    #[arg(long, value_name = "KID")]
+    pub(crate) key_id: Option<KeyId>,
+    /// The token, or - to read it from standard input (which keeps it out
+    /// of the process list)
+    #[arg(value_name = "TOKEN")]
+    pub(crate) token: String,
+}
+
+#[derive(Args)]
+pub(crate) struct InspectArgs {
+    /// The token, or - to read it from standard input
+    #[arg(value_name = "TOKEN")]
+    pub(crate) token: String,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+// The account for API calls (required).
+#[derive(Args)]
+pub(crate) struct Account {
+    /// Cloudflare account id
+    #[arg(
+        long,
+        value_name = "ACCT",
+        env = "CLOUDFLARE_ACCOUNT_ID",
+        hide_env_values = true
+    )]
+    pub(crate) account_id: AccountId,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Create a signing key and save it, private half included, to a new
+    /// file
+    #[command(after_help = KEYS_CREATE_AFTER_HELP)]
+    Create {
+        #[command(flatten)]
+        account: Account,
+        /// File to create for the key (must not exist)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// List signing keys: a JSON array of {"id","created"}
+    #[command(after_help = KEYS_LIST_AFTER_HELP)]
+    List {
+        #[command(flatten)]
+        account: Account,
+    },
+    /// Delete a signing key, revoking every token signed with it
+    #[command(after_help = KEYS_DELETE_AFTER_HELP)]
+    Delete {
+        /// The key id
+        #[arg(value_name = "ID")]
+        id: KeyId,
+        #[command(flatten)]
+        account: Account,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct RemoteTokenArgs {
+    #[command(flatten)]
+    pub(crate) account: Account,
+    /// Video UID (32 hexadecimal characters)
+    #[arg(long, value_name = "UID")]
+    pub(crate) video: VideoId,
+    #[command(flatten)]
+    pub(crate) options: OptionsArgs,
+    /// Print {"token","kid","sub","exp","nbf"} instead of the token alone
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct BenchArgs {
+    /// How long to run, in seconds (split between the two measurements)
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) seconds: u64,
+    /// Threads minting (and signing) at once
+    #[arg(long, value_name = "T", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) threads: u16,
+    /// Signing key file (any form --key reads elsewhere) [default: the
+    /// built-in demo key]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: Option<PathBuf>,
+    /// Key id, for a PEM --key
+    #[arg(long, value_name = "KID", requires = "key")]
+    pub(crate) key_id: Option<KeyId>,
+    /// Print {"tokens_per_sec","raw_sign_per_sec","ratio","threads","seconds"}
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

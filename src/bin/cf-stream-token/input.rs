@@ -1,0 +1,175 @@
+//! What the commands read: keys, token options, tokens, the API client, the
+//! clock.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use cf_stream_token::api::{Client, Credentials};
+use cf_stream_token::{
+    AccountId, Clock as _, ErrorKind, KeyId, SigningKey, SystemClock, TokenOptions,
+};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use crate::Usage;
+use crate::cli::{KeySource, OptionsArgs};
+
+/// Key contents when `--key` is not given.
+pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
+
+/// Longest key file read: the largest key form (a create-key response for
+/// an 8192-bit key) is under 32 KiB.
+const MAX_KEY_FILE: u64 = 1 << 20;
+/// Longest token read from standard input.
+const MAX_TOKEN: u64 = 1 << 20;
+
+/// An environment variable, blank counting as unset (as the library reads
+/// them).
+pub(crate) fn env_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// How a path is named in messages: as given, unless it looks like key
+/// contents passed where a file name belongs.
+pub(crate) fn shown(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if text.chars().count() <= 1024
+        && !text.chars().any(char::is_control)
+        && !text.contains("-----")
+        && !text.contains('{')
+    {
+        format!("{text:?}")
+    } else {
+        "(not shown: it looks like key contents, not a file name)".to_owned()
+    }
+}
+
+/// Read a key file whole into a buffer that is zeroized when dropped.
+pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    let name = shown(path);
+    let file = std::fs::File::open(path).with_context(|| format!("key file {name}"))?;
+    // Sized up front so that the buffer never grows, which would leave an
+    // unzeroized copy of the key behind.
+    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_KEY_FILE);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
+    file.take(MAX_KEY_FILE + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("key file {name}"))?;
+    if bytes.len() as u64 > MAX_KEY_FILE {
+        anyhow::bail!("key file {name} is larger than 1 MiB: not a key");
+    }
+    Ok(bytes)
+}
+
+/// Load a signing key from a file, with an optional key id.
+pub(crate) fn key_from_file(path: &Path, kid: Option<KeyId>) -> anyhow::Result<SigningKey> {
+    let bytes = read_key_file(path)?;
+    SigningKey::parse(&*bytes, kid).with_context(|| format!("key file {}", shown(path)))
+}
+
+/// The signing key of `--key FILE`, else of `CF_STREAM_SIGNING_KEY`; `None`
+/// when neither is given. The key id is `--key-id`, else `CF_STREAM_KEY_ID`
+/// (clap reads both); a key that names its own must agree with it.
+pub(crate) fn local_key(source: &KeySource) -> anyhow::Result<Option<SigningKey>> {
+    if let Some(path) = &source.key {
+        return key_from_file(path, source.key_id).map(Some);
+    }
+    match std::env::var(ENV_SIGNING_KEY) {
+        Ok(contents) => {
+            let contents = Zeroizing::new(contents);
+            if contents.trim().is_empty() {
+                return Ok(None);
+            }
+            SigningKey::parse(contents.trim(), source.key_id)
+                .map(Some)
+                .context(ENV_SIGNING_KEY)
+        }
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("{ENV_SIGNING_KEY} is not valid UTF-8")
+        }
+    }
+}
+
+/// Build the token options. Their checks (rule lists, `nbf < exp`) concern
+/// the command line alone, so a refusal is a usage error.
+pub(crate) fn token_options(args: &OptionsArgs) -> anyhow::Result<TokenOptions> {
+    let unix = |what: &str, t: i64| {
+        OffsetDateTime::from_unix_timestamp(t)
+            .map_err(|_| Usage(format!("{what} {t} is out of range")))
+    };
+    let mut b = TokenOptions::builder()
+        .downloadable(args.downloadable)
+        .access_rules(args.rules.iter().cloned());
+    if let Some(ttl) = args.ttl {
+        b = b.lifetime(ttl);
+    }
+    if let Some(exp) = args.exp {
+        b = b.expires_at(unix("--exp", exp)?);
+    }
+    if let Some(nbf) = args.nbf {
+        b = b.not_before(unix("--nbf", nbf)?);
+    }
+    b.build().map_err(|e| {
+        let what = match e.kind() {
+            ErrorKind::NotBeforeAfterExpiry { .. } => "--nbf",
+            ErrorKind::TooManyRules { .. }
+            | ErrorKind::RuleAfterAny { .. }
+            | ErrorKind::EmptyRuleList { .. } => "--rule",
+            _ => "token options",
+        };
+        anyhow::Error::new(Usage(format!("{what}: {e}")))
+    })
+}
+
+/// The API client for `account`: credentials from `CLOUDFLARE_API_TOKEN`
+/// (or `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY`), the base URL from
+/// `CLOUDFLARE_BASE_URL` when set.
+pub(crate) fn api_client(account: AccountId) -> anyhow::Result<Client> {
+    let credentials = Credentials::from_env().map_err(|e| match e.kind() {
+        ErrorKind::MissingCredentials => anyhow::anyhow!(
+            "no Cloudflare credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)"
+        ),
+        _ => anyhow::Error::new(e),
+    })?;
+    let mut builder = Client::builder(account, credentials);
+    if let Some(url) = env_value("CLOUDFLARE_BASE_URL") {
+        builder = builder.base_url(url);
+    }
+    builder.build().context("CLOUDFLARE_BASE_URL")
+}
+
+/// Run one API future to completion on a runtime of this thread.
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(runtime.block_on(future))
+}
+
+/// A token from the command line, or from standard input for `-`.
+pub(crate) fn token_arg(arg: &str) -> anyhow::Result<Zeroizing<String>> {
+    if arg != "-" {
+        return Ok(Zeroizing::new(arg.trim().to_owned()));
+    }
+    let mut text = Zeroizing::new(String::new());
+    std::io::stdin()
+        .take(MAX_TOKEN)
+        .read_to_string(&mut text)
+        .context("cannot read the token from standard input")?;
+    let trimmed = Zeroizing::new(text.trim().to_owned());
+    if trimmed.is_empty() {
+        anyhow::bail!("no token on standard input");
+    }
+    Ok(trimmed)
+}
+
+/// Now, from the library's system clock: the one clock this crate reads.
+pub(crate) fn now() -> OffsetDateTime {
+    SystemClock.now()
+}

@@ -1,0 +1,635 @@
+//! Parsers for the command line's own value syntaxes: `--rule SPEC`,
+//! `--ttl DUR`, `--param k=v` and the `--kind` of a playback URL.
+//!
+//! Self-contained on purpose: this file uses only `std` and
+//! `cf_stream_token` (no clap, no anyhow), so that a fuzz target can include
+//! it with `#[path]`. Every parser returns `Err(String)`, a one-line message
+//! that names the value given; none panics, whatever the input.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use cf_stream_token::{
+    AccessRule, Action, AnimatedThumbnail, Dash, Download, Fit, Hls, MAX_LIFETIME_SECS, Surface,
+    Thumbnail,
+};
+
+/// Longest input echoed back in an error message.
+const ECHO_MAX: usize = 64;
+
+/// A value as quoted in an error: cut to [`ECHO_MAX`] characters.
+fn echo(s: &str) -> String {
+    if s.chars().count() <= ECHO_MAX {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(ECHO_MAX).collect();
+        format!("{head:?}...")
+    }
+}
+
+/// `--rule SPEC`: `allow|block` `:` `any` | `country=CC[,CC..]` |
+/// `ip=ADDR_OR_CIDR[,..]`, e.g. `allow:country=GB,US`, `block:ip=93.184.216.0/24`,
+/// `block:any`.
+///
+/// Keywords are lower case; country codes may be any case (they are
+/// upper-cased). Blanks around list items are ignored; an empty item is an
+/// error. Each value is checked here (assigned ISO 3166-1 codes, addresses
+/// and CIDRs that parse); the checks on the list as a whole (at most five,
+/// nothing after `any`) run when the token options are built.
+pub(crate) fn parse_rule(spec: &str) -> Result<AccessRule, String> {
+    let bad = |why: &str| format!("invalid rule {}: {why}", echo(spec));
+    let (action, target) = spec
+        .split_once(':')
+        .ok_or_else(|| bad("expected ACTION:TARGET, e.g. allow:country=GB or block:any"))?;
+    let action = match action {
+        "allow" => Action::Allow,
+        "block" => Action::Block,
+        _ => return Err(bad("the action must be `allow` or `block`")),
+    };
+    if target == "any" {
+        return Ok(AccessRule::any(action));
+    }
+    let (kind, list) = target
+        .split_once('=')
+        .ok_or_else(|| bad("the target must be `any`, `country=CC[,CC..]` or `ip=ADDR[,..]`"))?;
+    let items: Vec<&str> = list.split(',').map(str::trim).collect();
+    if items.iter().any(|i| i.is_empty()) {
+        return Err(bad("the list has an empty item"));
+    }
+    let rule = match kind {
+        "country" => AccessRule::countries(action, &items),
+        "ip" => AccessRule::networks(action, &items),
+        _ => return Err(bad("the target must be `any`, `country=...` or `ip=...`")),
+    };
+    rule.map_err(|e| bad(&e.to_string()))
+}
+
+/// A duration: bare seconds (`90`), or one or more `<number><unit>` groups
+/// with units `h`, `m`, `s`, largest first, each at most once (`90s`,
+/// `30m`, `2h`, `1h30m`, `1m2s`). Zero is allowed here.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = |why: &str| format!("invalid duration {}: {why}", echo(text));
+    if text.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return number(text)
+            .map(Duration::from_secs)
+            .ok_or_else(|| bad("the number is too large"));
+    }
+    let mut total: u64 = 0;
+    // Index into UNITS of the last unit seen: units must strictly decrease.
+    let mut last: Option<usize> = None;
+    const UNITS: [(u8, u64); 3] = [(b'h', 3600), (b'm', 60), (b's', 1)];
+    let mut rest = text.as_bytes();
+    while !rest.is_empty() {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return Err(bad(
+                "expected seconds, or a number before each unit h, m, s",
+            ));
+        }
+        let Some(&unit) = rest.get(digits) else {
+            return Err(bad("a number after a unit needs a unit too (h, m or s)"));
+        };
+        let Some(index) = UNITS.iter().position(|(u, _)| *u == unit) else {
+            return Err(bad("units are h, m and s"));
+        };
+        if last.is_some_and(|l| index <= l) {
+            return Err(bad("units must come largest first, each once (e.g. 1h30m)"));
+        }
+        last = Some(index);
+        // The digits are ASCII, so this slice is valid UTF-8.
+        let value = std::str::from_utf8(&rest[..digits])
+            .ok()
+            .and_then(number)
+            .and_then(|n| n.checked_mul(UNITS[index].1))
+            .ok_or_else(|| bad("the number is too large"))?;
+        total = total
+            .checked_add(value)
+            .ok_or_else(|| bad("the number is too large"))?;
+        rest = &rest[digits + 1..];
+    }
+    Ok(Duration::from_secs(total))
+}
+
+fn number(digits: &str) -> Option<u64> {
+    digits.parse().ok()
+}
+
+/// `--ttl DUR`: a token lifetime, as [`parse_duration`], more than zero and
+/// at most 24 hours (Cloudflare's cap).
+pub(crate) fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(format!(
+            "invalid lifetime {}: it must be more than zero",
+            echo(text)
+        ));
+    }
+    if d.as_secs() > MAX_LIFETIME_SECS.unsigned_abs() {
+        return Err(format!(
+            "invalid lifetime {}: {} seconds exceeds the 24-hour cap",
+            echo(text),
+            d.as_secs()
+        ));
+    }
+    Ok(d)
+}
+
+/// `--param k=v`: a query parameter of a playback URL, split at the first
+/// `=`. The name must not be empty; the value may be.
+pub(crate) fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!(
+            "invalid parameter {}: expected NAME=VALUE",
+            echo(text)
+        )),
+    }
+}
+
+/// What a playback URL serves (`--kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Hls,
+    Dash,
+    Iframe,
+    Watch,
+    Thumbnail,
+    Gif,
+    Mp4,
+    M4a,
+    Webrtc,
+}
+
+impl Kind {
+    /// Every kind, in the order the help lists them.
+    pub(crate) const ALL: [Kind; 9] = [
+        Kind::Hls,
+        Kind::Dash,
+        Kind::Iframe,
+        Kind::Watch,
+        Kind::Thumbnail,
+        Kind::Gif,
+        Kind::Mp4,
+        Kind::M4a,
+        Kind::Webrtc,
+    ];
+
+    /// The name on the command line.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Hls => "hls",
+            Kind::Dash => "dash",
+            Kind::Iframe => "iframe",
+            Kind::Watch => "watch",
+            Kind::Thumbnail => "thumbnail",
+            Kind::Gif => "gif",
+            Kind::Mp4 => "mp4",
+            Kind::M4a => "m4a",
+            Kind::Webrtc => "webrtc",
+        }
+    }
+
+    /// The `--param` names this kind takes.
+    pub(crate) fn params(self) -> &'static [&'static str] {
+        match self {
+            Kind::Hls => &["clientBandwidthHint", "protocol"],
+            Kind::Dash => &["clientBandwidthHint"],
+            Kind::Iframe | Kind::Watch | Kind::Webrtc => &[],
+            Kind::Thumbnail => &["time", "width", "height", "fit"],
+            Kind::Gif => &["time", "width", "height", "fit", "duration", "fps"],
+            Kind::Mp4 | Kind::M4a => &["filename"],
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "invalid kind {}: expected one of {}",
+                    echo(s),
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// The surface for `kind` with its query parameters, in the order given.
+///
+/// Each name may appear once and must be one `kind` takes
+/// ([`Kind::params`]). Values: `time`/`duration` as [`parse_duration`],
+/// `width`/`height` positive integers, `fit` one of `crop clip scale fill`,
+/// `fps` 1 to 15, `clientBandwidthHint` a positive number (Mbps),
+/// `protocol=llhls`, `filename` 1 to 120 of `A-Z a-z 0-9 _ -` (checked when
+/// the URL is built).
+pub(crate) fn surface(kind: Kind, params: &[(String, String)]) -> Result<Surface, String> {
+    for (i, (name, _)) in params.iter().enumerate() {
+        if !kind.params().contains(&name.as_str()) {
+            let takes = match kind.params() {
+                [] => "takes no parameters".to_owned(),
+                names => format!("takes {}", names.join(", ")),
+            };
+            return Err(format!(
+                "--kind {kind} does not take parameter {}: it {takes}",
+                echo(name)
+            ));
+        }
+        if params[..i].iter().any(|(earlier, _)| earlier == name) {
+            return Err(format!("parameter {} is given twice", echo(name)));
+        }
+    }
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let bad = |name: &str, value: &str, why: &str| format!("invalid {name} {}: {why}", echo(value));
+    let pixels = |name: &str| -> Result<Option<u32>, String> {
+        get(name)
+            .map(|v| match v.parse::<u32>() {
+                Ok(px) if px > 0 => Ok(px),
+                _ => Err(bad(name, v, "expected a whole number of pixels above zero")),
+            })
+            .transpose()
+    };
+    let duration = |name: &str| get(name).map(parse_duration).transpose();
+    let fit = get("fit")
+        .map(|v| match v {
+            "crop" => Ok(Fit::Crop),
+            "clip" => Ok(Fit::Clip),
+            "scale" => Ok(Fit::Scale),
+            "fill" => Ok(Fit::Fill),
+            _ => Err(bad("fit", v, "expected crop, clip, scale or fill")),
+        })
+        .transpose()?;
+    let bandwidth = get("clientBandwidthHint")
+        .map(|v| match v.parse::<f64>() {
+            Ok(mbps) if mbps.is_finite() && mbps > 0.0 => Ok(mbps),
+            _ => Err(bad(
+                "clientBandwidthHint",
+                v,
+                "expected a positive number of Mbps",
+            )),
+        })
+        .transpose()?;
+
+    Ok(match kind {
+        Kind::Hls => {
+            let mut hls = Hls::new();
+            if let Some(mbps) = bandwidth {
+                hls = hls.client_bandwidth_hint(mbps);
+            }
+            match get("protocol") {
+                None => {}
+                Some("llhls") => hls = hls.low_latency(true),
+                Some(v) => return Err(bad("protocol", v, "the only protocol is llhls")),
+            }
+            Surface::Hls(hls)
+        }
+        Kind::Dash => {
+            let mut dash = Dash::new();
+            if let Some(mbps) = bandwidth {
+                dash = dash.client_bandwidth_hint(mbps);
+            }
+            Surface::Dash(dash)
+        }
+        Kind::Iframe => Surface::Iframe,
+        Kind::Watch => Surface::Watch,
+        Kind::Webrtc => Surface::WebRtc,
+        Kind::Thumbnail => {
+            let mut still = Thumbnail::new();
+            if let Some(t) = duration("time")? {
+                still = still.time(t);
+            }
+            if let Some(w) = pixels("width")? {
+                still = still.width(w);
+            }
+            if let Some(h) = pixels("height")? {
+                still = still.height(h);
+            }
+            if let Some(fit) = fit {
+                still = still.fit(fit);
+            }
+            Surface::Thumbnail(still)
+        }
+        Kind::Gif => {
+            let mut gif = AnimatedThumbnail::new();
+            if let Some(t) = duration("time")? {
+                gif = gif.time(t);
+            }
+            if let Some(w) = pixels("width")? {
+                gif = gif.width(w);
+            }
+            if let Some(h) = pixels("height")? {
+                gif = gif.height(h);
+            }
+            if let Some(fit) = fit {
+                gif = gif.fit(fit);
+            }
+            if let Some(d) = duration("duration")? {
+                gif = gif.duration(d);
+            }
+            if let Some(v) = get("fps") {
+                let fps = v
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|fps| (1..=15).contains(fps))
+                    .ok_or_else(|| bad("fps", v, "expected 1 to 15"))?;
+                gif = gif.fps(fps);
+            }
+            Surface::AnimatedThumbnail(gif)
+        }
+        Kind::Mp4 | Kind::M4a => {
+            let mut dl = Download::new();
+            if let Some(name) = get("filename") {
+                dl = dl.filename(name);
+            }
+            if kind == Kind::Mp4 {
+                Surface::Mp4Download(dl)
+            } else {
+                Surface::AudioDownload(dl)
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_json(spec: &str) -> String {
+        serde_json::to_string(&parse_rule(spec).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn rules_in_every_form() {
+        assert_eq!(rule_json("block:any"), r#"{"type":"any","action":"block"}"#);
+        assert_eq!(rule_json("allow:any"), r#"{"type":"any","action":"allow"}"#);
+        assert_eq!(
+            rule_json("allow:country=GB"),
+            r#"{"type":"ip.geoip.country","action":"allow","country":["GB"]}"#
+        );
+        assert_eq!(
+            rule_json("block:country=us, mx ,T1"),
+            r#"{"type":"ip.geoip.country","action":"block","country":["US","MX","T1"]}"#
+        );
+        assert_eq!(
+            rule_json("block:ip=93.184.216.0/24,2400:CB00::/32,1.2.3.4"),
+            r#"{"type":"ip.src","action":"block","ip":["93.184.216.0/24","2400:cb00::/32","1.2.3.4"]}"#
+        );
+    }
+
+    #[test]
+    fn bad_rules_name_the_spec_and_the_problem() {
+        let err = |spec: &str| parse_rule(spec).unwrap_err();
+        assert_eq!(
+            err("allow"),
+            r#"invalid rule "allow": expected ACTION:TARGET, e.g. allow:country=GB or block:any"#
+        );
+        assert_eq!(
+            err("deny:any"),
+            r#"invalid rule "deny:any": the action must be `allow` or `block`"#
+        );
+        assert_eq!(
+            err("Allow:any"),
+            r#"invalid rule "Allow:any": the action must be `allow` or `block`"#
+        );
+        assert_eq!(
+            err("allow:all"),
+            r#"invalid rule "allow:all": the target must be `any`, `country=CC[,CC..]` or `ip=ADDR[,..]`"#
+        );
+        assert_eq!(
+            err("allow:asn=13335"),
+            r#"invalid rule "allow:asn=13335": the target must be `any`, `country=...` or `ip=...`"#
+        );
+        assert_eq!(
+            err("allow:country="),
+            r#"invalid rule "allow:country=": the list has an empty item"#
+        );
+        assert_eq!(
+            err("allow:country=GB,"),
+            r#"invalid rule "allow:country=GB,": the list has an empty item"#
+        );
+        assert_eq!(
+            err("allow:country=UK"),
+            r#"invalid rule "allow:country=UK": "UK" is not an ISO 3166-1 alpha-2 country code"#
+        );
+        assert_eq!(
+            err("block:ip=1.2.3.4/33"),
+            r#"invalid rule "block:ip=1.2.3.4/33": "1.2.3.4/33" is not an IP address or CIDR network"#
+        );
+        assert_eq!(
+            err("block:any=1"),
+            r#"invalid rule "block:any=1": the target must be `any`, `country=...` or `ip=...`"#
+        );
+        assert_eq!(
+            err(""),
+            r#"invalid rule "": expected ACTION:TARGET, e.g. allow:country=GB or block:any"#
+        );
+    }
+
+    #[test]
+    fn long_inputs_are_cut_in_messages() {
+        let spec = format!("allow:country={}", "G".repeat(500));
+        let msg = parse_rule(&spec).unwrap_err();
+        assert!(msg.len() < 700, "{msg}");
+        assert!(
+            msg.starts_with(r#"invalid rule "allow:country=GGGG"#),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        let secs = |s: &str| parse_duration(s).unwrap().as_secs();
+        assert_eq!(secs("0"), 0);
+        assert_eq!(secs("90"), 90);
+        assert_eq!(secs("90s"), 90);
+        assert_eq!(secs("30m"), 1800);
+        assert_eq!(secs("2h"), 7200);
+        assert_eq!(secs("24h"), 86_400);
+        assert_eq!(secs("1h30m"), 5400);
+        assert_eq!(secs("1m2s"), 62);
+        assert_eq!(secs("1h0m5s"), 3605);
+        assert_eq!(secs("0s"), 0);
+        for bad in [
+            "", "s", "h1", "1x", "1.5h", "-1", "+1", " 1", "1 ", "1h1h", "1s1m", "30m1h", "1h2",
+            "1H", "１",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} parsed");
+        }
+        assert_eq!(
+            parse_duration("1m1h").unwrap_err(),
+            r#"invalid duration "1m1h": units must come largest first, each once (e.g. 1h30m)"#
+        );
+        // Overflow is an error, not a wrap or a panic.
+        for huge in [
+            "18446744073709551616",
+            "5124095576030432h",
+            "18446744073709551615s1",
+        ] {
+            assert!(parse_duration(huge).is_err(), "{huge}");
+        }
+        // u64::MAX seconds is 5124095576030431 h 15 s.
+        assert_eq!(secs("5124095576030431h15s"), u64::MAX);
+        assert!(parse_duration("5124095576030431h16s").is_err());
+    }
+
+    #[test]
+    fn ttl_is_positive_and_capped_at_24h() {
+        assert_eq!(parse_ttl("24h").unwrap().as_secs(), 86_400);
+        assert_eq!(parse_ttl("86400").unwrap().as_secs(), 86_400);
+        assert_eq!(parse_ttl("1").unwrap().as_secs(), 1);
+        assert_eq!(
+            parse_ttl("86401").unwrap_err(),
+            r#"invalid lifetime "86401": 86401 seconds exceeds the 24-hour cap"#
+        );
+        assert_eq!(
+            parse_ttl("24h1s").unwrap_err(),
+            r#"invalid lifetime "24h1s": 86401 seconds exceeds the 24-hour cap"#
+        );
+        assert_eq!(
+            parse_ttl("0m").unwrap_err(),
+            r#"invalid lifetime "0m": it must be more than zero"#
+        );
+    }
+
+    #[test]
+    fn params() {
+        assert_eq!(
+            parse_param("time=8s").unwrap(),
+            ("time".to_owned(), "8s".to_owned())
+        );
+        assert_eq!(
+            parse_param("filename=a=b").unwrap(),
+            ("filename".to_owned(), "a=b".to_owned())
+        );
+        assert_eq!(parse_param("k=").unwrap(), ("k".to_owned(), String::new()));
+        for bad in ["", "=v", "time"] {
+            assert!(parse_param(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in Kind::ALL {
+            assert_eq!(kind.as_str().parse::<Kind>().unwrap(), kind);
+        }
+        assert_eq!(
+            "HLS".parse::<Kind>().unwrap_err(),
+            r#"invalid kind "HLS": expected one of hls, dash, iframe, watch, thumbnail, gif, mp4, m4a, webrtc"#
+        );
+    }
+
+    fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn surfaces_from_params() {
+        assert_eq!(surface(Kind::Iframe, &[]).unwrap(), Surface::Iframe);
+        assert_eq!(surface(Kind::Webrtc, &[]).unwrap(), Surface::WebRtc);
+        assert_eq!(
+            surface(
+                Kind::Thumbnail,
+                &p(&[("time", "1m2s"), ("width", "320"), ("fit", "clip")])
+            )
+            .unwrap(),
+            Surface::Thumbnail(
+                Thumbnail::new()
+                    .time(Duration::from_secs(62))
+                    .width(320)
+                    .fit(Fit::Clip)
+            )
+        );
+        assert_eq!(
+            surface(
+                Kind::Gif,
+                &p(&[("duration", "3s"), ("fps", "12"), ("height", "90")])
+            )
+            .unwrap(),
+            Surface::AnimatedThumbnail(
+                AnimatedThumbnail::new()
+                    .duration(Duration::from_secs(3))
+                    .fps(12)
+                    .height(90)
+            )
+        );
+        assert_eq!(
+            surface(
+                Kind::Hls,
+                &p(&[("clientBandwidthHint", "1.8"), ("protocol", "llhls")])
+            )
+            .unwrap(),
+            Surface::Hls(Hls::new().client_bandwidth_hint(1.8).low_latency(true))
+        );
+        assert_eq!(
+            surface(Kind::M4a, &p(&[("filename", "talk")])).unwrap(),
+            Surface::AudioDownload(Download::new().filename("talk"))
+        );
+        assert!(surface(Kind::Mp4, &[]).unwrap().is_download());
+    }
+
+    #[test]
+    fn surface_refusals() {
+        let err = |kind, pairs: &[(&str, &str)]| surface(kind, &p(pairs)).unwrap_err();
+        assert_eq!(
+            err(Kind::Iframe, &[("autoplay", "true")]),
+            r#"--kind iframe does not take parameter "autoplay": it takes no parameters"#
+        );
+        assert_eq!(
+            err(Kind::Hls, &[("time", "8s")]),
+            r#"--kind hls does not take parameter "time": it takes clientBandwidthHint, protocol"#
+        );
+        assert_eq!(
+            err(Kind::Thumbnail, &[("width", "1"), ("width", "2")]),
+            r#"parameter "width" is given twice"#
+        );
+        assert_eq!(
+            err(Kind::Thumbnail, &[("width", "0")]),
+            r#"invalid width "0": expected a whole number of pixels above zero"#
+        );
+        assert_eq!(
+            err(Kind::Thumbnail, &[("fit", "cover")]),
+            r#"invalid fit "cover": expected crop, clip, scale or fill"#
+        );
+        assert_eq!(
+            err(Kind::Thumbnail, &[("time", "8 s")]),
+            r#"invalid duration "8 s": units are h, m and s"#
+        );
+        for fps in ["0", "16", "300", "x"] {
+            assert_eq!(
+                err(Kind::Gif, &[("fps", fps)]),
+                format!(r#"invalid fps "{fps}": expected 1 to 15"#)
+            );
+        }
+        assert_eq!(
+            err(Kind::Dash, &[("clientBandwidthHint", "NaN")]),
+            r#"invalid clientBandwidthHint "NaN": expected a positive number of Mbps"#
+        );
+        assert_eq!(
+            err(Kind::Hls, &[("protocol", "dash")]),
+            r#"invalid protocol "dash": the only protocol is llhls"#
+        );
+    }
+}
