@@ -52,6 +52,8 @@
 //!   delete signing keys; have Cloudflare mint a token) on `reqwest` with
 //!   rustls and `tokio`, and [`FallbackMinter`], which signs locally when a
 //!   key is configured and otherwise mints through the API with a cache.
+//! - `cli`: the `cf-stream-token` command-line tool (turns on `api`; `clap`
+//!   and `anyhow` live in the binary only).
 //!
 //! # Security
 //!
