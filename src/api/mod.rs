@@ -64,6 +64,9 @@
 
 pub(crate) mod client;
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod types;
 
 pub use self::client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL};
