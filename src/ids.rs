@@ -4,7 +4,6 @@
 //! costs nothing.
 
 use std::fmt;
-use std::str::FromStr;
 
 use crate::error::{Error, ErrorKind};
 
@@ -134,18 +133,7 @@ pub(crate) fn is_id_byte(b: u8) -> bool {
 
 macro_rules! id_traits {
     ($ty:ident) => {
-        impl FromStr for $ty {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self, Error> {
-                $ty::new(s)
-            }
-        }
-        impl TryFrom<&str> for $ty {
-            type Error = Error;
-            fn try_from(s: &str) -> Result<Self, Error> {
-                $ty::new(s)
-            }
-        }
+        parse_via_new!($ty);
         impl AsRef<str> for $ty {
             fn as_ref(&self) -> &str {
                 self.as_str()
@@ -164,12 +152,6 @@ macro_rules! id_traits {
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
-            }
-        }
-        impl<'de> serde::Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                $ty::new(&s).map_err(serde::de::Error::custom)
             }
         }
     };

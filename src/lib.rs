@@ -74,6 +74,9 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[macro_use]
+mod macros;
+
 mod b64;
 #[cfg(feature = "cache")]
 mod cache;

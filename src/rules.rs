@@ -416,31 +416,8 @@ impl Serialize for IpNetwork {
     }
 }
 
-macro_rules! str_traits {
-    ($ty:ident) => {
-        impl FromStr for $ty {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self, Error> {
-                $ty::new(s)
-            }
-        }
-        impl TryFrom<&str> for $ty {
-            type Error = Error;
-            fn try_from(s: &str) -> Result<Self, Error> {
-                $ty::new(s)
-            }
-        }
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                $ty::new(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-str_traits!(CountryCode);
-str_traits!(IpNetwork);
+parse_via_new!(CountryCode);
+parse_via_new!(IpNetwork);
 
 impl AsRef<str> for CountryCode {
     fn as_ref(&self) -> &str {

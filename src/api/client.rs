@@ -667,7 +667,10 @@ fn transport_error(e: reqwest::Error) -> Error {
 /// A 2xx body: `result` of a successful envelope, the API error of
 /// `success: false`. The body of a successful response may hold a private
 /// key or a token, so it is never kept in an error.
-pub(crate) fn open_envelope<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<Option<T>> {
+pub(crate) fn open_envelope<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+) -> Result<Option<T>> {
     let invalid = |what| Error::from(ErrorKind::InvalidResponse { what });
     match serde_json::from_slice::<Envelope<T>>(body) {
         Ok(env) => match env.success {
