@@ -10,9 +10,7 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cf_stream_token::{
-    Claims, Error, KeyId, PublicKey, SigningKey, Verifier, decode_unverified,
-};
+use cf_stream_token::{Claims, Error, KeyId, PublicKey, SigningKey, Verifier, decode_unverified};
 use time::OffsetDateTime;
 
 /// An error's `Display` and `Debug` must each stay shorter than this: errors
@@ -26,7 +24,8 @@ const DEMO_JWK: &str = include_str!("../fixtures/demo/demo.jwk.json");
 pub(crate) const NOW: i64 = 1_700_000_060;
 
 /// `verifier_signed` inputs without a newline are payloads under this header.
-pub(crate) const DEMO_HEADER: &[u8] = br#"{"alg":"RS256","kid":"8f3c2a1b9d4e5f60718293a4b5c6d7e8"}"#;
+pub(crate) const DEMO_HEADER: &[u8] =
+    br#"{"alg":"RS256","kid":"8f3c2a1b9d4e5f60718293a4b5c6d7e8"}"#;
 
 /// The targets, by name (also the directory names under `fuzz/regressions/`).
 pub(crate) const TARGETS: [&str; 3] = ["key_loader", "verifier", "verifier_signed"];
@@ -78,9 +77,13 @@ pub(crate) fn key_loader(data: &[u8]) {
     let given = SigningKey::parse(data, Some(fuzz_kid));
     let public = PublicKey::parse(data, None);
 
-    for r in [own.as_ref().err(), given.as_ref().err(), public.as_ref().err()]
-        .into_iter()
-        .flatten()
+    for r in [
+        own.as_ref().err(),
+        given.as_ref().err(),
+        public.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
     {
         check_error(r);
     }
@@ -88,9 +91,18 @@ pub(crate) fn key_loader(data: &[u8]) {
         assert_eq!(key.kid(), &fuzz_kid);
         assert!(format!("{key:?}").len() < MAX_ERROR_TEXT);
     }
+    // Every loadable public key makes a verifier (Verifier::new must not panic).
+    if let Ok(public) = &public {
+        assert_eq!(Verifier::new(public.clone()).public_key(), public);
+    }
     // A loadable private key has a loadable public half, the same numbers.
-    for key in [own.as_ref().ok(), given.as_ref().ok()].into_iter().flatten() {
-        let public = public.as_ref().expect("private key loads, public half must");
+    for key in [own.as_ref().ok(), given.as_ref().ok()]
+        .into_iter()
+        .flatten()
+    {
+        let public = public
+            .as_ref()
+            .expect("private key loads, public half must");
         assert_eq!(key.public_key().to_spki_der(), public.to_spki_der());
         assert_eq!(key.bits(), public.bits());
     }
