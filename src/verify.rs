@@ -115,8 +115,7 @@ fn malformed(reason: &'static str) -> Error {
     ErrorKind::MalformedToken { reason }.into()
 }
 
-/// Token-supplied strings echoed in errors, bounded: an `alg` to 16
-/// characters, a `kid` to the 32 a key id can have.
+/// A token-supplied `alg` echoed in an error, bounded to `max` characters.
 fn cut(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
@@ -197,6 +196,9 @@ impl Verifier {
             return Err(malformed("critical header extensions are not supported"));
         }
         let header_kid = header.kid.ok_or_else(|| malformed("header has no kid"))?;
+        // Only a valid key id is ever echoed in an error (never raw token text).
+        let header_kid =
+            KeyId::new(&header_kid).map_err(|_| malformed("header kid is not a key id"))?;
         self.check_kid(&header_kid)?;
 
         let signature = URL_SAFE_NO_PAD
@@ -211,13 +213,13 @@ impl Verifier {
             .map_err(|_| malformed("payload is not base64url"))?;
         let payload: Payload = serde_json::from_slice(&payload_bytes)
             .map_err(|_| malformed("payload is not a Stream claims object"))?;
-        if payload.kid != header_kid {
+        let claims = payload.into_claims()?;
+        if claims.kid != header_kid {
             return Err(ErrorKind::WrongKey {
-                kid: cut(&payload.kid, 32),
+                kid: claims.kid.to_string(),
             }
             .into());
         }
-        let claims = payload.into_claims()?;
 
         let now = now.unix_timestamp();
         if now >= claims.exp.saturating_add(self.leeway) {
@@ -243,11 +245,12 @@ impl Verifier {
         self.verify_at(token, crate::clock::system_now())
     }
 
-    fn check_kid(&self, kid: &str) -> Result<(), Error> {
+    fn check_kid(&self, kid: &KeyId) -> Result<(), Error> {
         match self.key.kid() {
-            Some(own) if own.as_str() != kid => {
-                Err(ErrorKind::WrongKey { kid: cut(kid, 32) }.into())
+            Some(own) if own != kid => Err(ErrorKind::WrongKey {
+                kid: kid.to_string(),
             }
+            .into()),
             _ => Ok(()),
         }
     }

@@ -1,6 +1,6 @@
 //! Key loading: every form in, every bad form refused with its own kind.
 
-use cf_stream_token::{ErrorKind, PublicKey, SigningKey};
+use cf_stream_token::{ErrorKind, PublicKey, SigningKey, Verifier};
 
 use crate::common::*;
 
@@ -343,6 +343,23 @@ fn a_public_key_parse_still_checks_private_numbers() {
             .kind(),
         &ErrorKind::KeyTooSmall { bits: 1024 }
     );
+}
+
+#[test]
+fn an_even_modulus_is_refused_before_a_verifier_is_built() {
+    // Found by the key_loader fuzz target: `Verifier::parse` panicked on it.
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut jwk = json("demo/demo_public.jwk.json");
+    let mut n = b64.decode(jwk["n"].as_str().unwrap()).unwrap();
+    *n.last_mut().unwrap() ^= 1;
+    jwk["n"] = b64.encode(&n).into();
+    let even = jwk.to_string();
+    let weak = ErrorKind::WeakKey {
+        reason: "modulus is even",
+    };
+    assert_eq!(PublicKey::parse(&even, None).unwrap_err().kind(), &weak);
+    assert_eq!(Verifier::parse(&even, None).unwrap_err().kind(), &weak);
 }
 
 #[test]

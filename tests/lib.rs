@@ -3,6 +3,7 @@
 #[cfg(feature = "cache")]
 mod cache;
 mod common;
+mod fuzz_regressions;
 mod keys;
 mod mint;
 mod props;

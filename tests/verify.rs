@@ -298,3 +298,37 @@ fn decode_unverified_reads_without_checking() {
         ErrorKind::MalformedToken { .. }
     ));
 }
+
+#[test]
+fn a_kid_that_is_no_key_id_is_malformed_and_never_echoed() {
+    // Found in review of the verifier fuzz targets, which fail on it
+    // (fuzz/regressions/verifier*/review_unprintable_*): 32 unprintable
+    // characters in a kid came back Debug-escaped, a 359-byte error.
+    let v = demo_signer().verifier();
+    let junk = "\u{10ffff}".repeat(32);
+    let header = format!(r#"{{"alg":"RS256","kid":"{junk}"}}"#);
+    let payload = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
+        NOW + 60
+    );
+    let in_header = forge(&header, &payload);
+    let err = v.verify_at(&in_header, at(NOW)).unwrap_err();
+    assert!(!err.to_string().contains('\u{10ffff}'));
+    assert_eq!(
+        err.into_kind(),
+        ErrorKind::MalformedToken {
+            reason: "header kid is not a key id"
+        }
+    );
+
+    let payload = format!(r#"{{"sub":"{VIDEO}","kid":"{junk}","exp":{}}}"#, NOW + 60);
+    let in_payload = forge(&demo_header(), &payload);
+    let err = v.verify_at(&in_payload, at(NOW)).unwrap_err();
+    assert!(err.to_string().len() < 100, "{err}");
+    assert_eq!(
+        err.into_kind(),
+        ErrorKind::MalformedToken {
+            reason: "kid is not a key id"
+        }
+    );
+}

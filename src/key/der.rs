@@ -114,28 +114,44 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// An OID's DER content as dotted decimal, for naming unknown key types.
+/// Longest OID text [`oid_to_string`] returns before cutting it short.
+const MAX_OID_TEXT: usize = 48;
+
+/// An OID's DER content as dotted decimal, for naming unknown key types in
+/// errors: at most [`MAX_OID_TEXT`] characters (then `...`), and an arc too
+/// large for 64 bits shown as `?` rather than wrapped.
 pub(crate) fn oid_to_string(oid: &[u8]) -> String {
-    let mut parts: Vec<u64> = Vec::new();
+    let mut out = String::new();
     let mut acc: u64 = 0;
+    let mut too_large = false;
     for &b in oid {
+        too_large |= acc > u64::MAX >> 7;
         acc = (acc << 7) | u64::from(b & 0x7f);
-        if b & 0x80 == 0 {
-            if parts.is_empty() {
-                let first = (acc / 40).min(2);
-                parts.push(first);
-                parts.push(acc - first * 40);
-            } else {
-                parts.push(acc);
-            }
-            acc = 0;
+        if b & 0x80 != 0 {
+            continue;
         }
-        if parts.len() > 32 {
+        let first = out.is_empty();
+        if !first {
+            out.push('.');
+        }
+        match (too_large, first) {
+            (true, true) => out.push_str("2.?"),
+            (true, false) => out.push('?'),
+            (false, true) => {
+                let top = (acc / 40).min(2);
+                out.push_str(&format!("{top}.{}", acc - top * 40));
+            }
+            (false, false) => out.push_str(&acc.to_string()),
+        }
+        acc = 0;
+        too_large = false;
+        if out.len() > MAX_OID_TEXT {
+            out.truncate(MAX_OID_TEXT);
+            out.push_str("...");
             break;
         }
     }
-    let s: Vec<String> = parts.iter().map(u64::to_string).collect();
-    s.join(".")
+    out
 }
 
 /// Minimal DER writer, for the public structures this crate emits.
@@ -217,5 +233,26 @@ mod tests {
         let rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
         assert_eq!(oid_to_string(&rsa), "1.2.840.113549.1.1.1");
         assert_eq!(oid_to_string(&[0x2b, 0x65, 0x70]), "1.3.101.112");
+    }
+
+    #[test]
+    fn oid_names_stay_short() {
+        // Found in review of the key_loader fuzz target, which fails on it
+        // (fuzz/regressions/key_loader/review_long_oid_spki.der): 40 arcs of
+        // 2^64 - 1 made a 700-character error, with the arcs wrapped.
+        let mut huge = vec![0xff; 9];
+        huge.push(0x7f);
+        let long = huge.repeat(40);
+        let name = oid_to_string(&long);
+        assert_eq!(name, "2.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?.?....");
+        assert!(name.len() <= MAX_OID_TEXT + 3);
+        let max = [0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+        assert_eq!(
+            oid_to_string(&[[0x2a].as_slice(), &max].concat()),
+            "1.2.18446744073709551615"
+        );
+        let many = [0x2a, 0x7f].repeat(30);
+        assert!(oid_to_string(&many).starts_with("1.2.127.42.127."));
+        assert_eq!(oid_to_string(&many).len(), MAX_OID_TEXT + 3);
     }
 }

@@ -73,6 +73,14 @@ impl RsaPublic {
         if bits > 8192 {
             return Err(ErrorKind::KeyTooLarge { bits }.into());
         }
+        // A product of two odd primes is odd. The backend refuses an even
+        // modulus too, but only when a verifier is built, which cannot fail.
+        if self.n.last().is_some_and(|b| b & 1 == 0) {
+            return Err(ErrorKind::WeakKey {
+                reason: "modulus is even",
+            }
+            .into());
+        }
         // e must be odd, > 1, and fit the backend's 33-bit limit.
         let e_ok = match self.e.as_slice() {
             [] | [1] => false,
@@ -355,6 +363,23 @@ mod tests {
         assert_eq!(check(&[0, 1]), Some(ErrorKind::InvalidExponent));
         assert_eq!(check(&[1, 0, 0]), Some(ErrorKind::InvalidExponent));
         assert_eq!(check(&[2, 0, 0, 0, 1]), Some(ErrorKind::InvalidExponent));
+    }
+
+    #[test]
+    fn even_modulus_is_refused() {
+        let mut n = vec![0xff; 256];
+        n[255] = 0xfe;
+        assert_eq!(
+            RsaPublic::new(&n, &[1, 0, 1])
+                .check()
+                .err()
+                .map(Error::into_kind),
+            Some(ErrorKind::WeakKey {
+                reason: "modulus is even"
+            })
+        );
+        n[255] = 0xfb;
+        assert!(RsaPublic::new(&n, &[1, 0, 1]).check().is_ok());
     }
 
     #[test]
