@@ -159,12 +159,12 @@ pub enum ErrorKind {
     },
     /// Not an assigned ISO 3166-1 alpha-2 country code (nor `T1`/`XX`).
     InvalidCountryCode {
-        /// The value given.
+        /// The value given (cut to 64 characters).
         value: String,
     },
     /// Not an IPv4/IPv6 address or CIDR.
     InvalidIpNetwork {
-        /// The value given.
+        /// The value given (cut to 64 characters).
         value: String,
     },
 
@@ -173,7 +173,7 @@ pub enum ErrorKind {
     InvalidUrlPart {
         /// Which part (`"customer code"`, `"host"`, `"filename"`, a query parameter).
         what: &'static str,
-        /// The value given.
+        /// The value given (cut to 64 characters).
         value: String,
     },
 
@@ -272,6 +272,22 @@ pub enum ErrorKind {
         /// Which setting, and its range.
         what: &'static str,
     },
+}
+
+/// Longest caller-supplied value an error repeats back, in characters.
+pub(crate) const ECHO_MAX_CHARS: usize = 64;
+
+/// A caller-supplied value as an error repeats it: cut to
+/// [`ECHO_MAX_CHARS`] characters, `…` marking the cut, so an error never
+/// grows with its input.
+pub(crate) fn echo(value: &str) -> String {
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(ECHO_MAX_CHARS).collect();
+    if chars.next().is_some() {
+        head + "…"
+    } else {
+        head
+    }
 }
 
 /// The crate's error: an [`ErrorKind`] and, sometimes, an underlying cause.

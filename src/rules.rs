@@ -12,7 +12,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, echo};
 
 /// The most access rules a token may carry.
 pub const MAX_ACCESS_RULES: usize = 5;
@@ -283,9 +283,7 @@ impl CountryCode {
     /// an assigned alpha-2 code (any case), `T1` or `XX`. Reserved and
     /// user-assigned codes (`UK`, `EU`, `XK`, ...) are refused.
     pub fn new(code: &str) -> Result<Self, Error> {
-        let invalid = || ErrorKind::InvalidCountryCode {
-            value: code.to_owned(),
-        };
+        let invalid = || ErrorKind::InvalidCountryCode { value: echo(code) };
         let &[a, b] = code.as_bytes() else {
             return Err(invalid().into());
         };
@@ -345,12 +343,7 @@ impl IpNetwork {
     /// 255, an octet with a leading zero (octal to some parsers), an IPv6 zone
     /// (`%eth0`), surrounding spaces.
     pub fn new(text: &str) -> Result<Self, Error> {
-        let invalid = || -> Error {
-            ErrorKind::InvalidIpNetwork {
-                value: text.to_owned(),
-            }
-            .into()
-        };
+        let invalid = || -> Error { ErrorKind::InvalidIpNetwork { value: echo(text) }.into() };
         match text.split_once('/') {
             Some((addr, _)) => {
                 let net = IpNet::from_str(text).map_err(|_| invalid())?;

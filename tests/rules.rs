@@ -355,3 +355,18 @@ fn the_verifier_refuses_a_signed_token_with_a_bad_rule() {
         }
     );
 }
+
+#[test]
+fn refused_values_are_echoed_at_most_64_characters() {
+    let long = "G".repeat(10_000);
+    let err = cf_stream_token::CountryCode::new(&long).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::InvalidCountryCode {
+            value: format!("{}…", "G".repeat(64))
+        }
+    );
+    assert!(err.to_string().len() < 150, "{err}");
+    let err = cf_stream_token::IpNetwork::new(&"1".repeat(10_000)).unwrap_err();
+    assert!(err.to_string().len() < 150, "{err}");
+}

@@ -37,10 +37,16 @@ fn build_err(host: StreamHost, surface: Surface) -> ErrorKind {
         .into_kind()
 }
 
+/// The refusal for `value`: errors repeat at most 64 characters of it,
+/// marking a cut with `…`.
 fn part(what: &'static str, value: &str) -> ErrorKind {
+    let mut echoed: String = value.chars().take(64).collect();
+    if value.chars().count() > 64 {
+        echoed.push('…');
+    }
     ErrorKind::InvalidUrlPart {
         what,
-        value: value.to_owned(),
+        value: echoed,
     }
 }
 
