@@ -263,6 +263,9 @@ impl Verifier {
 /// [`ErrorKind::MalformedToken`] when it is not a JWS with Stream claims.
 pub fn decode_unverified(token: &str) -> Result<(serde_json::Value, Claims), Error> {
     let token = token.trim();
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(malformed("token is too long"));
+    }
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())

@@ -374,3 +374,39 @@ fn debug_shows_the_kid_only() {
         format!("Signer {{ kid: \"{DEMO_KID}\", .. }}")
     );
 }
+
+#[test]
+fn a_response_field_never_holds_another_response() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let inner = text("demo/demo_create_result.json");
+    // A `pem` field holding (base64 of) a whole response, not a PEM.
+    let nested = format!(r#"{{"id":"{DEMO_KID}","pem":"{}"}}"#, b64(&inner));
+    assert_eq!(
+        SigningKey::parse(&nested, None).unwrap_err().kind(),
+        &ErrorKind::WrongKeyForm {
+            expected: "base64 of a PEM key"
+        }
+    );
+    // A `jwk` field holding a response rather than a JWK.
+    let nested = format!(r#"{{"id":"{DEMO_KID}","jwk":"{}"}}"#, b64(&inner));
+    assert_eq!(
+        SigningKey::parse(&nested, None).unwrap_err().kind(),
+        &ErrorKind::WrongKeyForm {
+            expected: "base64 of a JWK"
+        }
+    );
+    // Bare forms in the fields still load.
+    let bare = serde_json::json!({
+        "id": DEMO_KID,
+        "pem": text("demo/demo_pkcs1.pem"),
+        "jwk": text("demo/demo.jwk.json"),
+    });
+    assert_eq!(
+        SigningKey::parse(bare.to_string(), None)
+            .unwrap()
+            .kid()
+            .as_str(),
+        DEMO_KID
+    );
+}

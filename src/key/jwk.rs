@@ -141,8 +141,13 @@ impl KeyJson {
     }
 }
 
+/// A JWK member's value as an error names it: 16 characters at most, and
+/// control characters shown as `?` so that nothing can break a log line.
 fn truncate(s: &str) -> String {
-    s.chars().take(16).collect()
+    s.chars()
+        .take(16)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 fn mismatch(member: &'static str, value: &str) -> Error {

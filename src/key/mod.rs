@@ -119,8 +119,16 @@ fn load(input: &[u8], form: Form) -> Result<Loaded, Error> {
             if want_pem && !pem::looks_like_pem(inner) {
                 return Err(wrong_form("base64 of a PEM key"));
             }
-            if !want_pem && !inner.starts_with(b"{") {
-                return Err(wrong_form("base64 of a JWK"));
+            if !want_pem {
+                // A JWK only: never a response, which could nest further.
+                if !inner.starts_with(b"{") {
+                    return Err(wrong_form("base64 of a JWK"));
+                }
+                let json = jwk::parse_json(inner)?;
+                if !json.is_jwk() {
+                    return Err(wrong_form("base64 of a JWK"));
+                }
+                return load_jwk(&json);
             }
             load_any(inner, false)
         }
@@ -229,15 +237,37 @@ fn load_response(json: &KeyJson) -> Result<Loaded, Error> {
         .into());
     }
     let id = result.id.as_deref().map(parse_kid).transpose()?;
+    // Each field holds its own form, bare or in one base64 layer; never
+    // another response (which could nest without end).
     let from_pem = result
         .pem
         .as_deref()
-        .map(|pem| load_any(trim(pem.as_bytes()), true))
+        .map(|pem| {
+            let pem = trim(pem.as_bytes());
+            load(
+                pem,
+                if pem::looks_like_pem(pem) {
+                    Form::Any
+                } else {
+                    Form::Base64Pem
+                },
+            )
+        })
         .transpose()?;
     let from_jwk = result
         .jwk
         .as_deref()
-        .map(|jwk| load_any(trim(jwk.as_bytes()), true))
+        .map(|jwk| {
+            let jwk = trim(jwk.as_bytes());
+            load(
+                jwk,
+                if jwk.starts_with(b"{") {
+                    Form::Jwk
+                } else {
+                    Form::Base64Jwk
+                },
+            )
+        })
         .transpose()?;
 
     let jwk_kid = from_jwk.as_ref().and_then(|l| l.kid);
