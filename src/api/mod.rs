@@ -64,7 +64,7 @@
 
 pub(crate) mod client;
 mod error;
-#[cfg(fuzzing)]
+#[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;
 mod types;

@@ -633,3 +633,94 @@ mod tests {
         );
     }
 }
+
+/// The `cli_parsers` fuzz target's body (it includes this file with
+/// `#[path]`): every parser on one input, with the contract each keeps.
+/// Also replayed over `fuzz/regressions/cli_parsers/` by the unit tests.
+#[cfg(any(fuzzing, test))]
+pub(crate) fn fuzz_one(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    // One line, and bounded whatever the input: at most two echoes of 64
+    // characters, each escaped to at most 10 (`\u{10ffff}`), plus the words.
+    let bounded = |e: &String| {
+        assert!(
+            e.len() < 2 * 64 * 10 + 512 && !e.contains('\n'),
+            "error text ({} bytes): {e:.80}",
+            e.len()
+        )
+    };
+    match parse_rule(&text) {
+        Ok(rule) => {
+            // What parses, serialises; and reads back to the same rule.
+            let json = serde_json::to_string(&rule).expect("rules serialise");
+            let back: AccessRule = serde_json::from_str(&json).expect("a rule reads back");
+            assert_eq!(back, rule);
+        }
+        Err(e) => bounded(&e),
+    }
+    match parse_ttl(&text) {
+        Ok(d) => assert!(d.as_secs() >= 1 && d.as_secs() <= MAX_LIFETIME_SECS as u64),
+        Err(e) => bounded(&e),
+    }
+    if let Err(e) = parse_duration(&text) {
+        bounded(&e);
+    }
+    let params: Vec<(String, String)> = text
+        .split('&')
+        .filter_map(|p| parse_param(p).map_err(|e| bounded(&e)).ok())
+        .collect();
+    for kind in [
+        Kind::Hls,
+        Kind::Dash,
+        Kind::Iframe,
+        Kind::Watch,
+        Kind::Thumbnail,
+        Kind::Gif,
+        Kind::Mp4,
+        Kind::M4a,
+        Kind::Webrtc,
+    ] {
+        if let Err(e) = surface(kind, &params) {
+            bounded(&e);
+        }
+    }
+    if let Err(e) = text.parse::<Kind>() {
+        bounded(&e);
+    }
+}
+
+#[cfg(test)]
+mod fuzz_replay {
+    /// Every committed input of the `cli_parsers` fuzz target, and hand-made
+    /// nasty ones, through the target's own body.
+    #[test]
+    fn regressions_and_nasty_specs_replay_cleanly() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/cli_parsers");
+        let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.map(|f| std::fs::read(f.unwrap().path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for s in [
+            "allow:country=GB,US",
+            "block:ip=93.184.216.0/24, 2400:cb00::/32",
+            "allow:any",
+            "allow:country=",
+            "allow:ip=1.2.3.4/33",
+            "99999999999999999999999h",
+            "24h",
+            "86401",
+            "0s",
+            "time=8s&width=320&fit=crop&duration=5s&fps=15&filename=a-b_c",
+            "time=-1s&width=99999999999&fps=0",
+            "\u{0}\u{7f}:\u{feff}=",
+        ] {
+            inputs.push(s.as_bytes().to_vec());
+        }
+        inputs.push("allow:country=".repeat(10_000).into_bytes());
+        for input in inputs {
+            super::fuzz_one(&input);
+        }
+    }
+}
