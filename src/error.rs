@@ -277,17 +277,20 @@ pub enum ErrorKind {
 /// Longest caller-supplied value an error repeats back, in characters.
 pub(crate) const ECHO_MAX_CHARS: usize = 64;
 
-/// A caller-supplied value as an error repeats it: cut to
-/// [`ECHO_MAX_CHARS`] characters, `…` marking the cut, so an error never
-/// grows with its input.
-pub(crate) fn echo(value: &str) -> String {
+/// A caller-supplied value as an error repeats it: at most `max` characters
+/// (`…` marking a cut) and control characters shown as `?`, so an error
+/// never grows with its input and nothing in it can break a log line.
+pub(crate) fn echo(value: &str, max: usize) -> String {
     let mut chars = value.chars();
-    let head: String = chars.by_ref().take(ECHO_MAX_CHARS).collect();
+    let mut out: String = chars
+        .by_ref()
+        .take(max)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     if chars.next().is_some() {
-        head + "…"
-    } else {
-        head
+        out.push('…');
     }
+    out
 }
 
 /// The crate's error: an [`ErrorKind`] and, sometimes, an underlying cause.

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, echo};
+use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, echo};
 
 /// The most access rules a token may carry.
 pub const MAX_ACCESS_RULES: usize = 5;
@@ -283,7 +283,9 @@ impl CountryCode {
     /// an assigned alpha-2 code (any case), `T1` or `XX`. Reserved and
     /// user-assigned codes (`UK`, `EU`, `XK`, ...) are refused.
     pub fn new(code: &str) -> Result<Self, Error> {
-        let invalid = || ErrorKind::InvalidCountryCode { value: echo(code) };
+        let invalid = || ErrorKind::InvalidCountryCode {
+            value: echo(code, ECHO_MAX_CHARS),
+        };
         let &[a, b] = code.as_bytes() else {
             return Err(invalid().into());
         };
@@ -343,7 +345,12 @@ impl IpNetwork {
     /// 255, an octet with a leading zero (octal to some parsers), an IPv6 zone
     /// (`%eth0`), surrounding spaces.
     pub fn new(text: &str) -> Result<Self, Error> {
-        let invalid = || -> Error { ErrorKind::InvalidIpNetwork { value: echo(text) }.into() };
+        let invalid = || -> Error {
+            ErrorKind::InvalidIpNetwork {
+                value: echo(text, ECHO_MAX_CHARS),
+            }
+            .into()
+        };
         match text.split_once('/') {
             Some((addr, _)) => {
                 let net = IpNet::from_str(text).map_err(|_| invalid())?;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::claims::TokenOptions;
-use crate::error::{Error, ErrorKind, echo};
+use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, echo};
 use crate::ids::VideoId;
 use crate::signer::{Signer, Token};
 
@@ -24,7 +24,7 @@ const FPS_RANGE: std::ops::RangeInclusive<u8> = 1..=15;
 fn invalid(what: &'static str, value: impl fmt::Display) -> Error {
     ErrorKind::InvalidUrlPart {
         what,
-        value: echo(&value.to_string()),
+        value: echo(&value.to_string(), ECHO_MAX_CHARS),
     }
     .into()
 }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::Claims;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, echo};
 use crate::ids::{KeyId, VideoId};
 use crate::key::PublicKey;
 use crate::rules::AccessRule;
@@ -115,9 +115,30 @@ fn malformed(reason: &'static str) -> Error {
     ErrorKind::MalformedToken { reason }.into()
 }
 
-/// A token-supplied `alg` echoed in an error, bounded to `max` characters.
-fn cut(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
+/// A compact JWS, trimmed, bounded and split: the signing input
+/// (`header.payload`) and the three parts.
+struct Compact<'a> {
+    signing_input: &'a str,
+    header: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+}
+
+fn split_compact(token: &str) -> Result<Compact<'_>, Error> {
+    let token = token.trim();
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(malformed("token is too long"));
+    }
+    let mut parts = token.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(payload), Some(signature), None) => Ok(Compact {
+            signing_input: &token[..header.len() + 1 + payload.len()],
+            header,
+            payload,
+            signature,
+        }),
+        _ => Err(malformed("expected three dot-separated parts")),
+    }
 }
 
 impl Verifier {
@@ -170,16 +191,12 @@ impl Verifier {
     /// [`ErrorKind::WrongKey`], [`ErrorKind::BadSignature`],
     /// [`ErrorKind::Expired`], [`ErrorKind::NotYetValid`].
     pub fn verify_at(&self, token: &str, now: OffsetDateTime) -> Result<Claims, Error> {
-        let token = token.trim();
-        if token.len() > MAX_TOKEN_LEN {
-            return Err(malformed("token is too long"));
-        }
-        let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(malformed("expected three dot-separated parts"));
-        };
+        let Compact {
+            signing_input,
+            header: h,
+            payload: p,
+            signature: s,
+        } = split_compact(token)?;
 
         let header_bytes = URL_SAFE_NO_PAD
             .decode(h)
@@ -188,7 +205,7 @@ impl Verifier {
             .map_err(|_| malformed("header is not a JWS header"))?;
         if header.alg != "RS256" {
             return Err(ErrorKind::WrongAlgorithm {
-                alg: cut(&header.alg, 16),
+                alg: echo(&header.alg, 16),
             }
             .into());
         }
@@ -204,8 +221,7 @@ impl Verifier {
         let signature = URL_SAFE_NO_PAD
             .decode(s)
             .map_err(|_| malformed("signature is not base64url"))?;
-        let signed_len = h.len() + 1 + p.len();
-        self.verify_rs256(&token.as_bytes()[..signed_len], &signature)?;
+        self.verify_rs256(signing_input.as_bytes(), &signature)?;
 
         // Authentic from here on.
         let payload_bytes = URL_SAFE_NO_PAD
@@ -262,16 +278,11 @@ impl Verifier {
 /// # Errors
 /// [`ErrorKind::MalformedToken`] when it is not a JWS with Stream claims.
 pub fn decode_unverified(token: &str) -> Result<(serde_json::Value, Claims), Error> {
-    let token = token.trim();
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(malformed("token is too long"));
-    }
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(malformed("expected three dot-separated parts"));
-    };
+    let Compact {
+        header: h,
+        payload: p,
+        ..
+    } = split_compact(token)?;
     let header: serde_json::Value = URL_SAFE_NO_PAD
         .decode(h)
         .ok()

@@ -332,3 +332,17 @@ fn a_kid_that_is_no_key_id_is_malformed_and_never_echoed() {
         }
     );
 }
+
+#[test]
+fn surrounding_whitespace_is_not_part_of_the_signed_input() {
+    let signer = demo_signer();
+    let t = signer
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    let padded = format!("  {}\r\n", t.as_str());
+    assert_eq!(
+        signer.verifier().verify_at(&padded, at(NOW)).unwrap().exp(),
+        NOW + 3600
+    );
+    assert_eq!(decode_unverified(&padded).unwrap().1.exp(), NOW + 3600);
+}

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use crate::b64::URL_SAFE_LENIENT;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, echo};
 
 use super::rsa::{RsaKey, RsaPrivate, RsaPublic};
 
@@ -95,7 +95,7 @@ impl KeyJson {
             .ok_or(ErrorKind::MissingJwkMember { member: "kty" })?;
         if kty != "RSA" {
             return Err(ErrorKind::NotRsa {
-                found: truncate(kty),
+                found: echo(kty, 16),
             }
             .into());
         }
@@ -141,19 +141,10 @@ impl KeyJson {
     }
 }
 
-/// A JWK member's value as an error names it: 16 characters at most, and
-/// control characters shown as `?` so that nothing can break a log line.
-fn truncate(s: &str) -> String {
-    s.chars()
-        .take(16)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
 fn mismatch(member: &'static str, value: &str) -> Error {
     ErrorKind::KeyUseMismatch {
         member,
-        value: truncate(value),
+        value: echo(value, 16),
     }
     .into()
 }
