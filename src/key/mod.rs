@@ -57,19 +57,19 @@ fn as_text(input: &[u8]) -> Result<&str, Error> {
 /// Does a trimmed input look like an attempt at base64 (as opposed to prose
 /// or binary)? Used to tell "bad base64" from "not a key at all".
 fn looks_like_base64(input: &[u8]) -> bool {
-    let body: Vec<u8> = input
-        .iter()
-        .copied()
-        .filter(|b| *b != b'\n' && *b != b'\r')
-        .collect();
-    if body.len() < 16 || body.contains(&b' ') {
-        return false;
+    // Counted in place: the input may be a wrapped private key, and a copy
+    // would be freed unwiped.
+    let (mut len, mut good) = (0usize, 0usize);
+    for &b in input.iter().filter(|&&b| b != b'\n' && b != b'\r') {
+        if b == b' ' {
+            return false;
+        }
+        len += 1;
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=') {
+            good += 1;
+        }
     }
-    let good = body
-        .iter()
-        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-        .count();
-    good * 10 >= body.len() * 9
+    len >= 16 && good * 10 >= len * 9
 }
 
 fn decode_base64_wrapper(input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
