@@ -1360,7 +1360,7 @@ async fn keys_create_refused_by_cloudflare_leaves_no_file() {
     .fails(1);
     assert_eq!(
         msg,
-        "Cloudflare API refused the credentials (authentication error or missing permission): Cloudflare answered HTTP 403: 10000 Authentication error"
+        "the credentials are valid but lack the \"Stream Write\" permission for this account: Cloudflare API: the credentials lack a permission this request needs (HTTP 403): Cloudflare answered HTTP 403: 10000 Authentication error"
     );
     assert!(!out.exists());
 }
