@@ -554,7 +554,11 @@ fn unusable_results() -> Vec<(Value, Option<&'static str>, ErrorKind)> {
         // Key material, but an id the crate refuses, or none.
         (bad_id, None, invalid("id is not a key id")),
         (no_id, None, invalid("created key has no id")),
-        (json!("a string"), None, invalid("result is not of the documented shape")),
+        (
+            json!("a string"),
+            None,
+            invalid("result is not of the documented shape"),
+        ),
     ]
 }
 
@@ -900,7 +904,10 @@ async fn a_create_whose_answer_is_lost_says_a_key_may_exist() {
         .create_signing_key()
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::CreateOutcomeUnknown { timed_out: true });
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::CreateOutcomeUnknown { timed_out: true }
+    );
     assert_eq!(
         e.to_string(),
         "Cloudflare API: the create-key request timed out after it was sent: a signing key may \
@@ -1190,11 +1197,19 @@ async fn remote_tokens_that_do_not_answer_the_request_are_refused() {
             invalid("token header has no kid"),
         ),
         (
-            remote_jws(&json!({"alg": "RS256", "kid": OTHER_KID}), &good_payload, 256),
+            remote_jws(
+                &json!({"alg": "RS256", "kid": OTHER_KID}),
+                &good_payload,
+                256,
+            ),
             invalid("token header kid is not the payload kid"),
         ),
         (
-            remote_jws(&json!({"alg": "RS256", "kid": kid, "crit": ["x"]}), &good_payload, 256),
+            remote_jws(
+                &json!({"alg": "RS256", "kid": kid, "crit": ["x"]}),
+                &good_payload,
+                256,
+            ),
             invalid("token header has critical extensions"),
         ),
         (
@@ -1202,7 +1217,17 @@ async fn remote_tokens_that_do_not_answer_the_request_are_refused() {
             invalid("token signature is not an RS256 signature"),
         ),
         (
-            remote_jws(&rs256, &with(&|p| p.as_object_mut().unwrap().remove("accessRules").map(drop).unwrap()), 256),
+            remote_jws(
+                &rs256,
+                &with(&|p| {
+                    p.as_object_mut()
+                        .unwrap()
+                        .remove("accessRules")
+                        .map(drop)
+                        .unwrap()
+                }),
+                256,
+            ),
             invalid("token access rules are not those asked"),
         ),
         (
@@ -1210,7 +1235,11 @@ async fn remote_tokens_that_do_not_answer_the_request_are_refused() {
             invalid("token downloadable is not what was asked"),
         ),
         (
-            remote_jws(&rs256, &with(&|p| p["sub"] = json!("00000000000000000000000000000001")), 256),
+            remote_jws(
+                &rs256,
+                &with(&|p| p["sub"] = json!("00000000000000000000000000000001")),
+                256,
+            ),
             invalid("token is for another video"),
         ),
         (

@@ -505,11 +505,7 @@ impl Client {
         let (status, body) = self
             .send(Method::POST, &path, Some(b"{}".to_vec()), Replay::UntilSent)
             .await?;
-        created_key_from_body(
-            status.as_u16(),
-            &body,
-            &self.inner.credentials.scrubber(),
-        )
+        created_key_from_body(status.as_u16(), &body, &self.inner.credentials.scrubber())
     }
 
     /// List the account's signing keys: `GET /accounts/{account_id}/stream/keys`.

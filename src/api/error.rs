@@ -33,7 +33,11 @@ pub(crate) fn scrub(text: &str, secrets: &[&str], plain: &[&str]) -> String {
     let hay = text.as_bytes();
     let mut hidden = vec![false; hay.len()];
     let lower = |b: &u8| b.to_ascii_lowercase();
-    for secret in secrets.iter().map(|s| s.as_bytes()).filter(|s| !s.is_empty()) {
+    for secret in secrets
+        .iter()
+        .map(|s| s.as_bytes())
+        .filter(|s| !s.is_empty())
+    {
         let w = MIN_ECHO.min(secret.len());
         let secret: Vec<u8> = secret.iter().map(lower).collect();
         for i in 0..hay.len().saturating_sub(w - 1) {
@@ -46,7 +50,9 @@ pub(crate) fn scrub(text: &str, secrets: &[&str], plain: &[&str]) -> String {
     for value in plain.iter().map(|s| s.as_bytes()).filter(|s| !s.is_empty()) {
         for i in 0..hay.len().saturating_sub(value.len() - 1) {
             if hay[i..i + value.len()].eq_ignore_ascii_case(value) {
-                hidden[i..i + value.len()].iter_mut().for_each(|h| *h = true);
+                hidden[i..i + value.len()]
+                    .iter_mut()
+                    .for_each(|h| *h = true);
             }
         }
     }
@@ -327,7 +333,9 @@ mod tests {
 
     #[test]
     fn kinds_by_status_and_code() {
-        let kind = |status, body: &str| refused(status, None, body.as_bytes(), &Scrubber::default()).into_kind();
+        let kind = |status, body: &str| {
+            refused(status, None, body.as_bytes(), &Scrubber::default()).into_kind()
+        };
         assert_eq!(kind(401, ""), ErrorKind::Unauthorized);
         assert_eq!(
             kind(403, r#"{"errors":[{"code":10000,"message":"m"}]}"#),

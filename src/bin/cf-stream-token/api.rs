@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use cf_stream_token::api::{Client, ClientBuilder};
 use cf_stream_token::ErrorKind;
+use cf_stream_token::api::{Client, ClientBuilder};
 
 use crate::cli::Account;
 use crate::parse::parse_duration;

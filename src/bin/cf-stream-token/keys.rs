@@ -195,7 +195,9 @@ fn unusable(
         ),
     };
     let delete = match id {
-        Some(id) => format!("delete it with `cf-stream-token keys delete {id} --account-id {acct}`"),
+        Some(id) => {
+            format!("delete it with `cf-stream-token keys delete {id} --account-id {acct}`")
+        }
         None => format!(
             "find it with `cf-stream-token keys list --account-id {acct}` and delete it with \
              `cf-stream-token keys delete ID --account-id {acct}`"
