@@ -229,8 +229,14 @@ pub enum ErrorKind {
         /// The setting (an environment variable name).
         name: &'static str,
     },
-    /// Cloudflare refused the credentials: HTTP 401/403 or error code 10000.
+    /// Cloudflare refused the credentials themselves: HTTP 401, or error
+    /// code 10000 with a status other than 403. They are wrong, expired or
+    /// revoked.
     Unauthorized,
+    /// The credentials are valid but lack a permission the call needs
+    /// (HTTP 403): "Stream Write" to create and delete keys and to mint
+    /// tokens, "Stream Read" (or Write) to list keys.
+    Forbidden,
     /// The account, key or video does not exist (HTTP 404).
     NotFound,
     /// Too many requests (HTTP 429). Returned at once, without sleeping,
@@ -260,6 +266,26 @@ pub enum ErrorKind {
     InvalidResponse {
         /// What is wrong with it.
         what: &'static str,
+    },
+    /// Cloudflare answered a create-key request with success, so a signing
+    /// key now exists at Cloudflare, but the answer cannot be used as it
+    /// came (its metadata does not parse, or the key does not load). The
+    /// answer's `result` as received (or the whole body when it has none)
+    /// is kept in the error, [`Error::secret_created_key_result`], so that
+    /// it can still be saved; delete the key when it is of no use.
+    CreatedKeyUnusable {
+        /// The new key's id, when the answer names a valid one.
+        id: Option<String>,
+        /// Why the key cannot be used.
+        cause: Box<ErrorKind>,
+    },
+    /// A create-key request may have reached Cloudflare, but its answer was
+    /// lost (a timeout, or a connection broken after the request was sent):
+    /// a signing key may have been created; listing the keys shows it. Never
+    /// retried, since its private half could not be read again.
+    CreateOutcomeUnknown {
+        /// Whether the request timed out (rather than lost its connection).
+        timed_out: bool,
     },
 
     // ---- signing ----
@@ -340,6 +366,18 @@ impl Error {
     #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
     pub fn api_details(&self) -> Option<&crate::api::ApiErrorDetails> {
         self.source.as_deref()?.downcast_ref()
+    }
+
+    /// For [`ErrorKind::CreatedKeyUnusable`]: the create-key answer's
+    /// `result` exactly as Cloudflare sent it (or the whole body when it had
+    /// none). **It holds the new key's private half**, which Cloudflare never
+    /// shows again: save it as a secret. Never part of `Display` or `Debug`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+    pub fn secret_created_key_result(&self) -> Option<&str> {
+        self.source
+            .as_deref()?
+            .downcast_ref::<crate::api::KeptResult>()
+            .map(crate::api::KeptResult::secret)
     }
 
     /// A copy for callers that shared one failed request: the same kind and
@@ -472,7 +510,10 @@ impl fmt::Display for ErrorKind {
             InvalidCredentials { what } => write!(f, "invalid Cloudflare {what}"),
             MissingConfig { name } => write!(f, "{name} is not set"),
             Unauthorized => f.write_str(
-                "Cloudflare API refused the credentials (authentication error or missing permission)",
+                "Cloudflare API refused the credentials (wrong, expired or revoked)",
+            ),
+            Forbidden => f.write_str(
+                "Cloudflare API: the credentials lack a permission this request needs (HTTP 403)",
             ),
             NotFound => f.write_str("Cloudflare API: not found"),
             RateLimited {
@@ -495,6 +536,21 @@ impl fmt::Display for ErrorKind {
             Timeout => f.write_str("Cloudflare API: request timed out"),
             Transport => f.write_str("Cloudflare API: connection failed"),
             InvalidResponse { what } => write!(f, "Cloudflare API: invalid response: {what}"),
+            CreatedKeyUnusable { id: Some(id), cause } => write!(
+                f,
+                "Cloudflare created signing key {id}, but it is unusable: {cause}"
+            ),
+            CreatedKeyUnusable { id: None, cause } => write!(
+                f,
+                "Cloudflare answered the create-key request with success (a key was probably \
+                 created; its id is unreadable), but the answer is unusable: {cause}"
+            ),
+            CreateOutcomeUnknown { timed_out } => write!(
+                f,
+                "Cloudflare API: the create-key request {} after it was sent: a signing key \
+                 may have been created; listing the keys shows it",
+                if *timed_out { "timed out" } else { "lost its connection" }
+            ),
             SigningFailed => f.write_str("signing failed"),
             InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
         }

@@ -90,6 +90,10 @@ impl Respond for MintFromBody {
             opts = opts.not_before(at(nbf));
         }
         opts = opts.downloadable(body["downloadable"] == json!(true));
+        if let Some(rules) = body.get("accessRules") {
+            let rules: Vec<AccessRule> = serde_json::from_value(rules.clone()).unwrap();
+            opts = opts.access_rules(rules);
+        }
         let video = req.url.path().split('/').nth(4).unwrap();
         let token = demo_signer()
             .mint_at(
@@ -135,13 +139,13 @@ async fn create_signing_key_sends_exactly_the_documented_request() {
     assert_eq!(created.id().as_str(), DEMO_KID);
     assert_eq!(
         created.created(),
-        time::macros::datetime!(2026-11-01 12:00 UTC)
+        Some(time::macros::datetime!(2026-11-01 12:00 UTC))
     );
     let debug = format!("{created:?}");
     assert_eq!(
         debug,
         format!(
-            r#"CreatedKey {{ id: "{DEMO_KID}", created: 2026-11-01 12:00:00.0 +00:00:00, .. }}"#
+            r#"CreatedKey {{ id: "{DEMO_KID}", created: Some(2026-11-01 12:00:00.0 +00:00:00), .. }}"#
         )
     );
     for secret in demo_secrets() {
@@ -198,12 +202,12 @@ async fn list_signing_keys_with_a_global_api_key() {
     assert_eq!(keys[0].id().as_str(), DEMO_KID);
     assert_eq!(
         keys[0].created(),
-        time::macros::datetime!(2014-01-02 02:20 UTC)
+        Some(time::macros::datetime!(2014-01-02 02:20 UTC))
     );
     assert_eq!(keys[1].id().as_str(), OTHER_KID);
     assert_eq!(
         keys[1].created(),
-        time::macros::datetime!(2024-05-06 07:08:09.123 UTC)
+        Some(time::macros::datetime!(2024-05-06 07:08:09.123 UTC))
     );
 }
 
@@ -300,13 +304,14 @@ async fn create_token_reads_cloudflares_string_times() {
     // Cloudflare's own endpoint has been seen to emit exp/nbf as strings.
     let b64 = |s: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
     let compact = format!(
-        "{}.{}.c2lnbmF0dXJl",
+        "{}.{}.{}",
         b64(r#"{"alg":"RS256","kid":"e9db990a82666dd571c77f944a5c5c8d"}"#.to_owned()),
         b64(format!(
             r#"{{"sub":"{VIDEO}","kid":"e9db990a82666dd571c77f944a5c5c8d","exp":"{}","nbf":"{}"}}"#,
             NOW + 3600,
             NOW - 3600
-        ))
+        )),
+        b64("s".repeat(256))
     );
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -404,7 +409,7 @@ async fn authentication_failure_keeps_every_error_entry() {
         .await;
 
     let e = client(&server).list_signing_keys().await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unauthorized);
+    assert_eq!(e.kind(), &ErrorKind::Forbidden);
     let d = e.api_details().unwrap();
     assert_eq!(d.status(), 403);
     assert_eq!(d.raw_body(), None);
@@ -499,18 +504,161 @@ async fn an_undecodable_error_body_is_kept_raw_after_the_retries() {
     assert_eq!(d.raw_body(), Some("<html>Bad gateway</html>"));
 }
 
+/// A create-key `result` whose key cannot be used, as Cloudflare's
+/// answer would hold it, and what the client must say about it.
+fn unusable_results() -> Vec<(Value, Option<&'static str>, ErrorKind)> {
+    let b64 = |rel: &str| base64::engine::general_purpose::STANDARD.encode(bytes(rel));
+    let demo = json("demo/demo_create_result.json");
+    let mut no_id = demo.clone();
+    no_id.as_object_mut().unwrap().remove("id");
+    let mut bad_id = demo.clone();
+    bad_id["id"] = json!("../../keys");
+    let invalid = |what| ErrorKind::InvalidResponse { what };
+    vec![
+        // pem and jwk are different keys.
+        (
+            json("bad/response_pem_jwk_mismatch.json"),
+            Some(OTHER_KID),
+            ErrorKind::ResponseKeyMismatch,
+        ),
+        // The JWK's kid is not the id.
+        (
+            json("bad/response_id_mismatch.json"),
+            Some("ffffffffffffffffffffffffffffffff"),
+            ErrorKind::KeyIdMismatch {
+                expected: "ffffffffffffffffffffffffffffffff".to_owned(),
+                found: DEMO_KID.to_owned(),
+            },
+        ),
+        // A 1024-bit key.
+        (
+            json!({"id": "10241024102410241024102410241024",
+                   "jwk": b64("bad/rsa1024.jwk.json"),
+                   "created": "2026-11-01T12:00:00Z"}),
+            Some("10241024102410241024102410241024"),
+            ErrorKind::KeyTooSmall { bits: 1024 },
+        ),
+        // Junk where the PEM belongs.
+        (
+            json!({"id": DEMO_KID, "pem": "c2VjcmV0LXBlbQ==", "created": "2026-11-01T12:00:00Z"}),
+            Some(DEMO_KID),
+            ErrorKind::WrongKeyForm {
+                expected: "base64 of a PEM key",
+            },
+        ),
+        (
+            json!({"id": DEMO_KID, "created": "2026-11-01T12:00:00Z"}),
+            Some(DEMO_KID),
+            invalid("created key has neither pem nor jwk"),
+        ),
+        // Key material, but an id the crate refuses, or none.
+        (bad_id, None, invalid("id is not a key id")),
+        (no_id, None, invalid("created key has no id")),
+        (
+            json!("a string"),
+            None,
+            invalid("result is not of the documented shape"),
+        ),
+    ]
+}
+
 #[tokio::test]
-async fn a_successful_answer_of_the_wrong_shape_is_invalid_and_not_kept() {
+async fn a_created_key_that_cannot_be_used_is_an_error_that_keeps_the_answer() {
     let server = MockServer::start().await;
+    let client = client(&server);
+    for (result, id, cause) in unusable_results() {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .respond_with(ok(result.clone()))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let e = client.create_signing_key().await.unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::CreatedKeyUnusable {
+                id: id.map(str::to_owned),
+                cause: Box::new(cause.clone()),
+            },
+            "{result}"
+        );
+        // The answer exactly as sent, for the caller to save.
+        assert_eq!(
+            e.secret_created_key_result(),
+            Some(serde_json::to_string(&result).unwrap().as_str())
+        );
+        assert!(e.api_details().is_none());
+        let shown = format!("{e} | {e:?} | {:?}", std::error::Error::source(&e));
+        for secret in demo_secrets() {
+            assert!(!shown.contains(&secret), "{shown}");
+        }
+        assert!(!shown.contains("c2VjcmV0"), "{shown}");
+        match id {
+            Some(id) => assert_eq!(
+                e.to_string(),
+                format!("Cloudflare created signing key {id}, but it is unusable: {cause}")
+            ),
+            None => assert!(e.to_string().starts_with(
+                "Cloudflare answered the create-key request with success (a key was probably \
+                 created; its id is unreadable), but the answer is unusable: "
+            )),
+        }
+        // Sent once: a key exists, another request would make another.
+        assert_eq!(requests(&server).await.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_success_answer_that_is_not_an_envelope_is_kept_whole() {
+    let server = MockServer::start().await;
+    let body = "<html>key: LS0tLS1CRUdJTiBSU0Eg</html>";
     Mock::given(method("POST"))
-        .respond_with(ok(json!({"id": DEMO_KID, "pem": "c2VjcmV0LXBlbQ=="})))
-        .expect(1)
+        .respond_with(ResponseTemplate::new(200).set_body_string(body))
         .mount(&server)
         .await;
     let e = client(&server).create_signing_key().await.unwrap_err();
-    assert!(matches!(e.kind(), ErrorKind::InvalidResponse { .. }));
-    assert!(e.api_details().is_none());
-    assert!(!format!("{e:?}").contains("c2VjcmV0"));
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::CreatedKeyUnusable {
+            id: None,
+            cause: Box::new(ErrorKind::InvalidResponse {
+                what: "body is not an API envelope"
+            }),
+        }
+    );
+    assert_eq!(e.secret_created_key_result(), Some(body));
+    assert!(!format!("{e} {e:?}").contains("LS0tLS1"));
+
+    // A refusal inside a 200 is a refusal: nothing was created.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(failure(200, json!([{"code": 10010, "message": "no"}])))
+        .mount(&server)
+        .await;
+    let e = client(&server).create_signing_key().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::ApiError { status: 200 });
+    assert_eq!(e.secret_created_key_result(), None);
+}
+
+#[tokio::test]
+async fn a_created_key_whose_created_is_not_rfc_3339_is_still_the_key() {
+    let server = MockServer::start().await;
+    let mut result = json("demo/demo_create_result.json");
+    result["created"] = json!("yesterday");
+    Mock::given(method("POST"))
+        .respond_with(ok(result.clone()))
+        .mount(&server)
+        .await;
+    let created = client(&server).create_signing_key().await.unwrap();
+    assert_eq!(created.id().as_str(), DEMO_KID);
+    assert_eq!(created.created(), None);
+    assert_eq!(created.created_raw(), Some("yesterday"));
+    assert_eq!(
+        created.secret_result_json(),
+        serde_json::to_string(&result).unwrap()
+    );
+    let key = created.into_signing_key().unwrap();
+    assert_eq!(key.kid().as_str(), DEMO_KID);
 }
 
 #[tokio::test]
@@ -714,19 +862,18 @@ async fn create_key_is_never_resent_once_it_may_have_arrived() {
         .unwrap();
     type KindCheck = fn(&ErrorKind) -> bool;
     let cases: [(ResponseTemplate, KindCheck); 3] = [
-        // Rate limited with a short Retry-After: still not resent.
-        (
-            ResponseTemplate::new(429).insert_header("retry-after", "0"),
-            |k| matches!(k, ErrorKind::RateLimited { .. }),
-        ),
-        // The answer is lost to a timeout.
+        // The answer is lost to a timeout: a key may exist.
         (
             ok(json("demo/demo_create_result.json")).set_delay(Duration::from_secs(2)),
-            |k| k == &ErrorKind::Timeout,
+            |k| k == &ErrorKind::CreateOutcomeUnknown { timed_out: true },
         ),
         (ResponseTemplate::new(503), |k| {
             matches!(k, ErrorKind::ServerError { status: 503, .. })
         }),
+        (
+            ResponseTemplate::new(502).insert_header("retry-after", "0"),
+            |k| matches!(k, ErrorKind::ServerError { status: 502, .. }),
+        ),
     ];
     for (response, expected) in cases {
         server.reset().await;
@@ -739,6 +886,395 @@ async fn create_key_is_never_resent_once_it_may_have_arrived() {
         assert!(expected(e.kind()), "{e:?}");
         assert_eq!(requests(&server).await.len(), 1);
     }
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_is_lost_says_a_key_may_exist() {
+    // Timed out.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ok(json("demo/demo_create_result.json")).set_delay(Duration::from_secs(2)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = builder(&server)
+        .timeout(Duration::from_millis(150))
+        .build()
+        .unwrap()
+        .create_signing_key()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::CreateOutcomeUnknown { timed_out: true }
+    );
+    assert_eq!(
+        e.to_string(),
+        "Cloudflare API: the create-key request timed out after it was sent: a signing key may \
+         have been created; listing the keys shows it"
+    );
+    assert!(e.secret_created_key_result().is_none());
+
+    // The connection closes once the request has arrived, without an answer.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = tokio::spawn(async move {
+        let mut count = 0;
+        while let Ok(Ok((mut socket, _))) =
+            tokio::time::timeout(Duration::from_millis(500), listener.accept()).await
+        {
+            count += 1;
+            let mut buf = vec![0u8; 4096];
+            let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut buf).await;
+            drop(socket);
+        }
+        count
+    });
+    let client = Client::builder(
+        AccountId::new(ACCOUNT).unwrap(),
+        Credentials::api_token(API_TOKEN).unwrap(),
+    )
+    .base_url(format!("http://{addr}"))
+    .backoff(Duration::from_millis(1), Duration::from_millis(2))
+    .build()
+    .unwrap();
+    let e = client.create_signing_key().await.unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::CreateOutcomeUnknown { timed_out: false }
+    );
+    assert_eq!(
+        e.to_string(),
+        "Cloudflare API: the create-key request lost its connection after it was sent: a \
+         signing key may have been created; listing the keys shows it"
+    );
+    no_secret_in(&e);
+    assert_eq!(accepted.await.unwrap(), 1, "sent exactly once");
+}
+
+#[tokio::test]
+async fn create_key_refused_with_429_waits_its_retry_after_and_is_sent_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            failure(429, json!([{"code": 971, "message": "rate limited"}]))
+                .insert_header("retry-after", "1"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ok(json("demo/demo_create_result.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let created = client(&server).create_signing_key().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(created.id().as_str(), DEMO_KID);
+    let reqs = requests(&server).await;
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs.iter().all(|r| r.body == b"{}"));
+
+    // Over the cap: returned at once, not sent again.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "300"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let e = client(&server).create_signing_key().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(300))
+        }
+    );
+    assert_eq!(requests(&server).await.len(), 1);
+
+    // Without Retry-After: the backoff, as many times as retries allow.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let e = client(&server).create_signing_key().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::RateLimited { retry_after: None });
+    assert_eq!(requests(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn one_odd_created_never_hides_the_other_keys() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok(json!([
+            {"id": DEMO_KID, "created": "2014-01-02T02:20:00Z"},
+            {"id": OTHER_KID, "created": "yesterday"},
+            {"id": "abc", "created": 1_700_000_000},
+            {"id": "def"},
+            {"id": "ghi", "created": null},
+            {"id": "jkl", "created": format!("{}\n{}", "x".repeat(70), API_TOKEN)}
+        ])))
+        .mount(&server)
+        .await;
+    let keys = client(&server).list_signing_keys().await.unwrap();
+    let got: Vec<_> = keys
+        .iter()
+        .map(|k| (k.id().as_str(), k.created(), k.created_raw()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                DEMO_KID,
+                Some(time::macros::datetime!(2014-01-02 02:20 UTC)),
+                Some("2014-01-02T02:20:00Z")
+            ),
+            (OTHER_KID, None, Some("yesterday")),
+            ("abc", None, Some("1700000000")),
+            ("def", None, None),
+            ("ghi", None, None),
+            ("jkl", None, Some(format!("{}…", "x".repeat(64)).as_str())),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_missing_permissions_are_told_apart() {
+    let server = MockServer::start().await;
+    let client = client(&server);
+    for (status, kind) in [
+        (401, ErrorKind::Unauthorized),
+        (403, ErrorKind::Forbidden),
+        (400, ErrorKind::Unauthorized),
+    ] {
+        server.reset().await;
+        Mock::given(method("GET"))
+            .respond_with(failure(
+                status,
+                json!([{"code": 10000, "message": "Authentication error"}]),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let e = client.list_signing_keys().await.unwrap_err();
+        assert_eq!(e.kind(), &kind, "{status}");
+        assert_eq!(e.api_details().unwrap().status(), status);
+    }
+    assert_eq!(
+        ErrorKind::Unauthorized.to_string(),
+        "Cloudflare API refused the credentials (wrong, expired or revoked)"
+    );
+    assert_eq!(
+        ErrorKind::Forbidden.to_string(),
+        "Cloudflare API: the credentials lack a permission this request needs (HTTP 403)"
+    );
+}
+
+#[tokio::test]
+async fn server_echoes_of_the_credentials_are_scrubbed_and_messages_bounded() {
+    let server = MockServer::start().await;
+    let long = format!("{} tail", "é".repeat(400));
+    Mock::given(method("GET"))
+        .respond_with(failure(
+            400,
+            json!([
+                {"code": 1, "message": format!("bad header Authorization: Bearer {API_TOKEN}")},
+                {"code": 2, "message": format!("token {} is unknown", &API_TOKEN[..12])},
+                {"code": 3, "message": format!("AUTHORIZATION: BEARER {}", API_TOKEN.to_uppercase())},
+                {"code": 4, "message": long},
+                {"code": 5, "message": "x", "documentation_url": format!("https://x.test/?t={API_TOKEN}")}
+            ]),
+        ))
+        .mount(&server)
+        .await;
+    let e = client(&server).list_signing_keys().await.unwrap_err();
+    let d = e.api_details().unwrap();
+    let messages: Vec<&str> = d.errors().iter().map(|m| m.message()).collect();
+    let cut = format!("{}…", "é".repeat(300));
+    assert_eq!(
+        messages,
+        [
+            "bad header Authorization: Bearer <redacted>",
+            "token <redacted> is unknown",
+            "AUTHORIZATION: BEARER <redacted>",
+            cut.as_str(),
+            "x",
+        ]
+    );
+    assert_eq!(
+        d.errors()[4].documentation_url(),
+        Some("https://x.test/?t=<redacted>")
+    );
+    no_secret_in_any_case(&e, API_TOKEN);
+
+    // A raw body, and the global API key with its email.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502).set_body_string(format!(
+            "<pre>X-Auth-Email: {EMAIL}\nX-Auth-Key: {GLOBAL_KEY}</pre>"
+        )))
+        .mount(&server)
+        .await;
+    let e = Client::builder(
+        AccountId::new(ACCOUNT).unwrap(),
+        Credentials::global_api_key(EMAIL, GLOBAL_KEY).unwrap(),
+    )
+    .base_url(server.uri())
+    .max_retries(0)
+    .build()
+    .unwrap()
+    .list_signing_keys()
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.api_details().unwrap().raw_body(),
+        Some("<pre>X-Auth-Email: <redacted>\nX-Auth-Key: <redacted></pre>")
+    );
+    no_secret_in_any_case(&e, GLOBAL_KEY);
+    assert!(!format!("{e:?}").contains(EMAIL));
+}
+
+fn no_secret_in_any_case(e: &cf_stream_token::Error, secret: &str) {
+    let shown = format!("{e} | {e:?} | {:?}", e.api_details()).to_lowercase();
+    for w in secret.to_lowercase().as_bytes().windows(8) {
+        let w = std::str::from_utf8(w).unwrap();
+        assert!(!shown.contains(w), "{w} of the secret in {shown}");
+    }
+}
+
+/// A compact JWS of `header` and `payload` with a signature of `sig_len`
+/// bytes (RS256 with the demo key when `sign`).
+fn remote_jws(header: &Value, payload: &Value, sig_len: usize) -> String {
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    format!(
+        "{}.{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(payload.to_string().as_bytes()),
+        b64(&vec![7u8; sig_len])
+    )
+}
+
+#[tokio::test]
+async fn remote_tokens_that_do_not_answer_the_request_are_refused() {
+    let server = MockServer::start().await;
+    let client = client(&server);
+    let rules = [
+        AccessRule::countries(Action::Allow, ["GB"]).unwrap(),
+        AccessRule::any(Action::Block),
+    ];
+    let asked = TokenOptions::builder()
+        .access_rules(rules.clone())
+        .build()
+        .unwrap();
+    let kid = "e9db990a82666dd571c77f944a5c5c8d";
+    let rules_json = serde_json::to_value(&rules).unwrap();
+    let good_payload =
+        json!({"sub": VIDEO, "kid": kid, "exp": NOW + 3600, "accessRules": rules_json});
+    let rs256 = json!({"alg": "RS256", "kid": kid});
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut p = good_payload.clone();
+        f(&mut p);
+        p
+    };
+    let invalid = |what| ErrorKind::InvalidResponse { what };
+    let cases = [
+        (
+            remote_jws(&json!({"alg": "none", "kid": kid}), &good_payload, 0),
+            invalid("token algorithm is not RS256"),
+        ),
+        (
+            remote_jws(&json!({"alg": "HS256", "kid": kid}), &good_payload, 32),
+            invalid("token algorithm is not RS256"),
+        ),
+        (
+            remote_jws(&json!({"alg": "RS256"}), &good_payload, 256),
+            invalid("token header has no kid"),
+        ),
+        (
+            remote_jws(
+                &json!({"alg": "RS256", "kid": OTHER_KID}),
+                &good_payload,
+                256,
+            ),
+            invalid("token header kid is not the payload kid"),
+        ),
+        (
+            remote_jws(
+                &json!({"alg": "RS256", "kid": kid, "crit": ["x"]}),
+                &good_payload,
+                256,
+            ),
+            invalid("token header has critical extensions"),
+        ),
+        (
+            remote_jws(&rs256, &good_payload, 32),
+            invalid("token signature is not an RS256 signature"),
+        ),
+        (
+            remote_jws(
+                &rs256,
+                &with(&|p| {
+                    p.as_object_mut()
+                        .unwrap()
+                        .remove("accessRules")
+                        .map(drop)
+                        .unwrap()
+                }),
+                256,
+            ),
+            invalid("token access rules are not those asked"),
+        ),
+        (
+            remote_jws(&rs256, &with(&|p| p["downloadable"] = json!(true)), 256),
+            invalid("token downloadable is not what was asked"),
+        ),
+        (
+            remote_jws(
+                &rs256,
+                &with(&|p| p["sub"] = json!("00000000000000000000000000000001")),
+                256,
+            ),
+            invalid("token is for another video"),
+        ),
+        (
+            remote_jws(&rs256, &with(&|p| p["exp"] = json!(NOW + 86_401)), 256),
+            invalid("token expires more than 24 hours ahead"),
+        ),
+        (
+            remote_jws(&rs256, &with(&|p| p["exp"] = json!(NOW)), 256),
+            invalid("token has already expired"),
+        ),
+    ];
+    for (token, kind) in cases {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .respond_with(ok(json!({ "token": token })))
+            .mount(&server)
+            .await;
+        let e = client.create_token(&video(), &asked).await.unwrap_err();
+        assert_eq!(e.kind(), &kind, "{token}");
+        assert!(!format!("{e:?}").contains(&token));
+    }
+    // The one that answers the request is accepted, string times and all.
+    server.reset().await;
+    let good = remote_jws(
+        &rs256,
+        &with(&|p| p["exp"] = json!((NOW + 3600).to_string())),
+        256,
+    );
+    Mock::given(method("POST"))
+        .respond_with(ok(json!({ "token": good })))
+        .mount(&server)
+        .await;
+    let token = client.create_token(&video(), &asked).await.unwrap();
+    assert_eq!(token.as_str(), good);
+    assert_eq!(token.claims().access_rules(), rules);
 }
 
 #[tokio::test]

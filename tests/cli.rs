@@ -15,7 +15,7 @@ use cf_stream_token::{
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::api::{ACCOUNT, API_TOKEN, MintFromBody, failure, keys_path, ok, token_path};
 use crate::common::*;
@@ -1360,7 +1360,7 @@ async fn keys_create_refused_by_cloudflare_leaves_no_file() {
     .fails(1);
     assert_eq!(
         msg,
-        "Cloudflare API refused the credentials (authentication error or missing permission): Cloudflare answered HTTP 403: 10000 Authentication error"
+        "the credentials are valid but lack the \"Stream Write\" permission for this account: Cloudflare API: the credentials lack a permission this request needs (HTTP 403): Cloudflare answered HTTP 403: 10000 Authentication error"
     );
     assert!(!out.exists());
 }
@@ -1537,6 +1537,387 @@ async fn the_legacy_email_and_global_key_work_too() {
         "144c9defac04969c7bfad8efaa8ea194"
     );
     assert!(req.headers.get("authorization").is_none());
+}
+
+fn create_in(dir: &TempDir, server: &MockServer, extra: &[&str]) -> (PathBuf, Cli) {
+    let out = dir.path("stream-key.json");
+    let mut args = vec!["keys", "create", "--account-id", ACCOUNT, "--out"];
+    let out_str = path_str(&out).to_owned();
+    args.push(&out_str);
+    args.extend_from_slice(extra);
+    let run = cli(&args).api(server);
+    (out, run)
+}
+
+#[cfg(unix)]
+fn mode_of(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn keys_create_keeps_an_unusable_key_and_says_how_to_delete_it() {
+    let server = MockServer::start().await;
+    let result = json("bad/response_pem_jwk_mismatch.json");
+    Mock::given(method("POST"))
+        .respond_with(ok(result.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = TempDir::new();
+    let (out, run) = create_in(&dir, &server, &[]);
+    assert_eq!(
+        run.fails(1),
+        format!(
+            "signing key {OTHER_KID} was created at Cloudflare, but it is unusable: \
+             create-key response's pem and jwk are not the same key; its answer was saved as \
+             received to {:?}; delete it with `cf-stream-token keys delete {OTHER_KID} \
+             --account-id {ACCOUNT}`",
+            path_str(&out)
+        )
+    );
+    // The answer exactly as received, owner-only.
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        format!("{}\n", serde_json::to_string(&result).unwrap())
+    );
+    #[cfg(unix)]
+    assert_eq!(mode_of(&out), 0o600);
+
+    // An id the crate refuses: the key exists, its id is not echoed.
+    server.reset().await;
+    let mut bad_id = json("demo/demo_create_result.json");
+    bad_id["id"] = json!("../keys");
+    Mock::given(method("POST"))
+        .respond_with(ok(bad_id.clone()))
+        .mount(&server)
+        .await;
+    let dir = TempDir::new();
+    let (out, run) = create_in(&dir, &server, &[]);
+    assert_eq!(
+        run.fails(1),
+        format!(
+            "Cloudflare answered with success, so a signing key was created (its id could not \
+             be read), but it is unusable: Cloudflare API: invalid response: id is not a key id; \
+             its answer was saved as received to {:?}; find it with `cf-stream-token keys list \
+             --account-id {ACCOUNT}` and delete it with `cf-stream-token keys delete ID \
+             --account-id {ACCOUNT}`",
+            path_str(&out)
+        )
+    );
+    assert_eq!(json_of(&std::fs::read_to_string(&out).unwrap()), bad_id);
+}
+
+#[tokio::test]
+async fn keys_create_whose_created_is_not_rfc_3339_still_saves_and_prints_the_key() {
+    let server = MockServer::start().await;
+    let mut result = json("demo/demo_create_result.json");
+    result["created"] = json!("yesterday");
+    Mock::given(method("POST"))
+        .respond_with(ok(result.clone()))
+        .mount(&server)
+        .await;
+    let dir = TempDir::new();
+    let (out, run) = create_in(&dir, &server, &[]);
+    assert_eq!(
+        run.ok(),
+        format!(r#"{{"id":"{DEMO_KID}","created":null,"created_raw":"yesterday"}}"#)
+    );
+    assert_eq!(json_of(&std::fs::read_to_string(&out).unwrap()), result);
+    let token = cli(&["mint", "--key", path_str(&out), "--video", VIDEO]).ok();
+    demo_verifier().verify(&token).unwrap();
+}
+
+#[tokio::test]
+async fn keys_create_whose_answer_is_lost_says_a_key_may_exist_and_how_to_find_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ok(json("demo/demo_create_result.json")).set_delay(std::time::Duration::from_secs(4)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = TempDir::new();
+    let (out, run) = create_in(&dir, &server, &["--timeout", "1s"]);
+    let started = std::time::Instant::now();
+    let msg = run.fails(1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let expected = format!(
+        "the create-key request timed out after it was sent, so a signing key may have been \
+         created at Cloudflare without its private half reaching this machine; \
+         `cf-stream-token keys list --account-id {ACCOUNT}` shows it, and \
+         `cf-stream-token keys delete ID --account-id {ACCOUNT}` deletes it: Cloudflare API: \
+         the create-key request timed out after it was sent: a signing key may have been \
+         created; listing the keys shows it"
+    );
+    assert!(msg.starts_with(&expected), "{msg}");
+    // Nothing arrived, so nothing is left behind; and it was sent once.
+    assert!(!out.exists());
+    assert_eq!(requests(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn keys_create_is_sent_again_after_a_429_as_retries_allow() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ok(json("demo/demo_create_result.json")))
+        .mount(&server)
+        .await;
+    let dir = TempDir::new();
+    let (out, run) = create_in(&dir, &server, &[]);
+    run.ok();
+    assert!(out.exists());
+    assert_eq!(requests(&server).await.len(), 2);
+
+    // --retries 0: the 429 is the answer.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .mount(&server)
+        .await;
+    let dir = TempDir::new();
+    let (out, run) = create_in(&dir, &server, &["--retries", "0"]);
+    assert_eq!(
+        run.fails(1),
+        "Cloudflare API: rate limited; retry after 0 s: Cloudflare answered HTTP 429 with a body that is not an API envelope (0 bytes)"
+    );
+    assert!(!out.exists());
+    assert_eq!(requests(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn keys_list_shows_an_odd_created_raw_and_the_other_keys() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok(json!([
+            {"id": DEMO_KID, "created": "2014-01-02T02:20:00Z"},
+            {"id": OTHER_KID, "created": "last tuesday"},
+            {"id": "abc"}
+        ])))
+        .mount(&server)
+        .await;
+    assert_eq!(
+        cli(&["keys", "list", "--account-id", ACCOUNT])
+            .api(&server)
+            .ok(),
+        format!(
+            r#"[{{"id":"{DEMO_KID}","created":"2014-01-02T02:20:00Z"}},{{"id":"{OTHER_KID}","created":null,"created_raw":"last tuesday"}},{{"id":"abc","created":null}}]"#
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_403_names_the_permission_and_a_401_the_credentials() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(failure(
+            403,
+            json!([{"code": 10000, "message": "Authentication error"}]),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(failure(
+            401,
+            json!([{"code": 10000, "message": "Authentication error"}]),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(failure(
+            403,
+            json!([{"code": 10000, "message": "Authentication error"}]),
+        ))
+        .mount(&server)
+        .await;
+    assert_eq!(
+        cli(&["keys", "list", "--account-id", ACCOUNT])
+            .api(&server)
+            .fails(1),
+        "the credentials are valid but lack the \"Stream Read\" permission for this account: Cloudflare API: the credentials lack a permission this request needs (HTTP 403): Cloudflare answered HTTP 403: 10000 Authentication error"
+    );
+    assert_eq!(
+        cli(&["token", "--account-id", ACCOUNT, "--video", VIDEO])
+            .api(&server)
+            .fails(1),
+        "the credentials are valid but lack the \"Stream Write\" permission for this account: Cloudflare API: the credentials lack a permission this request needs (HTTP 403): Cloudflare answered HTTP 403: 10000 Authentication error"
+    );
+    assert_eq!(
+        cli(&["keys", "delete", DEMO_KID, "--account-id", ACCOUNT])
+            .api(&server)
+            .fails(1),
+        "Cloudflare API refused the credentials (wrong, expired or revoked): Cloudflare answered HTTP 401: 10000 Authentication error"
+    );
+}
+
+#[tokio::test]
+async fn a_credential_echoed_by_the_server_never_reaches_stderr() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(failure(
+            400,
+            json!([{"code": 6003, "message": format!("Invalid request headers: Authorization: Bearer {API_TOKEN}\n{}", "z".repeat(1000))}]),
+        ))
+        .mount(&server)
+        .await;
+    let msg = cli(&["keys", "list", "--account-id", ACCOUNT])
+        .api(&server)
+        .fails(1);
+    assert_eq!(
+        msg,
+        format!(
+            "Cloudflare API refused the request (HTTP 400): Cloudflare answered HTTP 400: 6003 Invalid request headers: Authorization: Bearer <redacted> {}…",
+            // The first 308 characters (the bound and a margin for an
+            // echo cut short) are scrubbed, and the cut is marked.
+            "z".repeat(
+                308 - format!("Invalid request headers: Authorization: Bearer {API_TOKEN}\n").len()
+            )
+        )
+    );
+}
+
+#[tokio::test]
+async fn token_refuses_a_remote_token_that_is_not_rs256() {
+    let server = MockServer::start().await;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let hs256 = format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"HS256","kid":"e9db990a82666dd571c77f944a5c5c8d"}"#),
+        b64(&format!(
+            r#"{{"sub":"{VIDEO}","kid":"e9db990a82666dd571c77f944a5c5c8d","exp":{}}}"#,
+            now() + 3600
+        )),
+        b64("0123456789abcdef0123456789abcdef")
+    );
+    Mock::given(method("POST"))
+        .respond_with(ok(json!({ "token": hs256 })))
+        .mount(&server)
+        .await;
+    let msg = cli(&["token", "--account-id", ACCOUNT, "--video", VIDEO])
+        .api(&server)
+        .fails(1);
+    assert_eq!(
+        msg,
+        "Cloudflare API: invalid response: token algorithm is not RS256"
+    );
+}
+
+#[test]
+fn api_subcommands_take_timeout_and_retries_with_their_defaults() {
+    for args in [
+        &["keys", "create", "--help"][..],
+        &["keys", "list", "--help"],
+        &["keys", "delete", "--help"],
+        &["token", "--help"],
+    ] {
+        let help = cli(args).ok();
+        assert!(help.contains("--timeout <DUR>"), "{args:?}: {help}");
+        assert!(help.contains("[default: 30s]"), "{args:?}: {help}");
+        assert!(help.contains("--retries <N>"), "{args:?}: {help}");
+        assert!(help.contains("[default: 2]"), "{args:?}: {help}");
+    }
+    assert_eq!(
+        cli(&["keys", "list", "--account-id", ACCOUNT, "--timeout", "0"]).fails(2),
+        "invalid value '0' for '--timeout <DUR>': invalid timeout \"0\": it must be more than zero and at most 1h"
+    );
+    assert_eq!(
+        cli(&["keys", "list", "--account-id", ACCOUNT, "--retries", "11"]).fails(2),
+        "invalid value '11' for '--retries <N>': 11 is not in 0..=10"
+    );
+}
+
+#[tokio::test]
+async fn timeout_and_retries_reach_the_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok(json!([])).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let msg = cli(&[
+        "keys",
+        "list",
+        "--account-id",
+        ACCOUNT,
+        "--timeout",
+        "1",
+        "--retries",
+        "0",
+    ])
+    .api(&server)
+    .fails(1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert!(
+        msg.starts_with("Cloudflare API: request timed out"),
+        "{msg}"
+    );
+    assert_eq!(requests(&server).await.len(), 1);
+
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    cli(&["keys", "list", "--account-id", ACCOUNT, "--retries", "3"])
+        .api(&server)
+        .fails(1);
+    assert_eq!(requests(&server).await.len(), 4);
+}
+
+/// Run with standard output a pipe whose reader is gone before anything
+/// is written: exit 0, nothing on stderr.
+fn with_closed_stdout(mut cmd: Command, stdin: Option<&str>) {
+    use std::io::Write as _;
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+    let mut child = cmd.spawn().unwrap();
+    drop(child.stdout.take());
+    if let Some(text) = stdin {
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn a_closed_stdout_is_a_quiet_success() {
+    let server = MockServer::start().await;
+    let many: Vec<Value> = (0..3000)
+        .map(|i| json!({"id": format!("{i:032x}"), "created": "2014-01-02T02:20:00Z"}))
+        .collect();
+    Mock::given(method("GET"))
+        .respond_with(ok(Value::Array(many)).set_delay(std::time::Duration::from_millis(300)))
+        .mount(&server)
+        .await;
+    let mut list = Command::new(BIN);
+    list.args(["keys", "list", "--account-id", ACCOUNT])
+        .env_clear()
+        .env("CLOUDFLARE_BASE_URL", server.uri())
+        .env("CLOUDFLARE_API_TOKEN", API_TOKEN);
+    with_closed_stdout(list, None);
+
+    // A local command: its input arrives only after the reader is gone.
+    let token = minted_now(&TokenOptions::default());
+    let mut inspect = Command::new(BIN);
+    inspect.args(["inspect", "-"]).env_clear();
+    with_closed_stdout(inspect, Some(&token));
+    let mut help = Command::new(BIN);
+    help.args(["keys", "create", "--help"]).env_clear();
+    with_closed_stdout(help, None);
 }
 
 // ---- token ----

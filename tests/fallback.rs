@@ -287,11 +287,11 @@ async fn a_remote_failure_is_returned_not_a_stale_token() {
     // The cached token is still valid, but below the threshold: no reuse.
     clock.set(NOW + 2000);
     let e = minter.mint(&video(), &opts).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unauthorized);
+    assert_eq!(e.kind(), &ErrorKind::Forbidden);
     assert_eq!(e.api_details().unwrap().errors()[0].code(), 10000);
     // And the next call tries again rather than replaying the error.
     let e = minter.mint(&video(), &opts).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unauthorized);
+    assert_eq!(e.kind(), &ErrorKind::Forbidden);
     assert_eq!(request_count(&server).await, 3);
 }
 

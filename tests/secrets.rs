@@ -257,7 +257,7 @@ async fn api_types_hide_credentials_keys_and_tokens() {
         assert_hides(s, &secrets, "API type");
         assert_hides(s, std::slice::from_ref(&sig), "API type");
     }
-    assert_eq!(list_err.kind(), &cf_stream_token::ErrorKind::Unauthorized);
+    assert_eq!(list_err.kind(), &cf_stream_token::ErrorKind::Forbidden);
     assert_eq!(
         remote_token.as_str(),
         minted.as_str(),

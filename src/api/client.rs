@@ -10,13 +10,17 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
-use super::error::refused;
+use base64::Engine as _;
+
+use super::error::{Scrubber, refused};
 use super::types::{
-    CreatedKey, CreatedKeyWire, Envelope, KeyInfo, TokenRequest, TokenResult, key_path, keys_path,
-    parse_retry_after, token_path,
+    CreatedKey, Envelope, KeyInfo, TokenRequest, TokenResult, created_key_from_body, key_path,
+    keys_path, parse_retry_after, token_path,
 };
-use crate::claims::{MAX_LIFETIME_SECS, TokenOptions};
+use crate::b64::URL_SAFE_NO_PAD;
+use crate::claims::{Claims, MAX_LIFETIME_SECS, TokenOptions};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{AccountId, KeyId, VideoId};
@@ -134,6 +138,21 @@ impl Credentials {
         }
     }
 
+    /// What a server's text must not repeat: the secret values (matched
+    /// in part) and the email (matched whole).
+    pub(crate) fn scrubber(&self) -> Scrubber<'_> {
+        match &self.auth {
+            Auth::Token(token) => Scrubber {
+                secrets: vec![token.expose_secret()],
+                plain: Vec::new(),
+            },
+            Auth::GlobalKey { email, key } => Scrubber {
+                secrets: vec![key.expose_secret()],
+                plain: vec![email.as_str()],
+            },
+        }
+    }
+
     fn apply(&self, req: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
         Ok(match &self.auth {
             // `bearer_auth` marks the header sensitive.
@@ -157,8 +176,9 @@ impl Credentials {
 enum Replay {
     /// Safe to repeat (GET, DELETE, the token call).
     Safe,
-    /// Only while it certainly never reached the server (creating a key: a
-    /// lost response would orphan a key whose private half is gone).
+    /// Only while it certainly never reached the server, or was certainly
+    /// refused (HTTP 429): creating a key, where a lost response would
+    /// orphan a key whose private half is gone.
     UntilSent,
 }
 
@@ -456,23 +476,36 @@ impl Client {
     ///
     /// The answer holds the key's private half, which Cloudflare never shows
     /// again: save [`CreatedKey::secret_result_json`] before anything else.
-    /// For that reason this request is sent again only after a connection
-    /// error that proves it never left (never after a timeout, a lost
-    /// response or any HTTP status).
+    /// The key has been loaded and checked (as [`SigningKey::parse`](crate::SigningKey::parse)
+    /// reads the saved text) before this returns `Ok`.
+    ///
+    /// Sent again only when it certainly created nothing: after a
+    /// connection error that proves it never left, or an HTTP 429 (waiting
+    /// its `Retry-After` up to the cap, else the backoff). Never after a
+    /// timeout, a lost answer or a 5xx.
     ///
     /// # Errors
-    /// The API errors ([`ErrorKind::Unauthorized`],
-    /// [`ErrorKind::RateLimited`], [`ErrorKind::ServerError`],
-    /// [`ErrorKind::ApiError`], ...), [`ErrorKind::Timeout`],
-    /// [`ErrorKind::Transport`], and [`ErrorKind::InvalidResponse`] for an
-    /// answer without the documented `id`, `created` and `pem`/`jwk`.
+    /// - [`ErrorKind::CreatedKeyUnusable`] for a success answer that cannot
+    ///   be used (metadata that does not parse, a key that does not load,
+    ///   `pem` and `jwk` that disagree, a JWK `kid` that is not the `id`):
+    ///   **a key now exists at Cloudflare**, and the answer as received is
+    ///   in [`Error::secret_created_key_result`] so that it can still be
+    ///   saved; delete the key with [`Client::delete_signing_key`] if it is
+    ///   of no use.
+    /// - [`ErrorKind::CreateOutcomeUnknown`] when the request was sent but
+    ///   the answer was lost (timeout, broken connection): a key may exist;
+    ///   [`Client::list_signing_keys`] shows it.
+    /// - The API errors ([`ErrorKind::Unauthorized`],
+    ///   [`ErrorKind::Forbidden`], [`ErrorKind::RateLimited`],
+    ///   [`ErrorKind::ServerError`], [`ErrorKind::ApiError`], ...),
+    ///   [`ErrorKind::Timeout`] (HTTP 408) and [`ErrorKind::Transport`]
+    ///   (the request never left).
     pub async fn create_signing_key(&self) -> Result<CreatedKey> {
         let path = keys_path(&self.inner.account);
-        let wire: CreatedKeyWire = self
-            .call(Method::POST, &path, Some(b"{}".to_vec()), Replay::UntilSent)
-            .await?
-            .ok_or_else(missing_result)?;
-        CreatedKey::from_wire(wire)
+        let (status, body) = self
+            .send(Method::POST, &path, Some(b"{}".to_vec()), Replay::UntilSent)
+            .await?;
+        created_key_from_body(status.as_u16(), &body, &self.inner.credentials.scrubber())
     }
 
     /// List the account's signing keys: `GET /accounts/{account_id}/stream/keys`.
@@ -480,12 +513,17 @@ impl Client {
     /// # Errors
     /// The API errors, [`ErrorKind::Timeout`], [`ErrorKind::Transport`], and
     /// [`ErrorKind::InvalidResponse`] for an answer that is not a list of
-    /// `{id, created}`.
+    /// entries with a valid `id`. An entry whose `created` is missing or
+    /// not RFC 3339 is listed all the same ([`KeyInfo::created`] is `None`).
     pub async fn list_signing_keys(&self) -> Result<Vec<KeyInfo>> {
         let path = keys_path(&self.inner.account);
-        self.call(Method::GET, &path, None, Replay::Safe)
+        let mut keys: Vec<KeyInfo> = self
+            .call(Method::GET, &path, None, Replay::Safe)
             .await?
-            .ok_or_else(missing_result)
+            .ok_or_else(missing_result)?;
+        let scrubber = self.inner.credentials.scrubber();
+        keys.iter_mut().for_each(|k| k.scrub(&scrubber));
+        Ok(keys)
     }
 
     /// Delete a signing key, which revokes every token signed with it:
@@ -515,6 +553,14 @@ impl Client {
     /// other check run before any request; the body carries `exp`, `nbf`,
     /// `downloadable` and `accessRules` only as set, never a key.
     ///
+    /// The answer is accepted only if it is a compact RS256 JWS whose header
+    /// names a key id (the payload's `kid`), with an RSA-sized signature,
+    /// whose `sub` is `video`, whose `exp` is after `now` and at most 24
+    /// hours after it, and whose `downloadable` and `accessRules` are
+    /// exactly those asked for. **Its signature cannot be checked**: it is
+    /// made with a key of Cloudflare's whose public half is not published.
+    /// A token minted locally ([`crate::Signer`]) needs no such trust.
+    ///
     /// Cloudflare advises this endpoint for low volume only (about 1,000
     /// tokens a day); above that, sign locally with [`crate::Signer`] or
     /// let [`crate::FallbackMinter`] cache tokens.
@@ -523,8 +569,8 @@ impl Client {
     /// The policy errors of [`TokenOptions`] (e.g.
     /// [`ErrorKind::ExpiryTooFar`]) before anything is sent; then the API
     /// errors, [`ErrorKind::Timeout`], [`ErrorKind::Transport`], and
-    /// [`ErrorKind::InvalidResponse`] when the answer is not a Stream token
-    /// for `video` expiring within 24 hours of `now`.
+    /// [`ErrorKind::InvalidResponse`] naming the mismatch when the answer
+    /// is not what was asked: see [`Client::create_token_at`]'s checks.
     pub async fn create_token_at(
         &self,
         now: OffsetDateTime,
@@ -544,20 +590,8 @@ impl Client {
             .call(Method::POST, &path, Some(body), Replay::Safe)
             .await?
             .ok_or_else(missing_result)?;
-        let invalid = |what| Error::from(ErrorKind::InvalidResponse { what });
         let compact = result.token.trim().to_owned();
-        let (_, claims) =
-            decode_unverified(&compact).map_err(|_| invalid("result is not a Stream token"))?;
-        if claims.video() != video {
-            return Err(invalid("token is for another video"));
-        }
-        let now = now.unix_timestamp();
-        if claims.exp() <= now {
-            return Err(invalid("token has already expired"));
-        }
-        if claims.exp() > now.saturating_add(MAX_LIFETIME_SECS) {
-            return Err(invalid("token expires more than 24 hours ahead"));
-        }
+        let claims = check_remote_token(&compact, now, video, opts)?;
         Ok(Token::from_parts(compact, claims))
     }
 
@@ -570,6 +604,19 @@ impl Client {
         body: Option<Vec<u8>>,
         replay: Replay,
     ) -> Result<Option<T>> {
+        let (status, bytes) = self.send(method, path, body, replay).await?;
+        open_envelope(status, &bytes, &self.inner.credentials.scrubber())
+    }
+
+    /// Send a request, retrying as `replay` allows: the status and body of
+    /// a 2xx answer; any other status is the API error.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        replay: Replay,
+    ) -> Result<(StatusCode, Zeroizing<Vec<u8>>)> {
         let inner = &*self.inner;
         let url = format!("{}{}", inner.base, path);
         let policy = inner.retry;
@@ -601,6 +648,9 @@ impl Client {
                         retries += 1;
                         continue;
                     }
+                    if replay == Replay::UntilSent && !e.is_connect() && !e.is_builder() {
+                        return Err(outcome_unknown(e));
+                    }
                     return Err(transport_error(e));
                 }
             };
@@ -612,25 +662,44 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, inner.clock.now()));
             let bytes = match response.bytes().await {
-                Ok(bytes) => bytes,
+                // Zeroized when dropped: a created key's answer holds its
+                // private half.
+                Ok(bytes) => Zeroizing::new(Vec::from(bytes)),
                 Err(e) => {
                     if replay == Replay::Safe && can_retry {
                         tokio::time::sleep(policy.backoff(retries)).await;
                         retries += 1;
                         continue;
                     }
+                    // The status arrived but not the body: for a created
+                    // key, that body held its private half.
+                    if replay == Replay::UntilSent && status.is_success() {
+                        return Err(outcome_unknown(e));
+                    }
                     return Err(transport_error(e));
                 }
             };
 
             if status.is_success() {
-                return open_envelope(status, &bytes);
+                return Ok((status, bytes));
             }
-            let err = refused(status.as_u16(), retry_after, &bytes);
-            let retryable_status = status == StatusCode::REQUEST_TIMEOUT
-                || status == StatusCode::TOO_MANY_REQUESTS
-                || status.is_server_error();
-            if replay != Replay::Safe || !retryable_status || !can_retry {
+            let err = refused(
+                status.as_u16(),
+                retry_after,
+                &bytes,
+                &inner.credentials.scrubber(),
+            );
+            // A 429 is a definite refusal: nothing was done, so even a
+            // key creation may be sent again.
+            let retryable = match replay {
+                Replay::Safe => {
+                    status == StatusCode::REQUEST_TIMEOUT
+                        || status == StatusCode::TOO_MANY_REQUESTS
+                        || status.is_server_error()
+                }
+                Replay::UntilSent => status == StatusCode::TOO_MANY_REQUESTS,
+            };
+            if !retryable || !can_retry {
                 return Err(err);
             }
             let wait = match retry_after {
@@ -644,6 +713,65 @@ impl Client {
             retries += 1;
         }
     }
+}
+
+/// Check a token from the token endpoint against what was asked. Nothing
+/// in it is echoed: every refusal is a fixed text naming the mismatch.
+fn check_remote_token(
+    compact: &str,
+    now: OffsetDateTime,
+    video: &VideoId,
+    opts: &TokenOptions,
+) -> Result<Claims> {
+    let invalid = |what| Error::from(ErrorKind::InvalidResponse { what });
+    let (header, claims) =
+        decode_unverified(compact).map_err(|_| invalid("result is not a Stream token"))?;
+    if header.get("alg").and_then(|a| a.as_str()) != Some("RS256") {
+        return Err(invalid("token algorithm is not RS256"));
+    }
+    if header.get("crit").is_some() {
+        return Err(invalid("token header has critical extensions"));
+    }
+    let kid = header
+        .get("kid")
+        .and_then(|k| k.as_str())
+        .ok_or_else(|| invalid("token header has no kid"))?;
+    if kid != claims.kid().as_str() {
+        return Err(invalid("token header kid is not the payload kid"));
+    }
+    // RS256 with a 2048- to 8192-bit key: 256 to 1024 bytes.
+    let signature = compact.rsplit('.').next().unwrap_or("");
+    let sig_len = URL_SAFE_NO_PAD.decode(signature).map_or(0, |s| s.len());
+    if !(256..=1024).contains(&sig_len) {
+        return Err(invalid("token signature is not an RS256 signature"));
+    }
+    if claims.video() != video {
+        return Err(invalid("token is for another video"));
+    }
+    let now = now.unix_timestamp();
+    if claims.exp() <= now {
+        return Err(invalid("token has already expired"));
+    }
+    if claims.exp() > now.saturating_add(MAX_LIFETIME_SECS) {
+        return Err(invalid("token expires more than 24 hours ahead"));
+    }
+    if claims.downloadable() != opts.downloadable() {
+        return Err(invalid("token downloadable is not what was asked"));
+    }
+    if claims.access_rules() != opts.access_rules() {
+        return Err(invalid("token access rules are not those asked"));
+    }
+    Ok(claims)
+}
+
+/// A create-key request that may have arrived, without its answer.
+fn outcome_unknown(e: reqwest::Error) -> Error {
+    Error::with_source(
+        ErrorKind::CreateOutcomeUnknown {
+            timed_out: e.is_timeout(),
+        },
+        e,
+    )
 }
 
 fn missing_result() -> Error {
@@ -670,16 +798,19 @@ fn transport_error(e: reqwest::Error) -> Error {
 pub(crate) fn open_envelope<T: DeserializeOwned>(
     status: StatusCode,
     body: &[u8],
+    scrubber: &Scrubber<'_>,
 ) -> Result<Option<T>> {
     let invalid = |what| Error::from(ErrorKind::InvalidResponse { what });
     match serde_json::from_slice::<Envelope<T>>(body) {
         Ok(env) => match env.success {
             Some(true) => Ok(env.result),
-            Some(false) => Err(refused(status.as_u16(), None, body)),
+            Some(false) => Err(refused(status.as_u16(), None, body, scrubber)),
             None => Err(invalid("body is not an API envelope")),
         },
         Err(_) => match serde_json::from_slice::<Envelope<IgnoredAny>>(body) {
-            Ok(env) if env.success == Some(false) => Err(refused(status.as_u16(), None, body)),
+            Ok(env) if env.success == Some(false) => {
+                Err(refused(status.as_u16(), None, body, scrubber))
+            }
             Ok(env) if env.success == Some(true) => {
                 Err(invalid("result is not of the documented shape"))
             }

@@ -15,6 +15,113 @@ pub(crate) const CODE_AUTHENTICATION: i64 = 10000;
 /// At most this much of an undecodable body is kept.
 const RAW_BODY_LIMIT: usize = 4096;
 
+/// At most this many characters of each server text (a message, a
+/// documentation URL, a pointer) are kept; a cut is marked with `…`.
+pub(crate) const MESSAGE_LIMIT: usize = 300;
+
+/// The shortest run of a configured secret that counts as an echo of it.
+const MIN_ECHO: usize = 8;
+
+/// What replaces a credential found in a server's text.
+const REDACTED: &str = "<redacted>";
+
+/// Remove every echo of the configured credentials from a server's text:
+/// any run of at least 8 characters (or the whole value, if shorter) of an
+/// API token or global API key, the account email, and whatever follows
+/// `Bearer ` (ASCII case ignored throughout, in case a proxy changed it).
+pub(crate) fn scrub(text: &str, secrets: &[&str], plain: &[&str]) -> String {
+    let hay = text.as_bytes();
+    let mut hidden = vec![false; hay.len()];
+    let lower = |b: &u8| b.to_ascii_lowercase();
+    for secret in secrets
+        .iter()
+        .map(|s| s.as_bytes())
+        .filter(|s| !s.is_empty())
+    {
+        let w = MIN_ECHO.min(secret.len());
+        let secret: Vec<u8> = secret.iter().map(lower).collect();
+        for i in 0..hay.len().saturating_sub(w - 1) {
+            let window: Vec<u8> = hay[i..i + w].iter().map(lower).collect();
+            if secret.windows(w).any(|s| s == window.as_slice()) {
+                hidden[i..i + w].iter_mut().for_each(|h| *h = true);
+            }
+        }
+    }
+    for value in plain.iter().map(|s| s.as_bytes()).filter(|s| !s.is_empty()) {
+        for i in 0..hay.len().saturating_sub(value.len() - 1) {
+            if hay[i..i + value.len()].eq_ignore_ascii_case(value) {
+                hidden[i..i + value.len()]
+                    .iter_mut()
+                    .for_each(|h| *h = true);
+            }
+        }
+    }
+    const BEARER: &[u8] = b"bearer ";
+    for i in 0..hay.len().saturating_sub(BEARER.len() - 1) {
+        if hay[i..i + BEARER.len()].eq_ignore_ascii_case(BEARER) {
+            let start = i + BEARER.len();
+            let end = hay[start..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || b"\"',;".contains(b))
+                .map_or(hay.len(), |n| start + n);
+            hidden[start..end].iter_mut().for_each(|h| *h = true);
+        }
+    }
+    // Hidden runs are ASCII (credentials are visible ASCII) or end at an
+    // ASCII byte, so they start and end on character boundaries... except a
+    // `Bearer` run, which may cover other characters whole: walk by chars.
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for (i, c) in text.char_indices() {
+        if hidden[i] {
+            if !in_run {
+                out.push_str(REDACTED);
+                in_run = true;
+            }
+        } else {
+            in_run = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// At most `max` characters of `text`, `…` marking a cut.
+pub(crate) fn bounded(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// The configured credentials, for [`scrub`]: the secret values, matched
+/// in part, and the plain ones (the email), matched whole.
+#[derive(Default)]
+pub(crate) struct Scrubber<'a> {
+    pub(crate) secrets: Vec<&'a str>,
+    pub(crate) plain: Vec<&'a str>,
+}
+
+impl Scrubber<'_> {
+    /// A server's text as an error may keep it: cut first (so that the scan
+    /// stays short), scrubbed, then bounded to `max` characters.
+    pub(crate) fn clean(&self, text: &str, max: usize) -> String {
+        // A few characters beyond the bound, so that an echo cut by the
+        // first step is still long enough to be recognised.
+        let mut chars = text.chars();
+        let head: String = chars.by_ref().take(max + MIN_ECHO).collect();
+        let longer = chars.next().is_some();
+        let cut = bounded(&scrub(&head, &self.secrets, &self.plain), max);
+        if longer && !cut.ends_with('…') {
+            cut + "…"
+        } else {
+            cut
+        }
+    }
+}
+
 /// One entry of the envelope's `errors` array.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiMessage {
@@ -30,7 +137,9 @@ impl ApiMessage {
         self.code
     }
 
-    /// The message, as Cloudflare wrote it.
+    /// The message as Cloudflare wrote it, less any echo of the configured
+    /// credentials (replaced by `<redacted>`), and cut to 300 characters
+    /// (`…` marking a cut).
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -46,14 +155,17 @@ impl ApiMessage {
     }
 }
 
-impl From<WireMessage> for ApiMessage {
-    fn from(m: WireMessage) -> Self {
-        let non_empty = |s: Option<String>| s.filter(|s| !s.is_empty());
+impl ApiMessage {
+    fn from_wire(m: WireMessage, scrubber: &Scrubber<'_>) -> Self {
+        let clean = |s: Option<String>| {
+            s.filter(|s| !s.is_empty())
+                .map(|s| scrubber.clean(&s, MESSAGE_LIMIT))
+        };
         ApiMessage {
             code: m.code,
-            message: m.message,
-            documentation_url: non_empty(m.documentation_url),
-            pointer: non_empty(m.source.and_then(|s| s.pointer)),
+            message: scrubber.clean(&m.message, MESSAGE_LIMIT),
+            documentation_url: clean(m.documentation_url),
+            pointer: clean(m.source.and_then(|s| s.pointer)),
         }
     }
 }
@@ -61,8 +173,11 @@ impl From<WireMessage> for ApiMessage {
 /// What Cloudflare answered to a refused request: reached through
 /// [`Error::api_details`] (and as the error's `source()`).
 ///
-/// Error bodies never carry secrets; bodies of successful responses (which
-/// may hold a private key or a token) are never kept here.
+/// Every text from the server is scrubbed of the configured credentials
+/// (a server or proxy that echoes the `Authorization` header or the global
+/// API key leaks nothing through an error) and bounded. Bodies of
+/// successful responses (which may hold a private key or a token) are never
+/// kept here.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiErrorDetails {
     status: u16,
@@ -82,8 +197,9 @@ impl ApiErrorDetails {
         &self.errors
     }
 
-    /// The body as received (lossy UTF-8, cut to 4 KiB) when it was not a
-    /// Cloudflare envelope, e.g. an HTML page from a proxy.
+    /// The body as received (lossy UTF-8, cut to 4 KiB, scrubbed of the
+    /// configured credentials) when it was not a Cloudflare envelope, e.g.
+    /// an HTML page from a proxy.
     pub fn raw_body(&self) -> Option<&str> {
         self.raw_body.as_deref()
     }
@@ -117,12 +233,30 @@ impl std::error::Error for ApiErrorDetails {}
 /// The error for a response Cloudflare refused: a non-2xx status, or a 2xx
 /// envelope with `success: false`. `body` must not be a successful
 /// response's body (it may be kept verbatim).
-pub(crate) fn refused(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
+pub(crate) fn refused(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    scrubber: &Scrubber<'_>,
+) -> Error {
     let (errors, raw_body) = match serde_json::from_slice::<Envelope<IgnoredAny>>(body) {
-        Ok(env) => (env.errors.into_iter().map(ApiMessage::from).collect(), None),
+        Ok(env) => (
+            env.errors
+                .into_iter()
+                .map(|m| ApiMessage::from_wire(m, scrubber))
+                .collect(),
+            None,
+        ),
         Err(_) => {
             let cut = &body[..body.len().min(RAW_BODY_LIMIT)];
-            (Vec::new(), Some(String::from_utf8_lossy(cut).into_owned()))
+            let text = String::from_utf8_lossy(cut);
+            let clean = scrub(&text, &scrubber.secrets, &scrubber.plain);
+            // `<redacted>` may be longer than what it replaced.
+            let mut end = clean.len().min(RAW_BODY_LIMIT);
+            while !clean.is_char_boundary(end) {
+                end -= 1;
+            }
+            (Vec::new(), Some(clean[..end].to_owned()))
         }
     };
     let details = ApiErrorDetails {
@@ -134,7 +268,12 @@ pub(crate) fn refused(status: u16, retry_after: Option<Duration>, body: &[u8]) -
 }
 
 fn kind_for(status: u16, retry_after: Option<Duration>, details: &ApiErrorDetails) -> ErrorKind {
-    if status == 401 || status == 403 || details.has_code(CODE_AUTHENTICATION) {
+    // Cloudflare sends code 10000 with both; 403 means the credentials are
+    // good but lack a permission.
+    if status == 403 {
+        return ErrorKind::Forbidden;
+    }
+    if status == 401 || details.has_code(CODE_AUTHENTICATION) {
         return ErrorKind::Unauthorized;
     }
     match status {
@@ -158,8 +297,8 @@ mod tests {
         let body = br#"{"success":false,"errors":[
             {"code":10000,"message":"Authentication error","documentation_url":"https://x.test/a","source":{"pointer":"/p"}},
             {"code":1001,"message":"second"}],"messages":[],"result":null}"#;
-        let e = refused(403, None, body);
-        assert_eq!(e.kind(), &ErrorKind::Unauthorized);
+        let e = refused(403, None, body, &Scrubber::default());
+        assert_eq!(e.kind(), &ErrorKind::Forbidden);
         let d = e.api_details().unwrap();
         assert_eq!(d.status(), 403);
         assert_eq!(d.errors().len(), 2);
@@ -178,7 +317,7 @@ mod tests {
     #[test]
     fn undecodable_body_is_kept_raw_and_cut() {
         let html = format!("<html>{}</html>", "x".repeat(10_000));
-        let e = refused(502, None, html.as_bytes());
+        let e = refused(502, None, html.as_bytes(), &Scrubber::default());
         assert_eq!(
             e.kind(),
             &ErrorKind::ServerError {
@@ -194,8 +333,14 @@ mod tests {
 
     #[test]
     fn kinds_by_status_and_code() {
-        let kind = |status, body: &str| refused(status, None, body.as_bytes()).into_kind();
+        let kind = |status, body: &str| {
+            refused(status, None, body.as_bytes(), &Scrubber::default()).into_kind()
+        };
         assert_eq!(kind(401, ""), ErrorKind::Unauthorized);
+        assert_eq!(
+            kind(403, r#"{"errors":[{"code":10000,"message":"m"}]}"#),
+            ErrorKind::Forbidden
+        );
         assert_eq!(
             kind(400, r#"{"errors":[{"code":10000,"message":"m"}]}"#),
             ErrorKind::Unauthorized

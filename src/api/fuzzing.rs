@@ -8,9 +8,15 @@ use serde::de::IgnoredAny;
 use time::OffsetDateTime;
 
 use super::client::open_envelope;
-use super::error::refused;
-use super::types::{CreatedKey, CreatedKeyWire, KeyInfo, TokenResult, parse_retry_after};
+use super::error::{Scrubber, refused};
+use super::types::{KeyInfo, TokenResult, created_key_from_body, parse_retry_after};
 use crate::error::Error;
+
+/// The API token the fuzzed client is taken to hold: no error text may
+/// repeat it, in whole or in part.
+pub const FUZZ_TOKEN: &str = "fuzz-api-token-Zq81xW30pLmN";
+/// The email of the fuzzed global-key credentials.
+pub const FUZZ_EMAIL: &str = "fuzz@example.com";
 
 /// Decode one HTTP answer exactly as the client would, for every result type
 /// the client asks for, and return how every resulting error shows
@@ -21,23 +27,22 @@ pub fn decode_response(status: u16, retry_after: &str, body: &[u8]) -> Vec<Strin
     let retry_after = parse_retry_after(retry_after, now);
     let mut errors: Vec<Error> = Vec::new();
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    // The fuzzer's own stand-in credentials, to be scrubbed from every text.
+    let scrubber = Scrubber {
+        secrets: vec![FUZZ_TOKEN],
+        plain: vec![FUZZ_EMAIL],
+    };
     if status.is_success() {
-        match open_envelope::<CreatedKeyWire>(status, body) {
-            Ok(Some(wire)) => {
-                if let Err(e) = CreatedKey::from_wire(wire).and_then(CreatedKey::into_signing_key) {
-                    errors.push(e);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => errors.push(e),
-        }
-        if let Err(e) = open_envelope::<Vec<KeyInfo>>(status, body) {
+        if let Err(e) = created_key_from_body(status.as_u16(), body, &scrubber) {
             errors.push(e);
         }
-        if let Err(e) = open_envelope::<IgnoredAny>(status, body) {
+        if let Err(e) = open_envelope::<Vec<KeyInfo>>(status, body, &scrubber) {
             errors.push(e);
         }
-        match open_envelope::<TokenResult>(status, body) {
+        if let Err(e) = open_envelope::<IgnoredAny>(status, body, &scrubber) {
+            errors.push(e);
+        }
+        match open_envelope::<TokenResult>(status, body, &scrubber) {
             Ok(Some(result)) => {
                 if let Err(e) = crate::verify::decode_unverified(&result.token) {
                     errors.push(e);
@@ -47,7 +52,7 @@ pub fn decode_response(status: u16, retry_after: &str, body: &[u8]) -> Vec<Strin
             Err(e) => errors.push(e),
         }
     } else {
-        errors.push(refused(status.as_u16(), retry_after, body));
+        errors.push(refused(status.as_u16(), retry_after, body, &scrubber));
     }
     errors
         .iter()
@@ -81,6 +86,14 @@ pub fn check(data: &[u8]) {
             shown.len(),
             body.len()
         );
+        // No echo of the credentials, whole or in part.
+        for w in FUZZ_TOKEN.as_bytes().windows(8) {
+            let w = std::str::from_utf8(w).expect("ASCII");
+            assert!(
+                !shown.to_ascii_lowercase().contains(&w.to_ascii_lowercase()),
+                "the API token is echoed: {w}"
+            );
+        }
         // The contract covers 2xx answers: those bodies may hold a key or a
         // token. A failure's undecodable body is kept (up to 4 KiB) on purpose.
         if (200..300).contains(&status) && says_success {

@@ -20,7 +20,7 @@
 //! let key: SigningKey = created.into_signing_key()?;
 //!
 //! for info in client.list_signing_keys().await? {
-//!     println!("{} created {}", info.id(), info.created());
+//!     println!("{} created {}", info.id(), info.created_raw().unwrap_or("?"));
 //! }
 //!
 //! let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
@@ -46,21 +46,31 @@
 //! # Errors, retries and time limits
 //!
 //! Cloudflare's refusals map to [`ErrorKind`](crate::ErrorKind)s:
-//! `Unauthorized` (401, 403 or error code 10000), `NotFound`,
+//! `Unauthorized` (401 or error code 10000), `Forbidden` (403: a missing
+//! permission), `NotFound`,
 //! `RateLimited { retry_after }`, `ServerError { status, retry_after }`,
 //! `ApiError { status }`; and `Timeout`, `Transport`, `InvalidResponse`.
 //! [`Error::api_details`](crate::Error::api_details) keeps the status, every
 //! `errors[]` entry and, for a body that is not an envelope, the raw body.
-//! No error holds a token, key or credential, and the crate logs nothing.
+//! Every text from the server is scrubbed of the configured credentials
+//! and bounded (300 characters a message) before an error keeps it. No
+//! error holds a token, key or credential, and the crate logs nothing.
 //!
 //! Each call has a connect timeout (10 s) and an overall timeout (30 s).
 //! Listing, deleting and the token call are retried (twice by default) on
 //! connection errors, timeouts, 408, 429 and 5xx with jittered exponential
 //! backoff; a `Retry-After` (seconds or HTTP-date) up to 10 s is waited out,
 //! a longer one returns the error at once. Creating a key is never sent
-//! again once it may have reached Cloudflare: a lost answer would orphan a
-//! key whose private half cannot be read again. All of it is configurable on
-//! [`ClientBuilder`].
+//! again once it may have reached Cloudflare (a 429, a definite refusal, is
+//! waited out and sent again): a lost answer would orphan a key whose
+//! private half cannot be read again, and is reported as
+//! [`CreateOutcomeUnknown`](crate::ErrorKind::CreateOutcomeUnknown). A
+//! success answer is never dropped: see [`Client::create_signing_key`]. All
+//! of it is configurable on [`ClientBuilder`].
+//!
+//! Tokens from the token endpoint are checked against the request (see
+//! [`Client::create_token_at`]) but their signature cannot be: Cloudflare
+//! signs them with a key of its own whose public half is not published.
 
 pub(crate) mod client;
 mod error;
@@ -71,6 +81,7 @@ mod types;
 
 pub use self::client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL};
 pub use self::error::{ApiErrorDetails, ApiMessage};
+pub(crate) use self::types::KeptResult;
 pub use self::types::{CreatedKey, KeyInfo};
 /// Re-exported so that secrets can be handed over without a direct dependency.
 pub use secrecy::SecretString;

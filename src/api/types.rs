@@ -3,12 +3,14 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, ErrorKind, Result};
+use super::error::{Scrubber, refused, scrub};
+use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, Result, echo};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::SigningKey;
 use crate::rules::AccessRule;
@@ -57,17 +59,49 @@ pub(crate) struct WireSource {
     pub(crate) pointer: Option<String>,
 }
 
-fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<OffsetDateTime, D::Error> {
-    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    OffsetDateTime::parse(&s, &Rfc3339).map_err(serde::de::Error::custom)
+/// A `created` member as the crate reads it: the time when it is an RFC
+/// 3339 date-time, and the text as sent (at most 64 characters, control
+/// characters as `?`) whenever there is one.
+fn read_created(value: Option<&serde_json::Value>) -> (Option<OffsetDateTime>, Option<String>) {
+    match value {
+        None | Some(serde_json::Value::Null) => (None, None),
+        Some(serde_json::Value::String(s)) => (
+            OffsetDateTime::parse(s, &Rfc3339).ok(),
+            Some(echo(s, ECHO_MAX_CHARS)),
+        ),
+        Some(other) => (None, Some(echo(&other.to_string(), ECHO_MAX_CHARS))),
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyInfoWire {
+    id: KeyId,
+    #[serde(default)]
+    created: Option<serde_json::Value>,
+}
+
+impl From<KeyInfoWire> for KeyInfo {
+    fn from(wire: KeyInfoWire) -> Self {
+        let (created, created_raw) = read_created(wire.created.as_ref());
+        KeyInfo {
+            id: wire.id,
+            created,
+            created_raw,
+        }
+    }
 }
 
 /// A signing key as listed: its id and when it was created.
+///
+/// An entry whose `created` is missing or not an RFC 3339 date-time is
+/// still listed (one odd entry never hides the others): [`created`](Self::created)
+/// is then `None` and [`created_raw`](Self::created_raw) shows what was sent.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(from = "KeyInfoWire")]
 pub struct KeyInfo {
     id: KeyId,
-    #[serde(deserialize_with = "rfc3339")]
-    created: OffsetDateTime,
+    created: Option<OffsetDateTime>,
+    created_raw: Option<String>,
 }
 
 impl KeyInfo {
@@ -76,51 +110,155 @@ impl KeyInfo {
         &self.id
     }
 
-    /// When the key was created.
-    pub fn created(&self) -> OffsetDateTime {
+    /// When the key was created; `None` when the entry's `created` is
+    /// missing or not an RFC 3339 date-time.
+    pub fn created(&self) -> Option<OffsetDateTime> {
         self.created
+    }
+
+    /// `created_raw` less any echo of the credentials.
+    pub(crate) fn scrub(&mut self, scrubber: &Scrubber<'_>) {
+        if let Some(raw) = &self.created_raw {
+            self.created_raw = Some(scrubber.clean(raw, ECHO_MAX_CHARS));
+        }
+    }
+
+    /// The entry's `created` as sent (a string's contents, or the JSON text
+    /// of another value; at most 64 characters, control characters as `?`),
+    /// `None` when it is missing or null.
+    pub fn created_raw(&self) -> Option<&str> {
+        self.created_raw.as_deref()
     }
 }
 
-/// The create-key `result` as Cloudflare sends it. The private members go
-/// straight into zeroized buffers.
-#[derive(Deserialize)]
-pub(crate) struct CreatedKeyWire {
-    id: KeyId,
-    created: String,
-    #[serde(default)]
-    pem: Option<Zeroizing<String>>,
-    #[serde(default)]
-    jwk: Option<Zeroizing<String>>,
+/// The create-key answer's `result` (or whole body), kept in an
+/// [`ErrorKind::CreatedKeyUnusable`] error as its source: zeroized on drop,
+/// never shown. Reached through [`Error::secret_created_key_result`].
+pub(crate) struct KeptResult(Zeroizing<String>);
+
+impl KeptResult {
+    /// The text kept. **Holds private key material.**
+    pub(crate) fn secret(&self) -> &str {
+        &self.0
+    }
 }
 
-/// The `result` JSON as saved: the members `SigningKey::from_create_response` reads.
-#[derive(Serialize)]
-struct SavedResult<'a> {
-    id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pem: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    jwk: Option<&'a str>,
-    created: &'a str,
+impl fmt::Debug for KeptResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeptResult(<redacted>)")
+    }
+}
+
+impl fmt::Display for KeptResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the answer is kept in the error, not shown")
+    }
+}
+
+impl std::error::Error for KeptResult {}
+
+fn unusable(id: Option<KeyId>, cause: ErrorKind, kept: Zeroizing<String>) -> Error {
+    Error::with_source(
+        ErrorKind::CreatedKeyUnusable {
+            id: id.map(|id| id.as_str().to_owned()),
+            cause: Box::new(cause),
+        },
+        KeptResult(kept),
+    )
+}
+
+/// The envelope of a create-key answer, its `result` left as raw text.
+#[derive(Deserialize)]
+struct RawEnvelope<'a> {
+    success: Option<bool>,
+    #[serde(borrow, default)]
+    result: Option<&'a serde_json::value::RawValue>,
+}
+
+/// The members of a create-key `result` read before the key itself. The
+/// private members are skipped, never copied.
+#[derive(Deserialize)]
+struct CreatedMeta<'a> {
+    #[serde(borrow, default)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    created: Option<serde_json::Value>,
+    #[serde(default)]
+    pem: Option<IgnoredAny>,
+    #[serde(default)]
+    jwk: Option<IgnoredAny>,
+}
+
+/// A 2xx answer to `POST .../stream/keys`. Its `result` is copied into a
+/// zeroized buffer before anything in it is parsed; from there on, every
+/// failure carries it ([`ErrorKind::CreatedKeyUnusable`]), so no path drops
+/// a private key that Cloudflare will never show again. Only an explicit
+/// refusal (`success: false`) is an ordinary API error.
+pub(crate) fn created_key_from_body(
+    status: u16,
+    body: &[u8],
+    scrubber: &Scrubber<'_>,
+) -> Result<CreatedKey> {
+    let invalid = |what| ErrorKind::InvalidResponse { what };
+    let whole_body = || Zeroizing::new(String::from_utf8_lossy(body).into_owned());
+    let env = match serde_json::from_slice::<RawEnvelope<'_>>(body) {
+        Ok(env) => env,
+        Err(_) => {
+            return Err(unusable(
+                None,
+                invalid("body is not an API envelope"),
+                whole_body(),
+            ));
+        }
+    };
+    if env.success == Some(false) {
+        return Err(refused(status, None, body, scrubber));
+    }
+    let Some(raw) = env.result else {
+        return Err(unusable(
+            None,
+            invalid("success without a result"),
+            whole_body(),
+        ));
+    };
+    let kept = Zeroizing::new(raw.get().to_owned());
+    if env.success != Some(true) {
+        return Err(unusable(None, invalid("body is not an API envelope"), kept));
+    }
+    CreatedKey::from_result(kept).map_err(|e| {
+        // An id or key member that repeats the credentials is not echoed.
+        let shown = e.to_string();
+        if scrub(&shown, &scrubber.secrets, &scrubber.plain) == shown {
+            return e;
+        }
+        let kept = match e.secret_created_key_result() {
+            Some(text) => Zeroizing::new(text.to_owned()),
+            None => whole_body(),
+        };
+        unusable(None, invalid("the answer repeats the credentials"), kept)
+    })
 }
 
 /// A signing key just created by Cloudflare, with its private half: the
 /// only time Cloudflare ever shows it.
 ///
 /// Save [`secret_result_json`](Self::secret_result_json) somewhere safe (a
-/// secrets manager), then turn the key into a [`SigningKey`] with
+/// secrets manager), then take the [`SigningKey`] with
 /// [`into_signing_key`](Self::into_signing_key) or `SigningKey::try_from`.
 /// The saved JSON loads again with [`SigningKey::parse`] or
-/// [`SigningKey::from_create_response`].
+/// [`SigningKey::from_create_response`]: a `CreatedKey` exists only once
+/// the key has loaded exactly as [`SigningKey::parse`] reads the saved text,
+/// with the answer's `id` as its key id.
 ///
 /// Not `Clone`; no `Display` or `Serialize`; `Debug` shows the id and
 /// creation time only. The private material lives in a buffer that is
 /// zeroized on drop.
 pub struct CreatedKey {
     id: KeyId,
-    created: OffsetDateTime,
+    created: Option<OffsetDateTime>,
+    created_raw: Option<String>,
     result_json: Zeroizing<String>,
+    key: SigningKey,
 }
 
 impl fmt::Debug for CreatedKey {
@@ -133,36 +271,59 @@ impl fmt::Debug for CreatedKey {
 }
 
 impl CreatedKey {
-    pub(crate) fn from_wire(wire: CreatedKeyWire) -> Result<Self> {
-        let created = OffsetDateTime::parse(&wire.created, &Rfc3339).map_err(|_| {
-            Error::from(ErrorKind::InvalidResponse {
-                what: "created is not an RFC 3339 date-time",
-            })
-        })?;
-        let pem = wire.pem.as_ref().map(|s| s.as_str());
-        let jwk = wire.jwk.as_ref().map(|s| s.as_str());
-        if pem.is_none() && jwk.is_none() {
-            return Err(ErrorKind::InvalidResponse {
-                what: "created key has neither pem nor jwk",
-            }
-            .into());
-        }
-        // Sized up front so that the buffer never reallocates (which would
-        // leave an unzeroized copy behind).
-        let cap = 128 + wire.created.len() + pem.map_or(0, str::len) + jwk.map_or(0, str::len);
-        let mut out = Zeroizing::new(Vec::with_capacity(cap));
-        let saved = SavedResult {
-            id: wire.id.as_str(),
-            pem,
-            jwk,
-            created: &wire.created,
+    /// Check a kept `result`: its id, then the key exactly as
+    /// `SigningKey::parse` will read the saved text. `created` is not
+    /// required to parse (it names no key material).
+    fn from_result(kept: Zeroizing<String>) -> Result<Self> {
+        let invalid = |what| ErrorKind::InvalidResponse { what };
+        let (id, created, created_raw, has_key) =
+            match serde_json::from_str::<CreatedMeta<'_>>(&kept) {
+                Ok(meta) => {
+                    let id = meta.id.as_deref().map(KeyId::new);
+                    let (created, raw) = read_created(meta.created.as_ref());
+                    (id, created, raw, meta.pem.is_some() || meta.jwk.is_some())
+                }
+                Err(_) => {
+                    return Err(unusable(
+                        None,
+                        invalid("result is not of the documented shape"),
+                        kept,
+                    ));
+                }
+            };
+        let id = match id {
+            Some(Ok(id)) => id,
+            Some(Err(_)) => return Err(unusable(None, invalid("id is not a key id"), kept)),
+            None => return Err(unusable(None, invalid("created key has no id"), kept)),
         };
-        serde_json::to_writer(&mut *out, &saved).expect("writing JSON to a Vec cannot fail");
-        let text = String::from_utf8(std::mem::take(&mut *out)).expect("serde_json writes UTF-8");
+        if !has_key {
+            return Err(unusable(
+                Some(id),
+                invalid("created key has neither pem nor jwk"),
+                kept,
+            ));
+        }
+        let key = match SigningKey::parse(kept.as_bytes(), None) {
+            Ok(key) if *key.kid() == id => key,
+            Ok(key) => {
+                let found = key.kid().as_str().to_owned();
+                return Err(unusable(
+                    Some(id),
+                    ErrorKind::KeyIdMismatch {
+                        expected: id.as_str().to_owned(),
+                        found,
+                    },
+                    kept,
+                ));
+            }
+            Err(e) => return Err(unusable(Some(id), e.into_kind(), kept)),
+        };
         Ok(CreatedKey {
-            id: wire.id,
+            id,
             created,
-            result_json: Zeroizing::new(text),
+            created_raw,
+            result_json: kept,
+            key,
         })
     }
 
@@ -171,26 +332,34 @@ impl CreatedKey {
         &self.id
     }
 
-    /// When Cloudflare created the key.
-    pub fn created(&self) -> OffsetDateTime {
+    /// When Cloudflare created the key; `None` when the answer's `created`
+    /// is missing or not an RFC 3339 date-time (the key is fine all the
+    /// same).
+    pub fn created(&self) -> Option<OffsetDateTime> {
         self.created
     }
 
-    /// The create-key `result` object, `{"id","pem","jwk","created"}`, to
-    /// save for later loading with [`SigningKey::parse`]. **Contains the
-    /// private key**: store it as a secret.
+    /// The answer's `created` as sent (at most 64 characters), when there
+    /// is one.
+    pub fn created_raw(&self) -> Option<&str> {
+        self.created_raw.as_deref()
+    }
+
+    /// The create-key `result` object exactly as Cloudflare sent it,
+    /// `{"id","pem","jwk","created"}`, to save for later loading with
+    /// [`SigningKey::parse`]. **Contains the private key**: store it as a
+    /// secret.
     pub fn secret_result_json(&self) -> &str {
         &self.result_json
     }
 
-    /// Parse and check the private key.
+    /// The private key, loaded and checked when the answer arrived.
     ///
     /// # Errors
-    /// As [`SigningKey::from_create_response`]: e.g.
-    /// [`ErrorKind::ResponseKeyMismatch`] if `pem` and `jwk` disagree, or
-    /// [`ErrorKind::KeyIdMismatch`] if the JWK's `kid` is not the `id`.
+    /// None since 0.2.0 (the key is checked before a `CreatedKey` exists);
+    /// the `Result` is kept for compatibility.
     pub fn into_signing_key(self) -> Result<SigningKey> {
-        SigningKey::from_create_response(&self.result_json, Some(self.id))
+        Ok(self.key)
     }
 }
 
@@ -324,18 +493,30 @@ mod tests {
 
     #[test]
     fn created_key_debug_shows_id_and_created_only() {
-        let wire: CreatedKeyWire = serde_json::from_str(
-            r#"{"id":"8f3c2a1b9d4e5f60718293a4b5c6d7e8","pem":"UEVNU0VDUkVU","jwk":"SldLU0VDUkVU","created":"2014-01-02T02:20:00Z"}"#,
-        )
-        .unwrap();
-        let key = CreatedKey::from_wire(wire).unwrap();
+        let body = format!(
+            r#"{{"success":true,"result":{}}}"#,
+            include_str!("../../fixtures/demo/demo_create_result.json").trim()
+        );
+        let key = created_key_from_body(200, body.as_bytes(), &Scrubber::default()).unwrap();
         assert_eq!(
             format!("{key:?}"),
-            r#"CreatedKey { id: "8f3c2a1b9d4e5f60718293a4b5c6d7e8", created: 2014-01-02 2:20:00.0 +00:00:00, .. }"#
+            r#"CreatedKey { id: "8f3c2a1b9d4e5f60718293a4b5c6d7e8", created: Some(2026-11-01 12:00:00.0 +00:00:00), .. }"#
         );
         assert_eq!(
             key.secret_result_json(),
-            r#"{"id":"8f3c2a1b9d4e5f60718293a4b5c6d7e8","pem":"UEVNU0VDUkVU","jwk":"SldLU0VDUkVU","created":"2014-01-02T02:20:00Z"}"#
+            include_str!("../../fixtures/demo/demo_create_result.json").trim()
         );
+    }
+
+    #[test]
+    fn kept_result_never_shows() {
+        let e = unusable(
+            None,
+            ErrorKind::InvalidResponse { what: "x" },
+            Zeroizing::new("PRIVATE".to_owned()),
+        );
+        let shown = format!("{e} {e:?} {}", std::error::Error::source(&e).unwrap());
+        assert!(!shown.contains("PRIVATE"), "{shown}");
+        assert_eq!(e.secret_created_key_result(), Some("PRIVATE"));
     }
 }

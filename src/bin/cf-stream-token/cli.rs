@@ -89,9 +89,17 @@ Examples:
 const KEYS_CREATE_AFTER_HELP: &str = "\
 FILE must not exist: it is created (mode 0600) before the request, so that
 the private half, which Cloudflare shows only once, always has somewhere to
-go. It receives the API's result {\"id\",\"pem\",\"jwk\",\"created\"}, which
---key and CF_STREAM_SIGNING_KEY read as it is. Standard output gets
-{\"id\",\"created\"} only.
+go. As soon as a success answer arrives, its result {\"id\",\"pem\",\"jwk\",
+\"created\"} is written to FILE exactly as received and synced, which --key
+and CF_STREAM_SIGNING_KEY read as it is. Standard output gets
+{\"id\",\"created\"} only, once the key has loaded as --key would load it.
+
+If the answer is a success but the key is unusable (it does not load, or
+its id is not a key id), FILE is kept, the exit status is 1, and the error
+says that the key exists at Cloudflare, where it was saved, why it is
+unusable and how to delete it. If the answer is lost (timeout, broken
+connection), a key may exist: `keys list` shows it. The request is sent
+again only after a 429 or a connection that never opened.
 
 Example:
   cf-stream-token keys create --account-id 023e105f4ecef8ad9ca31a8372d0c353 --out stream-key.json";
@@ -296,7 +304,7 @@ pub(crate) struct InspectArgs {
     pub(crate) json: bool,
 }
 
-// The account for API calls (required).
+// The account for API calls (required), and the client's limits.
 #[derive(Args)]
 pub(crate) struct Account {
     /// Cloudflare account id
@@ -307,6 +315,16 @@ pub(crate) struct Account {
         hide_env_values = true
     )]
     pub(crate) account_id: AccountId,
+    /// Longest wait for each attempt, from sending the request to the end
+    /// of the answer: seconds, or 90s, 2m, 1m30s (at most 1h)
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = crate::api::parse_timeout)]
+    pub(crate) timeout: Duration,
+    /// How many times a request that failed is sent again (0 to 10): list,
+    /// delete and token on timeouts, 408, 429 and 5xx; keys create only on
+    /// a 429 or a connection that never opened
+    #[arg(long, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub(crate) retries: u32,
 }
 
 #[derive(Subcommand)]
@@ -321,7 +339,9 @@ pub(crate) enum KeysCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// List signing keys: a JSON array of {"id","created"}
+    /// List signing keys: a JSON array of {"id","created"}, "created" RFC
+    /// 3339 or null (with "created_raw", the text sent) when Cloudflare's
+    /// is not
     #[command(after_help = KEYS_LIST_AFTER_HELP)]
     List {
         #[command(flatten)]

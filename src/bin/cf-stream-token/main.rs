@@ -6,6 +6,7 @@
 //! error; every error is one line on standard error and nothing on standard
 //! output; no message shows key material or a token.
 
+mod api;
 mod bench;
 mod check;
 mod cli;
@@ -48,6 +49,9 @@ fn main() -> ExitCode {
     };
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`| head -c1`): nothing is wrong, as with
+        // ripgrep and cargo.
+        Err(err) if err.is::<StdoutClosed>() => ExitCode::SUCCESS,
         Err(err) => {
             let code = if err.downcast_ref::<Usage>().is_some() {
                 EXIT_USAGE
@@ -74,13 +78,31 @@ fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
+/// Standard output was closed by its reader: exit 0 without a word.
+#[derive(Debug)]
+struct StdoutClosed;
+
+impl fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
 /// Print `text` and a newline on standard output: the one way results leave.
 pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
-        .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                anyhow::Error::new(StdoutClosed)
+            } else {
+                anyhow::anyhow!("cannot write to standard output: {e}")
+            }
+        })
 }
 
 /// One line on standard error: `error: ` and the message, control

@@ -64,8 +64,9 @@ pub(crate) fn mint(args: MintArgs) -> anyhow::Result<()> {
 /// `token`: always made by Cloudflare.
 pub(crate) fn remote_token(args: RemoteTokenArgs) -> anyhow::Result<()> {
     let opts = token_options(&args.options)?;
-    let client = api_client(args.account.account_id)?;
-    let token = block_on(client.create_token(&args.video, &opts))??;
+    let client = crate::api::client(&args.account)?;
+    let token = block_on(client.create_token(&args.video, &opts))?
+        .map_err(|e| crate::api::refusal(e, crate::api::STREAM_WRITE))?;
     print_token(&token, args.json)
 }
 

@@ -1,0 +1,84 @@
+//! The API client of the API subcommands (`keys ...`, `token`): the
+//! account and limits of the command line, the rest from the environment.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use cf_stream_token::ErrorKind;
+use cf_stream_token::api::{Client, ClientBuilder};
+
+use crate::cli::Account;
+use crate::parse::parse_duration;
+
+/// The permission that creating and deleting keys and minting tokens need.
+pub(crate) const STREAM_WRITE: &str = "Stream Write";
+/// The permission that listing keys needs (Stream Write will do too).
+pub(crate) const STREAM_READ: &str = "Stream Read";
+
+/// The longest `--timeout`.
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// `--timeout DUR`: more than zero, at most an hour.
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() || d > MAX_TIMEOUT {
+        // It parsed, so it is digits and units; only its length is unknown.
+        let shown: String = text.chars().take(32).collect();
+        return Err(format!(
+            "invalid timeout {shown:?}: it must be more than zero and at most 1h"
+        ));
+    }
+    Ok(d)
+}
+
+/// The client for `account`: `--account-id`, `--timeout` and `--retries`
+/// from the command line; credentials (`CLOUDFLARE_API_TOKEN`, or
+/// `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY`) and `CLOUDFLARE_BASE_URL`
+/// read by the library, its one reader of the environment.
+pub(crate) fn client(account: &Account) -> anyhow::Result<Client> {
+    let id = account.account_id.to_string();
+    let builder = ClientBuilder::from_env_with(|name| match name {
+        "CLOUDFLARE_ACCOUNT_ID" => Some(id.clone()),
+        _ => std::env::var(name).ok(),
+    })
+    .map_err(|e| match e.kind() {
+        ErrorKind::MissingCredentials => anyhow::anyhow!(
+            "no Cloudflare credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)"
+        ),
+        _ => anyhow::Error::new(e),
+    })?;
+    builder
+        .timeout(account.timeout)
+        .max_retries(account.retries)
+        .build()
+        .context("CLOUDFLARE_BASE_URL")
+}
+
+/// An API error, with the permission a 403 lacked named.
+pub(crate) fn refusal(e: cf_stream_token::Error, permission: &str) -> anyhow::Error {
+    if *e.kind() == ErrorKind::Forbidden {
+        let hint = format!(
+            "the credentials are valid but lack the \"{permission}\" permission for this account"
+        );
+        anyhow::Error::new(e).context(hint)
+    } else {
+        anyhow::Error::new(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_positive_and_at_most_an_hour() {
+        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_timeout("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(
+            parse_timeout("0"),
+            Err("invalid timeout \"0\": it must be more than zero and at most 1h".to_owned())
+        );
+        assert!(parse_timeout("1h1s").is_err());
+        assert!(parse_timeout("soon").is_err());
+    }
+}
