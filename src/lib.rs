@@ -99,7 +99,8 @@ pub mod api;
 mod fallback;
 
 pub use crate::claims::{
-    Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, TokenOptions, TokenOptionsBuilder,
+    Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, MAX_TOKEN_LEN, MAX_URL_LEN, TokenOptions,
+    TokenOptionsBuilder,
 };
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
