@@ -494,8 +494,14 @@ fn bandwidth(mbps: f64) -> Result<String, Error> {
     let in_range = mbps > 0.0 && mbps <= MAX_BANDWIDTH_MBPS;
     let steps = (mbps * BANDWIDTH_STEPS_PER_MBPS).round();
     if !in_range || steps < 1.0 {
-        // `{:e}`: a refused 1e308 is echoed in 6 characters, not 309.
-        return Err(invalid("clientBandwidthHint", format_args!("{mbps:e}")));
+        // As written when short, else in exponent form: a refused 1e308 is
+        // echoed in 5 characters, not 309.
+        let shown = mbps.to_string();
+        return Err(if shown.len() <= 16 {
+            invalid("clientBandwidthHint", shown)
+        } else {
+            invalid("clientBandwidthHint", format_args!("{mbps:e}"))
+        });
     }
     // `steps` is a whole number up to 10^6, so the division gives the double
     // nearest a three-decimal value, and `Display` (the shortest text that
@@ -710,7 +716,7 @@ impl PlaybackUrlsBuilder {
     /// [`ErrorKind::InvalidUrlPart`] naming the parameter and its value: a
     /// `time` or `duration` that is not whole seconds (or a zero
     /// `duration`), a zero `width` or `height`, an `fps` outside 1 to 15, a
-    /// `clientBandwidthHint` that is not finite and positive, a `filename`
+    /// `clientBandwidthHint` outside 0.001 to 1000, a `filename`
     /// that is not 1 to 120 of `A-Z a-z 0-9 _ -`; [`ErrorKind::UrlTooLong`]
     /// when a URL (host, the longest token these options can make, path and
     /// query) could pass [`MAX_URL_LEN`].

@@ -1813,7 +1813,7 @@ fn url_bandwidth_hints_are_bounded_and_short() {
     );
     assert_eq!(
         url("0.0001").fails(2),
-        r#"--param: invalid clientBandwidthHint: "1e-4""#
+        r#"--param: invalid clientBandwidthHint: "0.0001""#
     );
     let ok = url("1.23456").ok();
     assert!(

@@ -366,7 +366,9 @@ impl SigningKey {
     /// Load a key in any supported form, detecting which:
     /// PKCS#1 or PKCS#8 PEM or DER, standard base64 of a PEM, a private JWK,
     /// base64 of a JWK, or a create-key response (the `result` object or the
-    /// whole envelope). Surrounding whitespace and CRLF line ends are fine.
+    /// whole envelope). Whitespace around a text form and CRLF line ends are fine;
+    /// DER is binary and read exactly as given. More than one PEM key block
+    /// is [`ErrorKind::MultipleKeys`].
     ///
     /// `kid` is required for PEM and DER, which carry none; for forms that
     /// carry one it may be given and must then agree.
