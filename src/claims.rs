@@ -18,6 +18,59 @@ pub const MAX_LIFETIME_SECS: i64 = 24 * 60 * 60;
 /// token endpoint.
 pub const DEFAULT_LIFETIME_SECS: i64 = 60 * 60;
 
+/// Longest playback URL, in bytes, that Cloudflare serves: "URLs have a
+/// limit of 16 KB" (developers.cloudflare.com/workers/platform/limits).
+/// [`PlaybackUrls`](crate::PlaybackUrls) refuses to make a longer one.
+pub const MAX_URL_LEN: usize = 16 * 1024;
+
+/// Longest token, in bytes, that this crate mints or verifies: a 16 KB URL
+/// less 256 bytes kept for `https://`, the host, the path and the query
+/// (the customer host and the longest path with its query take under 120).
+/// [`TokenOptionsBuilder::build`] refuses options whose tokens could be
+/// longer, and [`Verifier`](crate::Verifier) refuses longer tokens, so
+/// everything minted verifies.
+pub const MAX_TOKEN_LEN: usize = MAX_URL_LEN - 256;
+
+/// Longest key id ([`KeyId`] allows 1 to 32 characters).
+const MAX_KID_LEN: usize = crate::ids::MAX_ID_LEN;
+/// A video id is 32 hexadecimal characters.
+const VIDEO_ID_LEN: usize = 32;
+/// Longest signature in base64url: an 8192-bit key (the largest accepted)
+/// signs 1024 bytes.
+const MAX_SIG_B64_LEN: usize = b64_len(1024);
+/// Widest integer claim: `i64::MIN` is 20 characters.
+const MAX_INT_LEN: usize = 20;
+
+/// Unpadded base64url length of `n` bytes.
+const fn b64_len(n: usize) -> usize {
+    (n * 4).div_ceil(3)
+}
+
+/// An upper bound on the length of every token minted with access rules
+/// rendered as `rules_len` bytes of JSON, whatever the key, key id, clock
+/// and `downloadable`: the header with the longest key id, the payload with
+/// the longest key id, the widest `exp` and `nbf` (both counted, present or
+/// not) and `downloadable` counted, and the signature of the largest key.
+/// The minter writes exactly these members and no JSON escapes (video and
+/// key ids are plain ASCII), so no token can be longer.
+const fn token_len_bound(rules_len: Option<usize>) -> usize {
+    let header = r#"{"alg":"RS256","kid":""}"#.len() + MAX_KID_LEN;
+    let mut payload = r#"{"sub":""#.len()
+        + VIDEO_ID_LEN
+        + r#"","kid":""#.len()
+        + MAX_KID_LEN
+        + r#"","exp":"#.len()
+        + MAX_INT_LEN
+        + r#","nbf":"#.len()
+        + MAX_INT_LEN
+        + r#","downloadable":true"#.len()
+        + "}".len();
+    if let Some(rules) = rules_len {
+        payload += r#","accessRules":"#.len() + rules;
+    }
+    b64_len(header) + 1 + b64_len(payload) + 1 + MAX_SIG_B64_LEN
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Expiry {
     Lifetime(i64),
@@ -125,6 +178,14 @@ impl TokenOptions {
 
     pub(crate) fn access_rules_arc(&self) -> &Arc<[AccessRule]> {
         &self.access_rules
+    }
+
+    /// An upper bound, in bytes, on every token minted with these options,
+    /// whatever the key (up to 8192 bits), key id and clock; at most
+    /// [`MAX_TOKEN_LEN`], which [`build`](TokenOptionsBuilder::build)
+    /// enforces.
+    pub fn max_token_len(&self) -> usize {
+        token_len_bound(self.rules_json.as_deref().map(str::len))
     }
 
     /// The `accessRules` claim exactly as minted (a JSON array), or `None`
@@ -263,7 +324,9 @@ impl TokenOptionsBuilder {
     /// [`ErrorKind::InvalidDuration`] for a zero or fractional lifetime or
     /// back-dating, [`ErrorKind::LifetimeTooLong`] past 24 hours,
     /// [`ErrorKind::NotBeforeAfterExpiry`] for an absolute `nbf` not before an
-    /// absolute `exp`, and the access-rule errors.
+    /// absolute `exp`, the access-rule errors, and
+    /// [`ErrorKind::TokenTooLong`] when the rules are so long that a token
+    /// could pass [`MAX_TOKEN_LEN`] (see [`TokenOptions::max_token_len`]).
     pub fn build(self) -> Result<TokenOptions, Error> {
         let mut opts = self.opts;
         if let Some(lifetime) = self.lifetime {
@@ -293,6 +356,15 @@ impl TokenOptionsBuilder {
                 serde_json::to_string(&self.rules).expect("rules serialise"),
             ))
         };
+        // Checked here, once, so that minting never has to measure.
+        let bound = opts.max_token_len();
+        if bound > MAX_TOKEN_LEN {
+            return Err(ErrorKind::TokenTooLong {
+                len: bound,
+                max: MAX_TOKEN_LEN,
+            }
+            .into());
+        }
         opts.access_rules = Arc::from(self.rules);
         Ok(opts)
     }

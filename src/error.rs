@@ -21,6 +21,12 @@ pub enum ErrorKind {
     },
     /// A PEM block has no matching `END` line.
     TruncatedPem,
+    /// The input holds more than one PEM key block: which one was meant
+    /// cannot be known, so none is used.
+    MultipleKeys {
+        /// How many `BEGIN … KEY` blocks the input holds.
+        count: usize,
+    },
     /// A PEM block is encrypted (`Proc-Type`/`ENCRYPTED PRIVATE KEY`); decrypt it first.
     EncryptedPem,
     /// The DER structure of a key is malformed or cut short.
@@ -140,6 +146,15 @@ pub enum ErrorKind {
     },
     /// A time is outside the range this crate represents.
     TimeOutOfRange,
+    /// Tokens minted with these options could be longer than
+    /// [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN) (too many or too long access
+    /// rules), too long for a URL Cloudflare serves.
+    TokenTooLong {
+        /// The bound on the token's length, in bytes.
+        len: usize,
+        /// The limit, in bytes.
+        max: usize,
+    },
 
     // ---- access rules ----
     /// More than 5 access rules.
@@ -175,6 +190,14 @@ pub enum ErrorKind {
         what: &'static str,
         /// The value given (cut to 64 characters).
         value: String,
+    },
+    /// A playback URL could be longer than the 16 KB Cloudflare serves
+    /// ([`MAX_URL_LEN`](crate::MAX_URL_LEN)).
+    UrlTooLong {
+        /// The URL's length (or the bound on it), in bytes.
+        len: usize,
+        /// The limit, in bytes.
+        max: usize,
     },
 
     // ---- verification ----
@@ -431,6 +454,9 @@ impl fmt::Display for ErrorKind {
             ),
             InvalidBase64 { layer } => write!(f, "invalid base64 in the {layer}"),
             TruncatedPem => f.write_str("PEM block is truncated: no matching END line"),
+            MultipleKeys { count } => {
+                write!(f, "input holds {count} PEM key blocks; give exactly one key")
+            }
             EncryptedPem => f.write_str("PEM key is encrypted; decrypt it first"),
             InvalidDer { what } => write!(f, "malformed DER in {what}"),
             InvalidJson { line, column } => {
@@ -481,6 +507,10 @@ impl fmt::Display for ErrorKind {
                 "token lifetime of {seconds} seconds exceeds the 24-hour cap"
             ),
             TimeOutOfRange => f.write_str("time is out of range"),
+            TokenTooLong { len, max } => write!(
+                f,
+                "tokens with these options could be {len} bytes long; at most {max} fit a playback URL"
+            ),
             TooManyRules { count } => write!(f, "{count} access rules given; at most 5 are allowed"),
             RuleAfterAny { index } => write!(
                 f,
@@ -495,6 +525,10 @@ impl fmt::Display for ErrorKind {
                 write!(f, "{value:?} is not an IP address or CIDR network")
             }
             InvalidUrlPart { what, value } => write!(f, "invalid {what}: {value:?}"),
+            UrlTooLong { len, max } => write!(
+                f,
+                "playback URL could be {len} bytes long; Cloudflare serves at most {max}"
+            ),
             MalformedToken { reason } => write!(f, "malformed token: {reason}"),
             WrongAlgorithm { alg } => write!(f, "token algorithm {alg:?} refused; only RS256 is accepted"),
             WrongKey { kid } => write!(f, "token was made for another key (kid {kid:?})"),

@@ -70,7 +70,19 @@
 //! - **Backend.** Signing uses AWS-LC (`aws-lc-rs`): constant-time, blinded
 //!   RSA. The pure-Rust `rsa` crate is not used (RUSTSEC-2023-0071).
 //! - **Verification** pins RS256: `none`, HS256 and any other `alg` are
-//!   refused whatever key is configured.
+//!   refused whatever key is configured; so is any `crit` header member
+//!   (`null` included), a repeated member name in the header or payload (the
+//!   same for [`decode_unverified`]), and a string `exp`/`nbf` that is not
+//!   plain ASCII digits.
+//! - **Every token fits a URL.** [`TokenOptionsBuilder::build`] refuses
+//!   options whose tokens could pass [`MAX_TOKEN_LEN`]
+//!   ([`ErrorKind::TokenTooLong`]), a bound for any key, key id and clock, so
+//!   minting measures nothing; [`PlaybackUrls`] refuses URLs that could pass
+//!   Cloudflare's 16 KB ([`MAX_URL_LEN`], [`ErrorKind::UrlTooLong`]); the
+//!   verifier refuses tokens over the same [`MAX_TOKEN_LEN`].
+//! - **Key input** in DER is read untrimmed (binary may end in a byte that is
+//!   ASCII whitespace); more than one PEM key block is
+//!   [`ErrorKind::MultipleKeys`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -99,7 +111,8 @@ pub mod api;
 mod fallback;
 
 pub use crate::claims::{
-    Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, TokenOptions, TokenOptionsBuilder,
+    Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, MAX_TOKEN_LEN, MAX_URL_LEN, TokenOptions,
+    TokenOptionsBuilder,
 };
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};

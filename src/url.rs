@@ -11,13 +11,21 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::claims::TokenOptions;
+use crate::claims::{MAX_URL_LEN, TokenOptions};
 use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, echo};
 use crate::ids::VideoId;
 use crate::signer::{Signer, Token};
 
 /// Longest download file name Cloudflare accepts.
 const MAX_FILENAME_LEN: usize = 120;
+/// Largest `clientBandwidthHint`, in Mbps. The hint picks the lowest
+/// rendition to start from; Stream's highest renditions (4K) need some
+/// 20 Mbps and consumer links top out near 1 Gbps, so a larger value is a
+/// unit mistake (bits per second given as Mbps), not a hint.
+const MAX_BANDWIDTH_MBPS: f64 = 1000.0;
+/// `clientBandwidthHint` resolution: 0.001 Mbps (1 kbps), so that the value
+/// is at most three decimals and at most 8 characters.
+const BANDWIDTH_STEPS_PER_MBPS: f64 = 1000.0;
 /// Animated thumbnails: Cloudflare's documented frame-rate range.
 const FPS_RANGE: std::ops::RangeInclusive<u8> = 1..=15;
 
@@ -73,7 +81,10 @@ impl StreamHost {
     /// name (labels of 1 to 63 of `A-Z a-z 0-9 -`, not starting or ending
     /// with `-`, at most 253 characters, the last label not all digits) with
     /// an optional port 1 to 65535. A scheme, path, user, IP literal or
-    /// trailing dot is refused.
+    /// trailing dot is refused. As in the WHATWG URL host parser (which
+    /// browsers follow), a host whose last label is a number in any form
+    /// (`1`, `0x7f000001`, `0x`, `0177`) is an IPv4 address and is refused:
+    /// `1a.example` and `x.0a` are names.
     pub fn custom(host: &str) -> Result<Self, Error> {
         let bad = || invalid("host", host);
         let (name, port) = match host.split_once(':') {
@@ -98,10 +109,17 @@ impl StreamHost {
         if !name.split('.').all(label_ok) {
             return Err(bad());
         }
-        // RFC 1123: a top-level label is never all digits, which also keeps
-        // IPv4 literals out.
+        // WHATWG URL "ends in a number": a last label of digits (decimal,
+        // or octal with a leading 0) or `0x`/`0X` and hex digits (none at
+        // all included) makes the whole host an IPv4 address to a browser,
+        // `0x7f000001` and `1.2.3.0x4` alike. RFC 1123 also rules out an
+        // all-digit top-level label.
         let last = name.rsplit('.').next().unwrap_or_default();
-        if last.bytes().all(|b| b.is_ascii_digit()) {
+        let hex = last
+            .strip_prefix("0x")
+            .or_else(|| last.strip_prefix("0X"))
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        if hex || last.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
         Ok(StreamHost(host.to_ascii_lowercase().into_boxed_str()))
@@ -165,7 +183,8 @@ impl Hls {
     }
 
     /// `clientBandwidthHint`: only renditions of at least this many Mbps
-    /// (finite and positive; checked when the URLs are built).
+    /// (0.001 to 1000, rounded to three decimals; checked when the URLs are
+    /// built).
     #[must_use]
     pub fn client_bandwidth_hint(mut self, mbps: f64) -> Self {
         self.bandwidth_hint = Some(mbps);
@@ -193,8 +212,8 @@ impl Dash {
     }
 
     /// `clientBandwidthHint`: only renditions of at least this many Mbps
-    /// (finite and positive; checked when the URLs are built). Cloudflare
-    /// documents the hint for both manifests.
+    /// (0.001 to 1000, rounded to three decimals; checked when the URLs are
+    /// built). Cloudflare documents the hint for both manifests.
     #[must_use]
     pub fn client_bandwidth_hint(mut self, mbps: f64) -> Self {
         self.bandwidth_hint = Some(mbps);
@@ -471,12 +490,24 @@ fn pixels(what: &'static str, px: u32) -> Result<String, Error> {
 }
 
 fn bandwidth(mbps: f64) -> Result<String, Error> {
-    if !mbps.is_finite() || mbps <= 0.0 {
-        return Err(invalid("clientBandwidthHint", mbps));
+    // NaN fails both comparisons; the infinities fail one.
+    let in_range = mbps > 0.0 && mbps <= MAX_BANDWIDTH_MBPS;
+    let steps = (mbps * BANDWIDTH_STEPS_PER_MBPS).round();
+    if !in_range || steps < 1.0 {
+        // As written when short, else in exponent form: a refused 1e308 is
+        // echoed in 5 characters, not 309.
+        let shown = mbps.to_string();
+        return Err(if shown.len() <= 16 {
+            invalid("clientBandwidthHint", shown)
+        } else {
+            invalid("clientBandwidthHint", format_args!("{mbps:e}"))
+        });
     }
-    // `Display` for f64 is the shortest text that reads back the same
-    // number, never in exponent form: 1.8 -> "1.8", 2.0 -> "2".
-    Ok(mbps.to_string())
+    // `steps` is a whole number up to 10^6, so the division gives the double
+    // nearest a three-decimal value, and `Display` (the shortest text that
+    // reads back the same, never an exponent) prints it: 1.8 -> "1.8",
+    // 2.0 -> "2", 1.23456 -> "1.235".
+    Ok((steps / BANDWIDTH_STEPS_PER_MBPS).to_string())
 }
 
 fn checked_filename(name: &str) -> Result<&str, Error> {
@@ -557,6 +588,13 @@ pub struct PlaybackUrls {
     surfaces: Arc<[Surface]>,
     /// Path and query of each surface, rendered once.
     suffixes: Box<[Box<str>]>,
+    /// Length of the longest of them.
+    longest_suffix: usize,
+}
+
+/// Length of `https://<host>/<token>/<suffix>`.
+fn url_len(host: usize, token: usize, suffix: usize) -> usize {
+    "https://".len() + host + 1 + token + 1 + suffix
 }
 
 impl PlaybackUrls {
@@ -599,6 +637,16 @@ impl PlaybackUrls {
     /// failure.
     pub fn mint_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedUrls, Error> {
         let token = signer.mint_at(now, &self.video, &self.options)?;
+        // `build` checked the bound; this keeps the promise even if the
+        // bound were ever wrong, at the cost of one comparison.
+        let longest = url_len(self.host.0.len(), token.as_str().len(), self.longest_suffix);
+        if longest > MAX_URL_LEN {
+            return Err(ErrorKind::UrlTooLong {
+                len: longest,
+                max: MAX_URL_LEN,
+            }
+            .into());
+        }
         let mut base = String::with_capacity(8 + self.host.0.len() + 2 + token.as_str().len());
         base.push_str("https://");
         base.push_str(&self.host.0);
@@ -668,10 +716,12 @@ impl PlaybackUrlsBuilder {
     /// [`ErrorKind::InvalidUrlPart`] naming the parameter and its value: a
     /// `time` or `duration` that is not whole seconds (or a zero
     /// `duration`), a zero `width` or `height`, an `fps` outside 1 to 15, a
-    /// `clientBandwidthHint` that is not finite and positive, a `filename`
-    /// that is not 1 to 120 of `A-Z a-z 0-9 _ -`.
+    /// `clientBandwidthHint` outside 0.001 to 1000, a `filename`
+    /// that is not 1 to 120 of `A-Z a-z 0-9 _ -`; [`ErrorKind::UrlTooLong`]
+    /// when a URL (host, the longest token these options can make, path and
+    /// query) could pass [`MAX_URL_LEN`].
     pub fn build(self) -> Result<PlaybackUrls, Error> {
-        let suffixes = self
+        let suffixes: Box<[Box<str>]> = self
             .surfaces
             .iter()
             .map(|s| s.suffix().map(String::into_boxed_str))
@@ -681,12 +731,22 @@ impl PlaybackUrlsBuilder {
         } else {
             self.options
         };
+        let longest_suffix = suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
+        let bound = url_len(self.host.0.len(), options.max_token_len(), longest_suffix);
+        if bound > MAX_URL_LEN {
+            return Err(ErrorKind::UrlTooLong {
+                len: bound,
+                max: MAX_URL_LEN,
+            }
+            .into());
+        }
         Ok(PlaybackUrls {
             host: self.host,
             video: self.video,
             options,
             surfaces: Arc::from(self.surfaces),
             suffixes,
+            longest_suffix,
         })
     }
 }

@@ -10,15 +10,11 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::b64::URL_SAFE_NO_PAD;
-use crate::claims::Claims;
+use crate::claims::{Claims, MAX_TOKEN_LEN};
 use crate::error::{Error, ErrorKind, echo};
 use crate::ids::{KeyId, VideoId};
 use crate::key::PublicKey;
 use crate::rules::AccessRule;
-
-/// Longest token accepted, a guard against absurd inputs (a token with five
-/// rules of many networks is a few kilobytes).
-const MAX_TOKEN_LEN: usize = 64 * 1024;
 
 /// Verifies RS256 Stream tokens against one public key.
 ///
@@ -60,7 +56,92 @@ impl fmt::Debug for Verifier {
 struct Header {
     alg: String,
     kid: Option<String>,
-    crit: Option<serde::de::IgnoredAny>,
+}
+
+/// Any JSON value, refused if an object anywhere in it repeats a member
+/// name. serde_json keeps the last of duplicates and a derived struct
+/// refuses only its own fields twice, so without this check one reader could
+/// see `{"alg":"none","alg":"RS256"}` as RS256 and another as `none`.
+/// Nesting is bounded by serde_json's recursion limit.
+struct NoDuplicates;
+
+impl<'de> Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicatesVisitor)
+    }
+}
+
+struct NoDuplicatesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
+    type Value = NoDuplicates;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicates, A::Error> {
+        while seq.next_element::<NoDuplicates>()?.is_some() {}
+        Ok(NoDuplicates)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicates, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if !seen.insert(name) {
+                return Err(serde::de::Error::custom("duplicate member"));
+            }
+            map.next_value::<NoDuplicates>()?;
+        }
+        Ok(NoDuplicates)
+    }
+}
+
+/// One base64url part of a token as JSON with no repeated member name:
+/// the one reading `verify_at` and `decode_unverified` share.
+fn json_part(part: &str, what: &'static str) -> Result<Vec<u8>, Error> {
+    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| malformed(what))?;
+    match serde_json::from_slice::<NoDuplicates>(&bytes) {
+        Ok(NoDuplicates) => Ok(bytes),
+        Err(e) if e.is_data() => Err(malformed("a member name is repeated")),
+        Err(_) => Err(malformed(what)),
+    }
+}
+
+/// The header as JSON and its `alg` and `kid`.
+fn parse_header(h: &str) -> Result<(serde_json::Value, Header), Error> {
+    const WHAT: &str = "header is not a JWS header";
+    let bytes = json_part(h, WHAT)?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| malformed(WHAT))?;
+    let header = Header::deserialize(&value).map_err(|_| malformed(WHAT))?;
+    Ok((value, header))
+}
+
+/// The payload as claims.
+fn parse_payload(p: &str) -> Result<Claims, Error> {
+    const WHAT: &str = "payload is not a Stream claims object";
+    let bytes = json_part(p, WHAT)?;
+    let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| malformed(WHAT))?;
+    payload.into_claims()
 }
 
 /// `exp`/`nbf` as JSON numbers, or as decimal strings: Cloudflare's own token
@@ -76,7 +157,17 @@ impl NumericDate {
     fn value(&self, claim: &'static str) -> Result<i64, Error> {
         let v = match self {
             NumericDate::Int(v) => Some(*v),
-            NumericDate::Str(s) => s.parse().ok(),
+            // Plain ASCII digits only, in one spelling per value (no sign,
+            // space, `+` or leading zero, as a JSON number is written).
+            NumericDate::Str(s) => {
+                let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                let canonical = s == "0" || !s.starts_with('0');
+                if digits && canonical {
+                    s.parse().ok()
+                } else {
+                    None
+                }
+            }
         };
         v.filter(|v| OffsetDateTime::from_unix_timestamp(*v).is_ok())
             .ok_or_else(|| malformed(claim))
@@ -198,18 +289,16 @@ impl Verifier {
             signature: s,
         } = split_compact(token)?;
 
-        let header_bytes = URL_SAFE_NO_PAD
-            .decode(h)
-            .map_err(|_| malformed("header is not base64url"))?;
-        let header: Header = serde_json::from_slice(&header_bytes)
-            .map_err(|_| malformed("header is not a JWS header"))?;
+        let (header_json, header) = parse_header(h)?;
         if header.alg != "RS256" {
             return Err(ErrorKind::WrongAlgorithm {
                 alg: echo(&header.alg, 16),
             }
             .into());
         }
-        if header.crit.is_some() {
+        // RFC 7515 4.1.11: no extension is understood here, so any `crit`
+        // member, `null` or empty included, is refused.
+        if header_json.get("crit").is_some() {
             return Err(malformed("critical header extensions are not supported"));
         }
         let header_kid = header.kid.ok_or_else(|| malformed("header has no kid"))?;
@@ -224,12 +313,7 @@ impl Verifier {
         self.verify_rs256(signing_input.as_bytes(), &signature)?;
 
         // Authentic from here on.
-        let payload_bytes = URL_SAFE_NO_PAD
-            .decode(p)
-            .map_err(|_| malformed("payload is not base64url"))?;
-        let payload: Payload = serde_json::from_slice(&payload_bytes)
-            .map_err(|_| malformed("payload is not a Stream claims object"))?;
-        let claims = payload.into_claims()?;
+        let claims = parse_payload(p)?;
         if claims.kid != header_kid {
             return Err(ErrorKind::WrongKey {
                 kid: claims.kid.to_string(),
@@ -275,6 +359,12 @@ impl Verifier {
 /// Decode a token's header and claims **without verifying anything**: for
 /// inspection and debugging only, never for access decisions.
 ///
+/// The header and payload are read exactly as [`Verifier::verify_at`] reads
+/// them, so what one refuses as malformed (a repeated member name, a length
+/// over [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN), a time that is not plain
+/// digits) the other refuses too. The algorithm, `crit` and the signature are
+/// not checked.
+///
 /// # Errors
 /// [`ErrorKind::MalformedToken`] when it is not a JWS with Stream claims.
 pub fn decode_unverified(token: &str) -> Result<(serde_json::Value, Claims), Error> {
@@ -283,15 +373,6 @@ pub fn decode_unverified(token: &str) -> Result<(serde_json::Value, Claims), Err
         payload: p,
         ..
     } = split_compact(token)?;
-    let header: serde_json::Value = URL_SAFE_NO_PAD
-        .decode(h)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| malformed("header is not a JWS header"))?;
-    let payload: Payload = URL_SAFE_NO_PAD
-        .decode(p)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| malformed("payload is not a Stream claims object"))?;
-    Ok((header, payload.into_claims()?))
+    let (header, _) = parse_header(h)?;
+    Ok((header, parse_payload(p)?))
 }

@@ -71,12 +71,12 @@ impl Cli {
             .stderr(Stdio::piped());
         let mut child = self.cmd.spawn().expect("the binary starts");
         if let Some(text) = self.stdin.take() {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
+            // A command that refuses an over-long input stops reading it:
+            // the rest of the write then meets a closed pipe.
+            let written = child.stdin.take().unwrap().write_all(text.as_bytes());
+            if let Err(e) = written {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+            }
         }
         let out = child.wait_with_output().unwrap();
         Run {
@@ -2074,5 +2074,157 @@ fn an_unreachable_api_is_one_line_too() {
     assert!(
         msg.starts_with("Cloudflare API: connection failed: "),
         "{msg}"
+    );
+}
+
+// ---- issue 9: hardening ----
+
+#[test]
+fn der_keys_ending_in_whitespace_mint_and_verify() {
+    // fixtures/der_ws/: valid keys whose DER ends in 0x20, 0x0a, ... that a
+    // loader trimming binary input refused.
+    let kid = "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a";
+    for byte in ["20", "0a", "09", "0d", "0c"] {
+        for form in ["pkcs1", "pkcs8"] {
+            let key = fixture(&format!("der_ws/ends_0x{byte}_{form}.der"));
+            let token = cli(&["mint", "--key", &key, "--key-id", kid, "--video", VIDEO]).ok();
+            assert_eq!(decode_unverified(&token).unwrap().1.kid().as_str(), kid);
+            let out = json_of(&cli(&["verify", "--key", &key, "--key-id", kid, &token]).ok());
+            assert_eq!(out["claims"]["sub"], VIDEO, "0x{byte} {form}");
+        }
+    }
+}
+
+#[test]
+fn inspect_refuses_duplicate_members_as_verify_does() {
+    let token = forge(
+        &format!(r#"{{"alg":"none","alg":"RS256","kid":"{DEMO_KID}"}}"#),
+        &format!(
+            r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
+            now() + 60
+        ),
+        |input| demo_key().sign_rs256(input).unwrap(),
+    );
+    assert_eq!(
+        cli(&["inspect", &token]).fails(1),
+        "malformed token: a member name is repeated"
+    );
+    assert_eq!(
+        cli(&["inspect", "--json", &token]).fails(1),
+        "malformed token: a member name is repeated"
+    );
+    assert_eq!(
+        cli(&[
+            "verify",
+            "--key",
+            &fixture("demo/demo_public_spki.pem"),
+            &token
+        ])
+        .fails(1),
+        "token refused: malformed token: a member name is repeated"
+    );
+}
+
+#[test]
+fn standard_input_over_1_mib_is_refused_not_cut() {
+    const MIB: usize = 1 << 20;
+    let token = minted_now(&TokenOptions::default());
+    let spki = fixture("demo/demo_public_spki.pem");
+    // Exactly 1 MiB: the token and newlines; still read whole.
+    let exact = format!("{token}{}", "\n".repeat(MIB - token.len()));
+    assert_eq!(exact.len(), MIB);
+    let out = json_of(&cli(&["verify", "--key", &spki, "-"]).stdin(&exact).ok());
+    assert_eq!(out["claims"]["sub"], VIDEO);
+    // The attack: a token, 1 MiB of newlines, then garbage. Cut at 1 MiB it
+    // used to verify; now it is refused, for verify and inspect alike.
+    let over = format!("{token}{}garbage", "\n".repeat(MIB));
+    for args in [&["verify", "--key", &spki, "-"][..], &["inspect", "-"]] {
+        assert_eq!(
+            cli(args).stdin(&over).fails(1),
+            "standard input is larger than 1 MiB: not a token"
+        );
+        let one_more = format!("{exact}x");
+        assert_eq!(
+            cli(args).stdin(&one_more).fails(1),
+            "standard input is larger than 1 MiB: not a token"
+        );
+    }
+}
+
+#[test]
+fn url_refuses_hosts_that_are_ipv4_to_a_browser() {
+    let key = fixture("demo/demo.jwk.json");
+    for host in ["0x7f000001", "1.2.3.0x4", "0177.0.0.1", "example.0x"] {
+        assert_eq!(
+            cli(&[
+                "url", "--key", &key, "--video", VIDEO, "--kind", "iframe", "--host", host
+            ])
+            .fails(2),
+            format!("invalid value '{host}' for '--host <HOST>': invalid host: \"{host}\"")
+        );
+    }
+    let url = cli(&[
+        "url", "--key", &key, "--video", VIDEO, "--kind", "iframe", "--host", "x.0a",
+    ])
+    .ok();
+    assert!(url.starts_with("https://x.0a/"), "{url}");
+}
+
+#[test]
+fn url_bandwidth_hints_are_bounded_and_short() {
+    let key = fixture("demo/demo.jwk.json");
+    let url = |hint: &str| {
+        cli(&[
+            "url",
+            "--key",
+            &key,
+            "--video",
+            VIDEO,
+            "--kind",
+            "hls",
+            "--customer-code",
+            "abc",
+            "--param",
+            &format!("clientBandwidthHint={hint}"),
+        ])
+    };
+    assert_eq!(
+        url("1e308").fails(2),
+        r#"--param: invalid clientBandwidthHint: "1e308""#
+    );
+    assert_eq!(
+        url("0.0001").fails(2),
+        r#"--param: invalid clientBandwidthHint: "0.0001""#
+    );
+    let ok = url("1.23456").ok();
+    assert!(
+        ok.ends_with("/manifest/video.m3u8?clientBandwidthHint=1.235"),
+        "{ok}"
+    );
+}
+
+#[test]
+fn mint_refuses_rules_too_long_for_a_url() {
+    let ips: Vec<String> = (0..2000)
+        .map(|i| format!("10.0.{}.{}", i / 250, i % 250))
+        .collect();
+    let rule = format!("block:ip={}", ips.join(","));
+    let bound = match TokenOptions::builder()
+        .access_rule(
+            cf_stream_token::AccessRule::networks(cf_stream_token::Action::Block, &ips).unwrap(),
+        )
+        .build()
+        .unwrap_err()
+        .into_kind()
+    {
+        cf_stream_token::ErrorKind::TokenTooLong { len, max: 16_128 } => len,
+        other => panic!("{other:?}"),
+    };
+    let key = fixture("demo/demo.jwk.json");
+    assert_eq!(
+        cli(&["mint", "--key", &key, "--video", VIDEO, "--rule", &rule]).fails(2),
+        format!(
+            "--rule: tokens with these options could be {bound} bytes long; at most 16128 fit a playback URL"
+        )
     );
 }

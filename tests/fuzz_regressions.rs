@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use cf_stream_token::{ErrorKind, SigningKey, decode_unverified};
+use cf_stream_token::{ErrorKind, MAX_TOKEN_LEN, PublicKey, SigningKey, decode_unverified};
 
 #[path = "../fuzz/harness.rs"]
 mod harness;
@@ -108,7 +108,7 @@ fn a_token_of_ten_thousand_dots_is_malformed() {
     assert!(decode_unverified(&dots).is_err());
 
     // Just over the length guard, and a huge but well-formed-looking token.
-    let long = format!("a.b.{}", "A".repeat(64 * 1024));
+    let long = format!("a.b.{}", "A".repeat(MAX_TOKEN_LEN));
     harness::verifier(long.as_bytes());
     let part = URL_SAFE_NO_PAD.encode(vec![b' '; 40_000]);
     harness::verifier(format!("{part}.{part}.{part}").as_bytes());
@@ -120,4 +120,95 @@ fn invalid_utf8_and_control_bytes_are_not_a_key() {
     harness::key_loader(b"-----BEGIN \xff\xfe-----\n-----END \xff\xfe-----");
     assert_eq!(key(b"\0\0\0\0\0\0\0\0"), ErrorKind::NotAKey);
     harness::verifier(b"\xff.\xfe.\x00");
+}
+
+fn regression(rel: &str) -> Vec<u8> {
+    std::fs::read(regressions_dir().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// The `verifier_signed` input `rel` as the token that target makes of it.
+fn signed_regression(rel: &str) -> String {
+    let data = regression(rel);
+    let (header, payload) = match data.iter().position(|&b| b == b'\n') {
+        Some(i) => (data[..i].to_vec(), data[i + 1..].to_vec()),
+        None => (harness::DEMO_HEADER.to_vec(), data),
+    };
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let sig = demo_key().sign_rs256(input.as_bytes()).unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+#[test]
+fn issue_9_inputs_in_the_corpus_get_their_exact_answers() {
+    // Keys: DER ending in whitespace loads (with a kid; DER carries none).
+    for rel in [
+        "key_loader/issue9_der_ending_in_space_pkcs1.der",
+        "key_loader/issue9_der_ending_in_newline_pkcs8.der",
+    ] {
+        let der = regression(rel);
+        assert!(matches!(der.last(), Some(b' ' | b'\n')), "{rel}");
+        assert_eq!(
+            SigningKey::parse(&der, None).unwrap_err().into_kind(),
+            ErrorKind::KeyIdRequired,
+            "{rel}"
+        );
+        assert_eq!(
+            SigningKey::parse(&der, Some(kid(DEMO_KID))).unwrap().bits(),
+            2048
+        );
+        assert_eq!(PublicKey::parse(&der, None).unwrap().bits(), 2048);
+    }
+    let two = regression("key_loader/issue9_two_private_key_blocks.pem");
+    assert_eq!(
+        SigningKey::parse(&two, Some(kid(DEMO_KID)))
+            .unwrap_err()
+            .into_kind(),
+        ErrorKind::MultipleKeys { count: 2 }
+    );
+    let bag = regression("key_loader/issue9_bag_attributes_then_one_key.pem");
+    assert_eq!(
+        SigningKey::parse(&bag, Some(kid(DEMO_KID)))
+            .unwrap()
+            .public_key(),
+        demo_key().public_key()
+    );
+
+    // Tokens, as of the harness's clock.
+    let v = demo_signer().verifier();
+    let now = at(harness::NOW);
+    let malformed = |reason| ErrorKind::MalformedToken { reason };
+    let repeated = malformed("a member name is repeated");
+    let unsigned =
+        String::from_utf8(regression("verifier/issue9_duplicate_alg_unsigned.jwt")).unwrap();
+    assert_eq!(
+        v.verify_at(&unsigned, now).unwrap_err().into_kind(),
+        repeated
+    );
+    assert_eq!(
+        decode_unverified(&unsigned).unwrap_err().into_kind(),
+        repeated
+    );
+    for (rel, want) in [
+        (
+            "verifier_signed/issue9_crit_null.txt",
+            malformed("critical header extensions are not supported"),
+        ),
+        ("verifier_signed/issue9_duplicate_alg.txt", repeated.clone()),
+        ("verifier_signed/issue9_duplicate_exp.txt", repeated.clone()),
+        (
+            "verifier_signed/issue9_exp_plus_sign.txt",
+            malformed("exp is not a valid time"),
+        ),
+    ] {
+        let token = signed_regression(rel);
+        assert_eq!(
+            v.verify_at(&token, now).unwrap_err().into_kind(),
+            want,
+            "{rel}"
+        );
+    }
 }

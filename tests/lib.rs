@@ -3,7 +3,9 @@
 #[cfg(feature = "cache")]
 mod cache;
 mod common;
+mod fresh_keys;
 mod fuzz_regressions;
+mod hardening;
 mod keys;
 mod mint;
 mod props;

@@ -84,14 +84,17 @@ fn decode_base64_wrapper(input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     Ok(out)
 }
 
-fn load(input: &[u8], form: Form) -> Result<Loaded, Error> {
-    let input = trim(input);
+/// Read `raw` in `form`. Text forms are trimmed; DER is binary and is read
+/// exactly as given: about 2% of keys end in a byte that is ASCII
+/// whitespace, and trimming it would break them.
+fn load(raw: &[u8], form: Form) -> Result<Loaded, Error> {
+    let input = trim(raw);
     if input.is_empty() {
         return Err(ErrorKind::EmptyInput.into());
     }
     let no_kid = |key| Loaded { key, kid: None };
     match form {
-        Form::Any => load_any(input, true),
+        Form::Any => load_any(raw, true),
         Form::Pkcs1Pem | Form::Pkcs8Pem => {
             if !pem::looks_like_pem(input) {
                 return Err(wrong_form("PEM"));
@@ -108,15 +111,13 @@ fn load(input: &[u8], form: Form) -> Result<Loaded, Error> {
                 _ => Err(wrong_form("PKCS#8 PEM (BEGIN PRIVATE KEY)")),
             }
         }
-        Form::Pkcs1Der => {
-            rsa::parse_pkcs1_private(input, false).map(|k| no_kid(RsaKey::Private(k)))
-        }
-        Form::Pkcs8Der => rsa::parse_pkcs8(input, false).map(|k| no_kid(RsaKey::Private(k))),
+        Form::Pkcs1Der => rsa::parse_pkcs1_private(raw, false).map(|k| no_kid(RsaKey::Private(k))),
+        Form::Pkcs8Der => rsa::parse_pkcs8(raw, false).map(|k| no_kid(RsaKey::Private(k))),
         Form::Base64Pem | Form::Base64Jwk => {
             let decoded = decode_base64_wrapper(input)?;
             let inner = trim(&decoded);
             let want_pem = form == Form::Base64Pem;
-            if want_pem && !pem::looks_like_pem(inner) {
+            if want_pem && (inner.starts_with(b"{") || !pem::looks_like_pem(inner)) {
                 return Err(wrong_form("base64 of a PEM key"));
             }
             if !want_pem {
@@ -152,13 +153,28 @@ fn load(input: &[u8], form: Form) -> Result<Loaded, Error> {
     }
 }
 
-/// Detect the form. `allow_wrapper` permits one base64 layer around a PEM,
-/// JWK or DER (Cloudflare's `pem` and `jwk` fields), never two.
-fn load_any(input: &[u8], allow_wrapper: bool) -> Result<Loaded, Error> {
+/// Detect the form of `raw` (untrimmed). `allow_wrapper` permits one base64
+/// layer around a PEM, JWK or DER (Cloudflare's `pem` and `jwk` fields),
+/// never two.
+fn load_any(raw: &[u8], allow_wrapper: bool) -> Result<Loaded, Error> {
+    let no_kid = |key| Loaded { key, kid: None };
+    // DER is binary: recognised by its first byte and read untrimmed (its
+    // last byte may well be 0x20, 0x0a, ...). No text form starts with '0'.
+    if raw.first() == Some(&der::TAG_SEQUENCE) {
+        return rsa::parse_der_any(raw, false).map(no_kid);
+    }
+    let input = trim(raw);
     if input.is_empty() {
         return Err(ErrorKind::EmptyInput.into());
     }
-    let no_kid = |key| Loaded { key, kid: None };
+    if input.starts_with(b"{") {
+        let json = jwk::parse_json(input)?;
+        return if json.is_jwk() {
+            load_jwk(&json)
+        } else {
+            load_response(&json)
+        };
+    }
     if pem::looks_like_pem(input) {
         let block = pem::parse(as_text(input)?)?;
         return match block.label {
@@ -185,22 +201,15 @@ fn load_any(input: &[u8], allow_wrapper: bool) -> Result<Loaded, Error> {
             _ => Err(ErrorKind::NotAKey.into()),
         };
     }
-    if input.starts_with(b"{") {
-        let json = jwk::parse_json(input)?;
-        return if json.is_jwk() {
-            load_jwk(&json)
-        } else {
-            load_response(&json)
-        };
-    }
-    if input[0] == der::TAG_SEQUENCE {
-        return rsa::parse_der_any(input, false).map(no_kid);
-    }
     if allow_wrapper && looks_like_base64(input) {
         let decoded = decode_base64_wrapper(input)?;
         let inner = trim(&decoded);
-        if pem::looks_like_pem(inner) || inner.starts_with(b"{") || inner.first() == Some(&0x30) {
-            return load_any(inner, false);
+        // Untrimmed on: a wrapped DER is binary too.
+        if decoded.first() == Some(&der::TAG_SEQUENCE)
+            || pem::looks_like_pem(inner)
+            || inner.starts_with(b"{")
+        {
+            return load_any(&decoded, false);
         }
     }
     Err(ErrorKind::NotAKey.into())
@@ -357,7 +366,9 @@ impl SigningKey {
     /// Load a key in any supported form, detecting which:
     /// PKCS#1 or PKCS#8 PEM or DER, standard base64 of a PEM, a private JWK,
     /// base64 of a JWK, or a create-key response (the `result` object or the
-    /// whole envelope). Surrounding whitespace and CRLF line ends are fine.
+    /// whole envelope). Whitespace around a text form and CRLF line ends are fine;
+    /// DER is binary and read exactly as given. More than one PEM key block
+    /// is [`ErrorKind::MultipleKeys`].
     ///
     /// `kid` is required for PEM and DER, which carry none; for forms that
     /// carry one it may be given and must then agree.

@@ -16,16 +16,49 @@ pub(crate) struct PemBlock<'a> {
     pub(crate) der: Zeroizing<Vec<u8>>,
 }
 
-/// Does this text start like a PEM block?
-pub(crate) fn looks_like_pem(text: &[u8]) -> bool {
-    text.starts_with(b"-----BEGIN ")
+const BEGIN: &str = "-----BEGIN ";
+
+/// Where the first `-----BEGIN ` line starts: at the very start or at the
+/// start of a line. Explanatory text before it (RFC 7468 section 2, e.g.
+/// the `Bag Attributes` lines `openssl pkcs12` writes) is skipped.
+fn first_begin(text: &[u8]) -> Option<usize> {
+    if text.starts_with(BEGIN.as_bytes()) {
+        return Some(0);
+    }
+    text.windows(BEGIN.len() + 1)
+        .position(|w| w[0] == b'\n' && &w[1..] == BEGIN.as_bytes())
+        .map(|i| i + 1)
 }
 
-/// Read the first PEM block of `text` (already trimmed, starting with `-----BEGIN `).
+/// Does this text hold a PEM block (a `-----BEGIN ` line)?
+pub(crate) fn looks_like_pem(text: &[u8]) -> bool {
+    first_begin(text).is_some()
+}
+
+/// How many `-----BEGIN <label>-----` lines of `text` name a key (a label
+/// ending in `KEY`: private, public, encrypted, OpenSSH, EC, ...).
+/// Certificates and parameters are not keys.
+fn key_blocks(text: &str) -> usize {
+    text.match_indices(BEGIN)
+        .filter(|(i, _)| {
+            let after = &text[i + BEGIN.len()..];
+            after
+                .split_once("-----")
+                .is_some_and(|(label, _)| label.ends_with("KEY") && !label.contains('\n'))
+        })
+        .count()
+}
+
+/// Read the one PEM key block of `text` (already trimmed). Text before the
+/// `BEGIN` line and after the `END` line is ignored; a second key block is
+/// refused, since which one was meant cannot be known.
 pub(crate) fn parse(text: &str) -> Result<PemBlock<'_>, Error> {
-    let rest = text
-        .strip_prefix("-----BEGIN ")
-        .ok_or(Error::new(ErrorKind::NotAKey))?;
+    let count = key_blocks(text);
+    if count > 1 {
+        return Err(ErrorKind::MultipleKeys { count }.into());
+    }
+    let start = first_begin(text.as_bytes()).ok_or(Error::new(ErrorKind::NotAKey))?;
+    let rest = &text[start + BEGIN.len()..];
     let (label, rest) = rest.split_once("-----").ok_or(ErrorKind::TruncatedPem)?;
     if label.is_empty() || label.len() > 64 || label.contains(['\n', '\r']) {
         return Err(ErrorKind::NotAKey.into());
@@ -82,5 +115,19 @@ mod tests {
             ),
             Some(ErrorKind::EncryptedPem)
         );
+    }
+
+    #[test]
+    fn one_key_block_among_text_two_refused() {
+        let block = parse("Bag Attributes\n    localKeyID: 01\n-----BEGIN X KEY-----\nAQID\n-----END X KEY-----\ntrailer\n-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n").unwrap();
+        assert_eq!(block.label, "X KEY");
+        assert_eq!(&block.der[..], &[1, 2, 3]);
+        let two = "-----BEGIN A KEY-----\nAQID\n-----END A KEY-----\n-----BEGIN B KEY-----\nAQID\n-----END B KEY-----\n";
+        assert_eq!(
+            parse(two).err().map(Error::into_kind),
+            Some(ErrorKind::MultipleKeys { count: 2 })
+        );
+        assert!(!looks_like_pem(b"prose -----BEGIN X-----"));
+        assert!(looks_like_pem(b"prose\n-----BEGIN X-----"));
     }
 }

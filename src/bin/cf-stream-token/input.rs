@@ -21,8 +21,10 @@ pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
 /// Longest key file read: the largest key form (a create-key response for
 /// an 8192-bit key) is under 32 KiB.
 const MAX_KEY_FILE: u64 = 1 << 20;
-/// Longest token read from standard input.
-const MAX_TOKEN: u64 = 1 << 20;
+/// Longest standard input read for a token: far above any token (at most
+/// `MAX_TOKEN_LEN`) with room for surrounding whitespace. Past it the input
+/// is refused, never cut: a cut could drop what follows the token.
+const MAX_TOKEN_INPUT: u64 = 1 << 20;
 
 /// An environment variable, blank counting as unset (as the library reads
 /// them).
@@ -119,7 +121,8 @@ pub(crate) fn token_options(args: &OptionsArgs) -> anyhow::Result<TokenOptions> 
             ErrorKind::NotBeforeAfterExpiry { .. } => "--nbf",
             ErrorKind::TooManyRules { .. }
             | ErrorKind::RuleAfterAny { .. }
-            | ErrorKind::EmptyRuleList { .. } => "--rule",
+            | ErrorKind::EmptyRuleList { .. }
+            | ErrorKind::TokenTooLong { .. } => "--rule",
             _ => "token options",
         };
         anyhow::Error::new(Usage(format!("{what}: {e}")))
@@ -158,10 +161,14 @@ pub(crate) fn token_arg(arg: &str) -> anyhow::Result<Zeroizing<String>> {
         return Ok(Zeroizing::new(arg.trim().to_owned()));
     }
     let mut text = Zeroizing::new(String::new());
+    // One byte past the bound tells "exactly at it" from "over it".
     std::io::stdin()
-        .take(MAX_TOKEN)
+        .take(MAX_TOKEN_INPUT + 1)
         .read_to_string(&mut text)
         .context("cannot read the token from standard input")?;
+    if text.len() as u64 > MAX_TOKEN_INPUT {
+        anyhow::bail!("standard input is larger than 1 MiB: not a token");
+    }
     let trimmed = Zeroizing::new(text.trim().to_owned());
     if trimmed.is_empty() {
         anyhow::bail!("no token on standard input");
