@@ -2190,11 +2190,11 @@ fn url_bandwidth_hints_are_bounded_and_short() {
     };
     assert_eq!(
         url("1e308").fails(2),
-        r#"--param: invalid clientBandwidthHint: "1e308""#
+        r#"--param: invalid clientBandwidthHint: "1e308" (expected 0.001 to 1000 Mbps)"#
     );
     assert_eq!(
         url("0.0001").fails(2),
-        r#"--param: invalid clientBandwidthHint: "0.0001""#
+        r#"--param: invalid clientBandwidthHint: "0.0001" (expected 0.001 to 1000 Mbps)"#
     );
     let ok = url("1.23456").ok();
     assert!(
