@@ -981,6 +981,32 @@ mod tests {
         }
     }
 
+    /// One rule for every failure: no retries left or a final failure give
+    /// up; a Retry-After within the cap is the wait, over it gives up; else
+    /// the backoff.
+    #[test]
+    fn retry_delay_rule() {
+        let p = RetryPolicy {
+            max_retries: 2,
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
+            max_retry_after: Duration::from_secs(10),
+        };
+        let after = |secs| Again::Refused {
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        assert_eq!(p.delay(Again::Never, 0), None);
+        assert_eq!(p.delay(after(10), 0), Some(Duration::from_secs(10)));
+        assert_eq!(p.delay(after(11), 0), None);
+        assert_eq!(p.delay(after(0), 1), Some(Duration::ZERO));
+        assert_eq!(p.delay(after(0), 2), None);
+        assert_eq!(p.delay(Again::Backoff, 2), None);
+        for again in [Again::Backoff, Again::Refused { retry_after: None }] {
+            let wait = p.delay(again, 1).unwrap();
+            assert!(wait >= Duration::from_millis(100) && wait <= Duration::from_millis(200));
+        }
+    }
+
     #[test]
     fn credentials_never_show_in_debug() {
         let t = Credentials::api_token("tok-SECRET-123").unwrap();

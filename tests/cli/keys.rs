@@ -472,3 +472,49 @@ async fn keys_list_shows_an_odd_created_raw_and_the_other_keys() {
         )
     );
 }
+
+/// A create-key answer whose `result` is `raw`, byte for byte.
+fn raw_answer(raw: &str) -> ResponseTemplate {
+    let body = format!(r#"{{"success":true,"errors":[],"messages":[],"result":  {raw}  }}"#);
+    ResponseTemplate::new(200).set_body_raw(body.into_bytes(), "application/json")
+}
+
+#[tokio::test]
+async fn keys_create_saves_the_raw_result_before_checking_it() {
+    let pem_1024 = base64::engine::general_purpose::STANDARD.encode(bytes("bad/rsa1024_pkcs1.pem"));
+    // Spaced and ordered as no JSON library would write them again.
+    let small = format!("{{ \"id\" : \"{OTHER_KID}\",\n  \"pem\" : \"{pem_1024}\" }}");
+    let junk = format!("{{\"pem\":\"bm90IGEga2V5\",  \"id\":\"{OTHER_KID}\"}}");
+    for (raw, cause) in [
+        (&small, "RSA key is 1024 bits; at least 2048 are required"),
+        (&junk, "wrong key form: expected base64 of a PEM key"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(keys_path()))
+            .respond_with(raw_answer(raw))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let dir = TempDir::new();
+        let (out, run) = create_in(&dir, &server, &[]);
+        let msg = run.fails(1);
+        assert_eq!(
+            msg,
+            format!(
+                "signing key {OTHER_KID} was created at Cloudflare, but it is unusable: {cause}; \
+                 its answer was saved as received to {:?}; delete it with \
+                 `cf-stream-token keys delete {OTHER_KID} --account-id {ACCOUNT}`",
+                path_str(&out)
+            )
+        );
+        assert!(!msg.contains("bm90IGEga2V5") && !msg.contains(&pem_1024[..40]));
+        // The bytes Cloudflare sent, then the newline the file always ends with.
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            format!("{raw}\n").into_bytes()
+        );
+        #[cfg(unix)]
+        assert_eq!(mode_of(&out), 0o600);
+    }
+}

@@ -499,3 +499,62 @@ fn mint_refuses_rules_too_long_for_a_url() {
         )
     );
 }
+
+#[tokio::test]
+async fn keyless_mint_takes_timeout_and_retries() {
+    let help = cli(&["mint", "--help"]).ok();
+    assert!(help.contains("--timeout <DUR>"), "{help}");
+    assert!(help.contains("[default: 30s]"), "{help}");
+    assert!(help.contains("--retries <N>"), "{help}");
+    assert!(help.contains("[default: 2]"), "{help}");
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let mint = |extra: &[&str]| {
+        let mut args = vec!["mint", "--video", VIDEO, "--account-id", ACCOUNT];
+        args.extend_from_slice(extra);
+        cli(&args).api(&server)
+    };
+    mint(&["--retries", "3"]).fails(1);
+    assert_eq!(requests(&server).await.len(), 4);
+
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"success": true, "result": {"token": "x"}}))
+                .set_delay(std::time::Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let msg = mint(&["--timeout", "1", "--retries", "0"]).fails(1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert!(
+        msg.starts_with("Cloudflare API: request timed out"),
+        "{msg}"
+    );
+    assert_eq!(requests(&server).await.len(), 1);
+
+    // A 403 names the permission, as for `token`.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(failure(
+            403,
+            json!([{"code": 10000, "message": "Authentication error"}]),
+        ))
+        .mount(&server)
+        .await;
+    let msg = mint(&[]).fails(1);
+    assert!(
+        msg.starts_with(
+            "the credentials are valid but lack the \"Stream Write\" permission for this account"
+        ),
+        "{msg}"
+    );
+}

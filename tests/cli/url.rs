@@ -268,3 +268,80 @@ fn url_bandwidth_hints_are_bounded_and_short() {
         "{ok}"
     );
 }
+
+/// The range checks are the library's: values of the right type reach the
+/// URL builder, whose refusal is a usage error (exit 2) saying what it
+/// expects; text that is not of the type stops in the parser.
+#[test]
+fn url_parameter_ranges_are_checked_by_the_library() {
+    let key = fixture("demo/demo.jwk.json");
+    let url = |kind: &str, param: &str| {
+        cli(&[
+            "url",
+            "--key",
+            &key,
+            "--video",
+            VIDEO,
+            "--kind",
+            kind,
+            "--customer-code",
+            "abc",
+            "--param",
+            param,
+        ])
+    };
+    for (kind, param, expected) in [
+        (
+            "gif",
+            "fps=16",
+            r#"--param: invalid fps: "16" (expected 1 to 15)"#,
+        ),
+        (
+            "gif",
+            "fps=0",
+            r#"--param: invalid fps: "0" (expected 1 to 15)"#,
+        ),
+        (
+            "thumbnail",
+            "width=0",
+            r#"--param: invalid width: "0" (expected a whole number of pixels above zero)"#,
+        ),
+        (
+            "gif",
+            "height=0",
+            r#"--param: invalid height: "0" (expected a whole number of pixels above zero)"#,
+        ),
+        (
+            "hls",
+            "clientBandwidthHint=NaN",
+            r#"--param: invalid clientBandwidthHint: "NaN" (expected 0.001 to 1000 Mbps)"#,
+        ),
+        (
+            "dash",
+            "clientBandwidthHint=-1",
+            r#"--param: invalid clientBandwidthHint: "-1" (expected 0.001 to 1000 Mbps)"#,
+        ),
+        (
+            "gif",
+            "fps=300",
+            r#"invalid fps "300": expected a whole number of frames (at most 255)"#,
+        ),
+        (
+            "thumbnail",
+            "width=wide",
+            r#"invalid width "wide": expected a whole number of pixels (at most 4294967295)"#,
+        ),
+        (
+            "hls",
+            "clientBandwidthHint=fast",
+            r#"invalid clientBandwidthHint "fast": expected a number of Mbps"#,
+        ),
+    ] {
+        assert_eq!(url(kind, param).fails(2), expected, "{param}");
+    }
+    assert!(
+        url("gif", "fps=15")
+            .ok()
+            .ends_with("/thumbnails/thumbnail.gif?fps=15")
+    );
+}
