@@ -326,6 +326,18 @@ pub enum ErrorKind {
 /// Longest caller-supplied value an error repeats back, in characters.
 pub(crate) const ECHO_MAX_CHARS: usize = 64;
 
+/// What a refused query parameter of a playback URL must be, for the
+/// message: the rules `src/url.rs` enforces (its tests pin that these
+/// texts name its bounds).
+fn url_part_rule(what: &str) -> Option<&'static str> {
+    Some(match what {
+        "width" | "height" => "expected a whole number of pixels above zero",
+        "fps" => "expected 1 to 15",
+        "clientBandwidthHint" => "expected 0.001 to 1000 Mbps",
+        _ => return None,
+    })
+}
+
 /// A caller-supplied value as an error repeats it: at most `max` characters
 /// (`…` marking a cut) and control characters shown as `?`, so an error
 /// never grows with its input and nothing in it can break a log line.
@@ -524,7 +536,10 @@ impl fmt::Display for ErrorKind {
             InvalidIpNetwork { value } => {
                 write!(f, "{value:?} is not an IP address or CIDR network")
             }
-            InvalidUrlPart { what, value } => write!(f, "invalid {what}: {value:?}"),
+            InvalidUrlPart { what, value } => match url_part_rule(what) {
+                Some(rule) => write!(f, "invalid {what}: {value:?} ({rule})"),
+                None => write!(f, "invalid {what}: {value:?}"),
+            },
             UrlTooLong { len, max } => write!(
                 f,
                 "playback URL could be {len} bytes long; Cloudflare serves at most {max}"

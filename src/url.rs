@@ -854,4 +854,49 @@ mod tests {
         q.pair("b", "é");
         assert_eq!(q.0.finish(), "a=x+y%26z%3D%2F%3F&b=%C3%A9");
     }
+
+    /// The refusals the command line used to word itself say what is
+    /// expected, with the bounds this file enforces.
+    #[test]
+    fn refused_parameters_say_what_is_expected() {
+        let shown = |surface: Surface| {
+            let video = VideoId::new("ea95132c15732412d22c1476fa83f27a").unwrap();
+            PlaybackUrls::builder(StreamHost::customer("abc").unwrap(), video)
+                .surface(surface)
+                .build()
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            shown(Surface::AnimatedThumbnail(AnimatedThumbnail::new().fps(16))),
+            format!(
+                "invalid fps: \"16\" (expected {} to {})",
+                FPS_RANGE.start(),
+                FPS_RANGE.end()
+            )
+        );
+        assert_eq!(
+            shown(Surface::Thumbnail(Thumbnail::new().width(0))),
+            "invalid width: \"0\" (expected a whole number of pixels above zero)"
+        );
+        assert_eq!(
+            shown(Surface::AnimatedThumbnail(
+                AnimatedThumbnail::new().height(0)
+            )),
+            "invalid height: \"0\" (expected a whole number of pixels above zero)"
+        );
+        assert_eq!(
+            shown(Surface::Dash(Dash::new().client_bandwidth_hint(f64::NAN))),
+            format!(
+                "invalid clientBandwidthHint: \"NaN\" (expected {} to {} Mbps)",
+                1.0 / BANDWIDTH_STEPS_PER_MBPS,
+                MAX_BANDWIDTH_MBPS
+            )
+        );
+        // Parts whose message already says enough keep it.
+        assert_eq!(
+            shown(Surface::Mp4Download(Download::new().filename("a.mp4"))),
+            "invalid filename: \"a.mp4\""
+        );
+    }
 }

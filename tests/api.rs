@@ -1405,3 +1405,135 @@ async fn debug_output_never_shows_credentials() {
     let shown = format!("{global:?}");
     assert!(!shown.contains(GLOBAL_KEY) && !shown.contains(EMAIL));
 }
+
+// ---- issue 10: the account given, the raw create answer ----
+
+#[tokio::test]
+async fn from_env_for_takes_the_account_given_and_the_rest_from_the_environment() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(keys_path()))
+        .respond_with(ok(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let env = |name: &str| match name {
+        // Not read: the account is the one given.
+        "CLOUDFLARE_ACCOUNT_ID" => Some("ffffffffffffffffffffffffffffffff".to_owned()),
+        "CLOUDFLARE_API_TOKEN" => Some(format!(" {API_TOKEN}\n")),
+        "CLOUDFLARE_BASE_URL" => Some(uri.clone()),
+        _ => None,
+    };
+    let client = ClientBuilder::from_env_for_with(AccountId::new(ACCOUNT).unwrap(), env)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(client.account().as_str(), ACCOUNT);
+    assert_eq!(client.base_url(), uri);
+    client.list_signing_keys().await.unwrap();
+    assert_bearer(&requests(&server).await[0]);
+
+    // Without CLOUDFLARE_BASE_URL: Cloudflare's.
+    let client = ClientBuilder::from_env_for_with(AccountId::new(ACCOUNT).unwrap(), |n| {
+        (n == "CLOUDFLARE_API_TOKEN").then(|| API_TOKEN.to_owned())
+    })
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(client.base_url(), "https://api.cloudflare.com/client/v4");
+    // No account is needed from the environment, credentials are.
+    assert_eq!(
+        ClientBuilder::from_env_for_with(AccountId::new(ACCOUNT).unwrap(), |_| None)
+            .unwrap_err()
+            .into_kind(),
+        ErrorKind::MissingCredentials
+    );
+}
+
+/// A create-key answer whose `result` is `raw`, byte for byte.
+fn raw_answer(raw: &str) -> ResponseTemplate {
+    let body = format!(r#"{{"success":true,"errors":[],"messages":[],"result":  {raw}  }}"#);
+    ResponseTemplate::new(200).set_body_raw(body.into_bytes(), "application/json")
+}
+
+#[tokio::test]
+async fn create_signing_key_raw_hands_over_the_result_as_sent_before_any_check() {
+    let server = MockServer::start().await;
+    // The fixture as it is on disk (indented, members in its order), not
+    // as a JSON library would write it again.
+    let good = text("demo/demo_create_result.json").trim().to_owned();
+    let pem_1024 = base64::engine::general_purpose::STANDARD.encode(bytes("bad/rsa1024_pkcs1.pem"));
+    let small = format!("{{ \"id\" : \"{OTHER_KID}\",\n  \"pem\" : \"{pem_1024}\" }}");
+    let junk = format!("{{\"id\":\"{OTHER_KID}\", \"pem\":\"bm90IGEga2V5\"}}");
+    for raw in [&good, &small, &junk] {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path(keys_path()))
+            .respond_with(raw_answer(raw))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let answer = client(&server).create_signing_key_raw().await.unwrap();
+        assert_eq!(answer.secret_raw(), raw.as_str());
+        assert_eq!(format!("{answer:?}"), "CreatedKeyAnswer { .. }");
+        let checked = answer.check();
+        if raw == &good {
+            let created = checked.unwrap();
+            assert_eq!(created.id().as_str(), DEMO_KID);
+            assert_eq!(created.secret_result_json(), good);
+            continue;
+        }
+        let e = checked.unwrap_err();
+        let cause = match e.kind() {
+            ErrorKind::CreatedKeyUnusable { id, cause } => {
+                assert_eq!(id.as_deref(), Some(OTHER_KID));
+                (**cause).clone()
+            }
+            other => panic!("{other:?}"),
+        };
+        if raw == &small {
+            assert_eq!(cause, ErrorKind::KeyTooSmall { bits: 1024 });
+        } else {
+            assert_eq!(
+                cause,
+                ErrorKind::WrongKeyForm {
+                    expected: "base64 of a PEM key"
+                }
+            );
+        }
+        // The error keeps the same text, and shows none of it.
+        assert_eq!(e.secret_created_key_result(), Some(raw.as_str()));
+        assert!(!format!("{e} {e:?}").contains("bm90IGEga2V5"));
+        assert!(!format!("{e} {e:?}").contains(&pem_1024[..40]));
+    }
+
+    // No `result`: the whole body is what there is to keep.
+    server.reset().await;
+    let body = r#"{"success":true,"errors":[],"messages":[]}"#;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let answer = client(&server).create_signing_key_raw().await.unwrap();
+    assert_eq!(answer.secret_raw(), body);
+    assert_eq!(
+        answer.check().unwrap_err().into_kind(),
+        ErrorKind::CreatedKeyUnusable {
+            id: None,
+            cause: Box::new(ErrorKind::InvalidResponse {
+                what: "success without a result"
+            }),
+        }
+    );
+
+    // A refusal is an error at once: there is no answer to keep.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(failure(403, json!([{"code": 10000, "message": "no"}])))
+        .mount(&server)
+        .await;
+    let e = client(&server).create_signing_key_raw().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Forbidden);
+    assert_eq!(e.secret_created_key_result(), None);
+}

@@ -16,8 +16,8 @@ use base64::Engine as _;
 
 use super::error::{Scrubber, refused};
 use super::types::{
-    CreatedKey, Envelope, KeyInfo, TokenRequest, TokenResult, created_key_from_body, key_path,
-    keys_path, parse_retry_after, token_path,
+    CreatedKey, CreatedKeyAnswer, Envelope, KeyInfo, TokenRequest, TokenResult, key_path,
+    keys_path, parse_retry_after, split_created_answer, token_path,
 };
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, MAX_LIFETIME_SECS, TokenOptions};
@@ -202,6 +202,26 @@ impl RetryPolicy {
         let half = step / 2;
         half + half.mul_f64(random_unit())
     }
+
+    /// How long to wait before sending a request again after `retries`
+    /// retries and a failure that allows `again`; `None` to give up: no
+    /// retries left, a failure that is final, or a `Retry-After` longer
+    /// than the cap (better to say so now than to sleep or hammer the API).
+    fn delay(&self, again: Again, retries: u32) -> Option<Duration> {
+        if retries >= self.max_retries {
+            return None;
+        }
+        match again {
+            Again::Never => None,
+            Again::Refused {
+                retry_after: Some(wait),
+            } if wait > self.max_retry_after => None,
+            Again::Refused {
+                retry_after: Some(wait),
+            } => Some(wait),
+            Again::Backoff | Again::Refused { retry_after: None } => Some(self.backoff(retries)),
+        }
+    }
 }
 
 /// A uniform number in `[0, 1)`, from the system RNG.
@@ -261,6 +281,28 @@ impl ClientBuilder {
             name: "CLOUDFLARE_ACCOUNT_ID",
         })?;
         let account = AccountId::new(&account)?;
+        Self::from_env_for_with(account, var)
+    }
+
+    /// For `account`, given by the caller (a command line, a configuration
+    /// file), with everything else from the process environment: the
+    /// credentials of [`Credentials::from_env`] and `CLOUDFLARE_BASE_URL`
+    /// if set. `CLOUDFLARE_ACCOUNT_ID` is not read.
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::from_env_for_with`].
+    pub fn from_env_for(account: AccountId) -> Result<Self> {
+        Self::from_env_for_with(account, |name| std::env::var(name).ok())
+    }
+
+    /// As [`ClientBuilder::from_env_for`], reading variables through `var`.
+    ///
+    /// # Errors
+    /// The errors of [`Credentials::from_env_with`].
+    pub fn from_env_for_with(
+        account: AccountId,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
         let credentials = Credentials::from_env_with(&var)?;
         let builder = Client::builder(account, credentials);
         Ok(match env_value(&var, "CLOUDFLARE_BASE_URL") {
@@ -501,11 +543,33 @@ impl Client {
     ///   [`ErrorKind::Timeout`] (HTTP 408) and [`ErrorKind::Transport`]
     ///   (the request never left).
     pub async fn create_signing_key(&self) -> Result<CreatedKey> {
+        self.create_signing_key_raw().await?.check()
+    }
+
+    /// Create a signing key as [`Client::create_signing_key`] does, but
+    /// stop as soon as a success answer has arrived: its `result` as
+    /// received, not yet parsed or checked, so that it can be saved before
+    /// anything else happens. [`CreatedKeyAnswer::check`] then does every
+    /// check `create_signing_key` does.
+    ///
+    /// # Errors
+    /// As [`Client::create_signing_key`], except
+    /// [`ErrorKind::CreatedKeyUnusable`], which comes from
+    /// [`CreatedKeyAnswer::check`].
+    pub async fn create_signing_key_raw(&self) -> Result<CreatedKeyAnswer> {
         let path = keys_path(&self.inner.account);
         let (status, body) = self
             .send(Method::POST, &path, Some(b"{}".to_vec()), Replay::UntilSent)
             .await?;
-        created_key_from_body(status.as_u16(), &body, &self.inner.credentials.scrubber())
+        let (kept, problem) =
+            split_created_answer(status.as_u16(), &body, &self.inner.credentials.scrubber())?;
+        Ok(CreatedKeyAnswer::new(kept, problem, self.clone()))
+    }
+
+    /// What a server's text must not repeat, for checks that run after the
+    /// answer has left the client.
+    pub(crate) fn scrubber(&self) -> Scrubber<'_> {
+        self.inner.credentials.scrubber()
     }
 
     /// List the account's signing keys: `GET /accounts/{account_id}/stream/keys`.
@@ -617,102 +681,145 @@ impl Client {
         body: Option<Vec<u8>>,
         replay: Replay,
     ) -> Result<(StatusCode, Zeroizing<Vec<u8>>)> {
-        let inner = &*self.inner;
-        let url = format!("{}{}", inner.base, path);
-        let policy = inner.retry;
+        let url = format!("{}{}", self.inner.base, path);
+        let policy = self.inner.retry;
         let mut retries = 0u32;
         loop {
-            let mut req = inner
-                .http
-                .request(method.clone(), &url)
-                .header(ACCEPT, "application/json");
-            req = inner.credentials.apply(req)?;
-            if let Some(body) = &body {
-                req = req
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-            }
-            let can_retry = retries < policy.max_retries;
-
-            let response = match req.send().await {
-                Ok(response) => response,
-                Err(e) => {
-                    // A connect error means the request never left; any
-                    // other failure may have happened after it arrived.
-                    let again = match replay {
-                        Replay::Safe => !e.is_builder(),
-                        Replay::UntilSent => e.is_connect(),
-                    };
-                    if again && can_retry {
-                        tokio::time::sleep(policy.backoff(retries)).await;
-                        retries += 1;
-                        continue;
-                    }
-                    if replay == Replay::UntilSent && !e.is_connect() && !e.is_builder() {
-                        return Err(outcome_unknown(e));
-                    }
-                    return Err(transport_error(e));
-                }
+            let failure = match self.attempt(&method, &url, body.as_deref(), replay).await {
+                Ok(answer) => return Ok(answer),
+                Err(failure) => failure,
             };
-
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, inner.clock.now()));
-            let bytes = match response.bytes().await {
-                // Zeroized when dropped: a created key's answer holds its
-                // private half.
-                Ok(bytes) => Zeroizing::new(Vec::from(bytes)),
-                Err(e) => {
-                    if replay == Replay::Safe && can_retry {
-                        tokio::time::sleep(policy.backoff(retries)).await;
-                        retries += 1;
-                        continue;
-                    }
-                    // The status arrived but not the body: for a created
-                    // key, that body held its private half.
-                    if replay == Replay::UntilSent && status.is_success() {
-                        return Err(outcome_unknown(e));
-                    }
-                    return Err(transport_error(e));
-                }
-            };
-
-            if status.is_success() {
-                return Ok((status, bytes));
-            }
-            let err = refused(
-                status.as_u16(),
-                retry_after,
-                &bytes,
-                &inner.credentials.scrubber(),
-            );
-            // A 429 is a definite refusal: nothing was done, so even a
-            // key creation may be sent again.
-            let retryable = match replay {
-                Replay::Safe => {
-                    status == StatusCode::REQUEST_TIMEOUT
-                        || status == StatusCode::TOO_MANY_REQUESTS
-                        || status.is_server_error()
-                }
-                Replay::UntilSent => status == StatusCode::TOO_MANY_REQUESTS,
-            };
-            if !retryable || !can_retry {
-                return Err(err);
-            }
-            let wait = match retry_after {
-                // Asked to wait longer than allowed: say so now rather
-                // than sleep or hammer the API.
-                Some(wait) if wait > policy.max_retry_after => return Err(err),
-                Some(wait) => wait,
-                None => policy.backoff(retries),
+            let Some(wait) = policy.delay(failure.again, retries) else {
+                return Err(failure.error);
             };
             tokio::time::sleep(wait).await;
             retries += 1;
         }
     }
+
+    /// One request and its answer: the status and body of a 2xx answer, or
+    /// the error with whether (and after how long) it may be sent again.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&[u8]>,
+        replay: Replay,
+    ) -> std::result::Result<(StatusCode, Zeroizing<Vec<u8>>), Failure> {
+        let inner = &*self.inner;
+        let mut req = inner
+            .http
+            .request(method.clone(), url)
+            .header(ACCEPT, "application/json");
+        req = inner.credentials.apply(req).map_err(Failure::last)?;
+        if let Some(body) = body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+
+        let response = req.send().await.map_err(|e| {
+            // A connect error means the request never left; any other
+            // failure may have happened after it arrived.
+            let again = match replay {
+                Replay::Safe => !e.is_builder(),
+                Replay::UntilSent => e.is_connect(),
+            };
+            let error = if replay == Replay::UntilSent && !e.is_connect() && !e.is_builder() {
+                outcome_unknown(e)
+            } else {
+                transport_error(e)
+            };
+            Failure {
+                error,
+                again: if again { Again::Backoff } else { Again::Never },
+            }
+        })?;
+
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, inner.clock.now()));
+        let bytes = match response.bytes().await {
+            // Zeroized when dropped: a created key's answer holds its
+            // private half.
+            Ok(bytes) => Zeroizing::new(Vec::from(bytes)),
+            Err(e) => {
+                if replay == Replay::Safe {
+                    return Err(Failure {
+                        error: transport_error(e),
+                        again: Again::Backoff,
+                    });
+                }
+                // The status arrived but not the body: for a created key,
+                // that body held its private half.
+                return Err(Failure::last(if status.is_success() {
+                    outcome_unknown(e)
+                } else {
+                    transport_error(e)
+                }));
+            }
+        };
+
+        if status.is_success() {
+            return Ok((status, bytes));
+        }
+        let error = refused(
+            status.as_u16(),
+            retry_after,
+            &bytes,
+            &inner.credentials.scrubber(),
+        );
+        // A 429 is a definite refusal: nothing was done, so even a key
+        // creation may be sent again.
+        let retryable = match replay {
+            Replay::Safe => {
+                status == StatusCode::REQUEST_TIMEOUT
+                    || status == StatusCode::TOO_MANY_REQUESTS
+                    || status.is_server_error()
+            }
+            Replay::UntilSent => status == StatusCode::TOO_MANY_REQUESTS,
+        };
+        Err(Failure {
+            error,
+            again: if retryable {
+                Again::Refused { retry_after }
+            } else {
+                Again::Never
+            },
+        })
+    }
+}
+
+/// An attempt that failed.
+struct Failure {
+    error: Error,
+    again: Again,
+}
+
+impl Failure {
+    /// A failure after which the request is not sent again.
+    fn last(error: Error) -> Self {
+        Failure {
+            error,
+            again: Again::Never,
+        }
+    }
+}
+
+/// Whether a failed attempt may be repeated, and what sets the wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Again {
+    Never,
+    /// After the backoff (a connection or body that failed).
+    Backoff,
+    /// After the server's `Retry-After` if it sent one (within the cap),
+    /// else the backoff.
+    Refused {
+        retry_after: Option<Duration>,
+    },
 }
 
 /// Check a token from the token endpoint against what was asked. Nothing
@@ -871,6 +978,32 @@ mod tests {
             assert!(b2 >= Duration::from_millis(200) && b2 <= Duration::from_millis(400));
             let b9 = p.backoff(40);
             assert!(b9 >= Duration::from_millis(500) && b9 <= Duration::from_millis(1000));
+        }
+    }
+
+    /// One rule for every failure: no retries left or a final failure give
+    /// up; a Retry-After within the cap is the wait, over it gives up; else
+    /// the backoff.
+    #[test]
+    fn retry_delay_rule() {
+        let p = RetryPolicy {
+            max_retries: 2,
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
+            max_retry_after: Duration::from_secs(10),
+        };
+        let after = |secs| Again::Refused {
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        assert_eq!(p.delay(Again::Never, 0), None);
+        assert_eq!(p.delay(after(10), 0), Some(Duration::from_secs(10)));
+        assert_eq!(p.delay(after(11), 0), None);
+        assert_eq!(p.delay(after(0), 1), Some(Duration::ZERO));
+        assert_eq!(p.delay(after(0), 2), None);
+        assert_eq!(p.delay(Again::Backoff, 2), None);
+        for again in [Again::Backoff, Again::Refused { retry_after: None }] {
+            let wait = p.delay(again, 1).unwrap();
+            assert!(wait >= Duration::from_millis(100) && wait <= Duration::from_millis(200));
         }
     }
 

@@ -189,41 +189,56 @@ struct CreatedMeta<'a> {
     jwk: Option<IgnoredAny>,
 }
 
-/// A 2xx answer to `POST .../stream/keys`. Its `result` is copied into a
-/// zeroized buffer before anything in it is parsed; from there on, every
-/// failure carries it ([`ErrorKind::CreatedKeyUnusable`]), so no path drops
-/// a private key that Cloudflare will never show again. Only an explicit
-/// refusal (`success: false`) is an ordinary API error.
+/// A 2xx answer to `POST .../stream/keys`, split and checked: as
+/// [`Client::create_signing_key`](super::Client::create_signing_key) does.
+#[cfg(any(fuzzing, test))]
 pub(crate) fn created_key_from_body(
     status: u16,
     body: &[u8],
     scrubber: &Scrubber<'_>,
 ) -> Result<CreatedKey> {
-    let invalid = |what| ErrorKind::InvalidResponse { what };
+    let (kept, problem) = split_created_answer(status, body, scrubber)?;
+    check_created_answer(kept, problem, scrubber)
+}
+
+/// A 2xx answer to `POST .../stream/keys`, opened only as far as finding
+/// what to keep: its `result` as raw text (the whole body when there is no
+/// `result`), copied into a zeroized buffer before anything in it is read,
+/// with what is already known to be wrong with the envelope. Only an
+/// explicit refusal (`success: false`) is an error here.
+pub(crate) fn split_created_answer(
+    status: u16,
+    body: &[u8],
+    scrubber: &Scrubber<'_>,
+) -> Result<(Zeroizing<String>, Option<&'static str>)> {
     let whole_body = || Zeroizing::new(String::from_utf8_lossy(body).into_owned());
     let env = match serde_json::from_slice::<RawEnvelope<'_>>(body) {
         Ok(env) => env,
-        Err(_) => {
-            return Err(unusable(
-                None,
-                invalid("body is not an API envelope"),
-                whole_body(),
-            ));
-        }
+        Err(_) => return Ok((whole_body(), Some("body is not an API envelope"))),
     };
     if env.success == Some(false) {
         return Err(refused(status, None, body, scrubber));
     }
     let Some(raw) = env.result else {
-        return Err(unusable(
-            None,
-            invalid("success without a result"),
-            whole_body(),
-        ));
+        return Ok((whole_body(), Some("success without a result")));
     };
     let kept = Zeroizing::new(raw.get().to_owned());
     if env.success != Some(true) {
-        return Err(unusable(None, invalid("body is not an API envelope"), kept));
+        return Ok((kept, Some("body is not an API envelope")));
+    }
+    Ok((kept, None))
+}
+
+/// Every check of a kept create-key answer. From here on every failure
+/// carries the kept text ([`ErrorKind::CreatedKeyUnusable`]), so no path
+/// drops a private key that Cloudflare will never show again.
+fn check_created_answer(
+    kept: Zeroizing<String>,
+    problem: Option<&'static str>,
+    scrubber: &Scrubber<'_>,
+) -> Result<CreatedKey> {
+    if let Some(what) = problem {
+        return Err(unusable(None, ErrorKind::InvalidResponse { what }, kept));
     }
     CreatedKey::from_result(kept).map_err(|e| {
         // An id or key member that repeats the credentials is not echoed.
@@ -231,12 +246,78 @@ pub(crate) fn created_key_from_body(
         if scrub(&shown, &scrubber.secrets, &scrubber.plain) == shown {
             return e;
         }
-        let kept = match e.secret_created_key_result() {
-            Some(text) => Zeroizing::new(text.to_owned()),
-            None => whole_body(),
-        };
-        unusable(None, invalid("the answer repeats the credentials"), kept)
+        // Every error of `from_result` carries the kept text.
+        let kept = Zeroizing::new(e.secret_created_key_result().unwrap_or_default().to_owned());
+        unusable(
+            None,
+            ErrorKind::InvalidResponse {
+                what: "the answer repeats the credentials",
+            },
+            kept,
+        )
     })
+}
+
+/// A success answer to `POST .../stream/keys` before any check: the
+/// `result` exactly as Cloudflare sent it (the whole body when the answer
+/// has no `result`), from
+/// [`Client::create_signing_key_raw`](super::Client::create_signing_key_raw).
+///
+/// A key has been created at Cloudflare, and this holds the only copy of
+/// its private half: save [`secret_raw`](Self::secret_raw) first, then
+/// [`check`](Self::check) it.
+///
+/// Not `Clone`; no `Display` or `Serialize`; `Debug` shows nothing of the
+/// answer. The text lives in a buffer that is zeroized on drop.
+pub struct CreatedKeyAnswer {
+    kept: Zeroizing<String>,
+    problem: Option<&'static str>,
+    client: super::Client,
+}
+
+impl fmt::Debug for CreatedKeyAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreatedKeyAnswer").finish_non_exhaustive()
+    }
+}
+
+impl CreatedKeyAnswer {
+    pub(crate) fn new(
+        kept: Zeroizing<String>,
+        problem: Option<&'static str>,
+        client: super::Client,
+    ) -> Self {
+        CreatedKeyAnswer {
+            kept,
+            problem,
+            client,
+        }
+    }
+
+    /// The answer's `result` exactly as received (the whole body when it
+    /// has none): the text to save. **Contains the private key**: store it
+    /// as a secret.
+    pub fn secret_raw(&self) -> &str {
+        &self.kept
+    }
+
+    /// Parse and check the answer: the envelope, the key's id, then the key
+    /// exactly as [`SigningKey::parse`] will read the saved text.
+    ///
+    /// # Errors
+    /// [`ErrorKind::CreatedKeyUnusable`], with the text of
+    /// [`secret_raw`](Self::secret_raw) in
+    /// [`Error::secret_created_key_result`], as
+    /// [`Client::create_signing_key`](super::Client::create_signing_key)
+    /// describes.
+    pub fn check(self) -> Result<CreatedKey> {
+        let CreatedKeyAnswer {
+            kept,
+            problem,
+            client,
+        } = self;
+        check_created_answer(kept, problem, &client.scrubber())
+    }
 }
 
 /// A signing key just created by Cloudflare, with its private half: the

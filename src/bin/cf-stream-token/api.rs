@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use cf_stream_token::ErrorKind;
 use cf_stream_token::api::{Client, ClientBuilder};
+use cf_stream_token::{AccountId, ErrorKind};
 
-use crate::cli::Account;
+use crate::cli::{Account, Limits};
 use crate::parse::parse_duration;
 
 /// The permission that creating and deleting keys and minting tokens need.
@@ -31,27 +31,39 @@ pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// The client for `account`: `--account-id`, `--timeout` and `--retries`
-/// from the command line; credentials (`CLOUDFLARE_API_TOKEN`, or
-/// `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY`) and `CLOUDFLARE_BASE_URL`
-/// read by the library, its one reader of the environment.
+/// The client for `account`: the account and the limits of the command
+/// line; credentials (`CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` and
+/// `CLOUDFLARE_API_KEY`) and `CLOUDFLARE_BASE_URL` read by the library,
+/// its one reader of the environment.
 pub(crate) fn client(account: &Account) -> anyhow::Result<Client> {
-    let id = account.account_id.to_string();
-    let builder = ClientBuilder::from_env_with(|name| match name {
-        "CLOUDFLARE_ACCOUNT_ID" => Some(id.clone()),
-        _ => std::env::var(name).ok(),
-    })
-    .map_err(|e| match e.kind() {
-        ErrorKind::MissingCredentials => anyhow::anyhow!(
+    client_for(account.account_id, &account.limits).map_err(|e| match e {
+        ClientError::NoCredentials => anyhow::anyhow!(
             "no Cloudflare credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)"
         ),
-        _ => anyhow::Error::new(e),
+        ClientError::Other(e) => e,
+    })
+}
+
+/// Why no client was made: no credentials at all (which `mint` words
+/// differently), or anything else.
+pub(crate) enum ClientError {
+    NoCredentials,
+    Other(anyhow::Error),
+}
+
+/// The client for `account` with `limits`, the rest from the library's
+/// reading of the environment.
+pub(crate) fn client_for(account: AccountId, limits: &Limits) -> Result<Client, ClientError> {
+    let builder = ClientBuilder::from_env_for(account).map_err(|e| match e.kind() {
+        ErrorKind::MissingCredentials => ClientError::NoCredentials,
+        _ => ClientError::Other(anyhow::Error::new(e)),
     })?;
     builder
-        .timeout(account.timeout)
-        .max_retries(account.retries)
+        .timeout(limits.timeout)
+        .max_retries(limits.retries)
         .build()
         .context("CLOUDFLARE_BASE_URL")
+        .map_err(ClientError::Other)
 }
 
 /// An API error, with the permission a 403 lacked named.

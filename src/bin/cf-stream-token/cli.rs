@@ -225,6 +225,9 @@ pub(crate) struct MintArgs {
         hide_env_values = true
     )]
     pub(crate) account_id: Option<AccountId>,
+    /// The API fallback's limits (ignored when a key is given)
+    #[command(flatten)]
+    pub(crate) limits: Limits,
     /// Print {"token","kid","sub","exp","nbf"} instead of the token alone
     #[arg(long)]
     pub(crate) json: bool,
@@ -315,13 +318,20 @@ pub(crate) struct Account {
         hide_env_values = true
     )]
     pub(crate) account_id: AccountId,
+    #[command(flatten)]
+    pub(crate) limits: Limits,
+}
+
+// The API client's limits, for every command that may call the API.
+#[derive(Args)]
+pub(crate) struct Limits {
     /// Longest wait for each attempt, from sending the request to the end
     /// of the answer: seconds, or 90s, 2m, 1m30s (at most 1h)
     #[arg(long, value_name = "DUR", default_value = "30s", value_parser = crate::api::parse_timeout)]
     pub(crate) timeout: Duration,
     /// How many times a request that failed is sent again (0 to 10): list,
-    /// delete and token on timeouts, 408, 429 and 5xx; keys create only on
-    /// a 429 or a connection that never opened
+    /// delete, token and keyless mint on timeouts, 408, 429 and 5xx; keys
+    /// create only on a 429 or a connection that never opened
     #[arg(long, value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u32).range(0..=10))]
     pub(crate) retries: u32,

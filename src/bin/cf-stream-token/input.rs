@@ -1,14 +1,10 @@
-//! What the commands read: keys, token options, tokens, the API client, the
-//! clock.
+//! What the commands read: keys, token options, tokens, the clock.
 
 use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use cf_stream_token::api::{Client, Credentials};
-use cf_stream_token::{
-    AccountId, Clock as _, ErrorKind, KeyId, SigningKey, SystemClock, TokenOptions,
-};
+use cf_stream_token::{Clock as _, ErrorKind, KeyId, SigningKey, SystemClock, TokenOptions};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -25,15 +21,6 @@ const MAX_KEY_FILE: u64 = 1 << 20;
 /// `MAX_TOKEN_LEN`) with room for surrounding whitespace. Past it the input
 /// is refused, never cut: a cut could drop what follows the token.
 const MAX_TOKEN_INPUT: u64 = 1 << 20;
-
-/// An environment variable, blank counting as unset (as the library reads
-/// them).
-pub(crate) fn env_value(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
 
 /// How a path is named in messages: as given, unless it looks like key
 /// contents passed where a file name belongs.
@@ -127,23 +114,6 @@ pub(crate) fn token_options(args: &OptionsArgs) -> anyhow::Result<TokenOptions> 
         };
         anyhow::Error::new(Usage(format!("{what}: {e}")))
     })
-}
-
-/// The API client for `account`: credentials from `CLOUDFLARE_API_TOKEN`
-/// (or `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY`), the base URL from
-/// `CLOUDFLARE_BASE_URL` when set.
-pub(crate) fn api_client(account: AccountId) -> anyhow::Result<Client> {
-    let credentials = Credentials::from_env().map_err(|e| match e.kind() {
-        ErrorKind::MissingCredentials => anyhow::anyhow!(
-            "no Cloudflare credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)"
-        ),
-        _ => anyhow::Error::new(e),
-    })?;
-    let mut builder = Client::builder(account, credentials);
-    if let Some(url) = env_value("CLOUDFLARE_BASE_URL") {
-        builder = builder.base_url(url);
-    }
-    builder.build().context("CLOUDFLARE_BASE_URL")
 }
 
 /// Run one API future to completion on a runtime of this thread.

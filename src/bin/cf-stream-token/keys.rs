@@ -104,33 +104,33 @@ fn save(mut file: File, text: &str) -> std::io::Result<()> {
 }
 
 /// `keys create`: the file is made before the request, so that the private
-/// half (shown by Cloudflare once) always has a place to go. Whatever a
-/// success answer holds is written there first, as received; the file is
-/// removed again only when no key can exist (no answer, or a refusal).
+/// half (shown by Cloudflare once) always has a place to go. A success
+/// answer's raw `result` (its whole body when it has none) is written there
+/// first, flushed and synced, before the library parses or checks any of
+/// it; the file is removed again only when no key can exist (no answer, or
+/// a refusal).
 fn create(account: &Account, out: &Path) -> anyhow::Result<()> {
     let client = client(account)?;
     let acct = account.account_id;
     let file = create_key_file(out)?;
-    let result = match block_on(client.create_signing_key()) {
-        Ok(result) => result,
+    let answer = match block_on(client.create_signing_key_raw()) {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) => {
+            remove_empty(file, out);
+            return Err(not_created(e, acct));
+        }
         Err(e) => {
             remove_empty(file, out);
             return Err(e);
         }
     };
-    let created = match result {
+    let saved = save(file, answer.secret_raw());
+    let created = match answer.check() {
         Ok(created) => created,
-        Err(e) => {
-            let Some(kept) = e.secret_created_key_result() else {
-                remove_empty(file, out);
-                return Err(not_created(e, acct));
-            };
-            let saved = save(file, kept);
-            return Err(unusable(&e, out, saved, acct));
-        }
+        Err(e) => return Err(unusable(&e, out, saved, acct)),
     };
     let id = *created.id();
-    if let Err(e) = save(file, created.secret_result_json()) {
+    if let Err(e) = saved {
         anyhow::bail!(
             "key {id} was created at Cloudflare but could not be saved to {}: {e}; its private \
              half is lost, so delete it with `cf-stream-token keys delete {id} --account-id {acct}`",

@@ -1,12 +1,12 @@
 //! The commands that make a token: `mint`, `url` and `token`.
 
 use anyhow::Context as _;
-use cf_stream_token::api::Credentials;
-use cf_stream_token::{ErrorKind, FallbackMinter, PlaybackUrls, Signer, StreamHost, Token};
+use cf_stream_token::{ErrorKind, PlaybackUrls, Signer, StreamHost, Token};
 use serde::Serialize;
 
+use crate::api::{ClientError, STREAM_WRITE, client, client_for, refusal};
 use crate::cli::{MintArgs, RemoteTokenArgs, UrlArgs};
-use crate::input::{api_client, block_on, local_key, token_options};
+use crate::input::{block_on, local_key, token_options};
 use crate::{Usage, emit, parse};
 
 /// Why no token can be made without a key: names every way to give one.
@@ -47,15 +47,13 @@ pub(crate) fn mint(args: MintArgs) -> anyhow::Result<()> {
         Some(key) => Signer::new(key).mint(&args.video, &opts)?,
         None => {
             let account = args.account_id.ok_or_else(|| anyhow::anyhow!(NO_KEY))?;
-            if let Err(e) = Credentials::from_env()
-                && *e.kind() == ErrorKind::MissingCredentials
-            {
-                anyhow::bail!(NO_KEY);
-            }
-            let minter = FallbackMinter::builder()
-                .client(api_client(account)?)
-                .build()?;
-            block_on(minter.mint(&args.video, &opts))??
+            let client = match client_for(account, &args.limits) {
+                Ok(client) => client,
+                Err(ClientError::NoCredentials) => anyhow::bail!(NO_KEY),
+                Err(ClientError::Other(e)) => return Err(e),
+            };
+            block_on(client.create_token(&args.video, &opts))?
+                .map_err(|e| refusal(e, STREAM_WRITE))?
         }
     };
     print_token(&token, args.json)
@@ -64,9 +62,9 @@ pub(crate) fn mint(args: MintArgs) -> anyhow::Result<()> {
 /// `token`: always made by Cloudflare.
 pub(crate) fn remote_token(args: RemoteTokenArgs) -> anyhow::Result<()> {
     let opts = token_options(&args.options)?;
-    let client = crate::api::client(&args.account)?;
-    let token = block_on(client.create_token(&args.video, &opts))?
-        .map_err(|e| crate::api::refusal(e, crate::api::STREAM_WRITE))?;
+    let client = client(&args.account)?;
+    let token =
+        block_on(client.create_token(&args.video, &opts))?.map_err(|e| refusal(e, STREAM_WRITE))?;
     print_token(&token, args.json)
 }
 
@@ -81,13 +79,19 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
     let key = local_key(&args.key)?.ok_or_else(|| {
         anyhow::anyhow!("no signing key: give --key FILE or set CF_STREAM_SIGNING_KEY")
     })?;
-    // Values the parser let through but the URL builder refuses (an fps
-    // over 15, a bad file name) are command-line errors too.
+    // The parser reads the values; the URL builder checks them (an fps
+    // over 15, a zero width, a bad file name). What it refuses is on the
+    // command line, so a usage error.
     let urls = PlaybackUrls::builder(host, args.video)
         .options(opts)
         .surface(surface)
         .build()
-        .map_err(|e| Usage(format!("--param: {e}")))?;
+        .map_err(|e| match e.kind() {
+            ErrorKind::InvalidUrlPart { .. } | ErrorKind::UrlTooLong { .. } => {
+                anyhow::Error::new(Usage(format!("--param: {e}")))
+            }
+            _ => anyhow::Error::new(e),
+        })?;
     let signed = urls.mint(&Signer::new(key))?;
     let url = signed
         .urls()

@@ -233,11 +233,13 @@ impl FromStr for Kind {
 /// The surface for `kind` with its query parameters, in the order given.
 ///
 /// Each name may appear once and must be one `kind` takes
-/// ([`Kind::params`]). Values: `time`/`duration` as [`parse_duration`],
-/// `width`/`height` positive integers, `fit` one of `crop clip scale fill`,
-/// `fps` 1 to 15, `clientBandwidthHint` a positive number (Mbps),
-/// `protocol=llhls`, `filename` 1 to 120 of `A-Z a-z 0-9 _ -` (checked when
-/// the URL is built).
+/// ([`Kind::params`]). Values are read into the types the library's
+/// builders take and handed over as they are: `time`/`duration` as
+/// [`parse_duration`], `width`/`height`/`fps` whole numbers, `fit` one of
+/// `crop clip scale fill`, `clientBandwidthHint` a number (Mbps),
+/// `protocol=llhls`, `filename` any text. Their ranges (pixels above zero,
+/// fps 1 to 15, 0.001 to 1000 Mbps, the file name's characters) are the
+/// library's to check, when the URL is built.
 pub(crate) fn surface(kind: Kind, params: &[(String, String)]) -> Result<Surface, String> {
     for (i, (name, _)) in params.iter().enumerate() {
         if !kind.params().contains(&name.as_str()) {
@@ -263,9 +265,14 @@ pub(crate) fn surface(kind: Kind, params: &[(String, String)]) -> Result<Surface
     let bad = |name: &str, value: &str, why: &str| format!("invalid {name} {}: {why}", echo(value));
     let pixels = |name: &str| -> Result<Option<u32>, String> {
         get(name)
-            .map(|v| match v.parse::<u32>() {
-                Ok(px) if px > 0 => Ok(px),
-                _ => Err(bad(name, v, "expected a whole number of pixels above zero")),
+            .map(|v| {
+                v.parse::<u32>().map_err(|_| {
+                    bad(
+                        name,
+                        v,
+                        "expected a whole number of pixels (at most 4294967295)",
+                    )
+                })
             })
             .transpose()
     };
@@ -280,13 +287,9 @@ pub(crate) fn surface(kind: Kind, params: &[(String, String)]) -> Result<Surface
         })
         .transpose()?;
     let bandwidth = get("clientBandwidthHint")
-        .map(|v| match v.parse::<f64>() {
-            Ok(mbps) if mbps.is_finite() && mbps > 0.0 => Ok(mbps),
-            _ => Err(bad(
-                "clientBandwidthHint",
-                v,
-                "expected a positive number of Mbps",
-            )),
+        .map(|v| {
+            v.parse::<f64>()
+                .map_err(|_| bad("clientBandwidthHint", v, "expected a number of Mbps"))
         })
         .transpose()?;
 
@@ -347,11 +350,9 @@ pub(crate) fn surface(kind: Kind, params: &[(String, String)]) -> Result<Surface
                 gif = gif.duration(d);
             }
             if let Some(v) = get("fps") {
-                let fps = v
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|fps| (1..=15).contains(fps))
-                    .ok_or_else(|| bad("fps", v, "expected 1 to 15"))?;
+                let fps = v.parse::<u8>().map_err(|_| {
+                    bad("fps", v, "expected a whole number of frames (at most 255)")
+                })?;
                 gif = gif.fps(fps);
             }
             Surface::AnimatedThumbnail(gif)
@@ -590,6 +591,48 @@ mod tests {
         assert!(surface(Kind::Mp4, &[]).unwrap().is_download());
     }
 
+    /// The checks this parser used to make itself (pixels above zero, fps
+    /// 1 to 15, a positive finite bandwidth) are the library's: the values
+    /// pass through, and the URL builder refuses them saying what it expects.
+    #[test]
+    fn range_checks_are_the_librarys() {
+        use cf_stream_token::{ErrorKind, PlaybackUrls, StreamHost, VideoId};
+        let refusal = |kind, pairs: &[(&str, &str)]| {
+            let surface = surface(kind, &p(pairs)).expect("passed through");
+            let video = VideoId::new("ea95132c15732412d22c1476fa83f27a").unwrap();
+            let e = PlaybackUrls::builder(StreamHost::customer("abc").unwrap(), video)
+                .surface(surface)
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(e.kind(), ErrorKind::InvalidUrlPart { .. }),
+                "{:?}",
+                e.kind()
+            );
+            e.to_string()
+        };
+        assert_eq!(
+            refusal(Kind::Thumbnail, &[("width", "0")]),
+            r#"invalid width: "0" (expected a whole number of pixels above zero)"#
+        );
+        assert_eq!(
+            refusal(Kind::Gif, &[("height", "0")]),
+            r#"invalid height: "0" (expected a whole number of pixels above zero)"#
+        );
+        for fps in ["0", "16"] {
+            assert_eq!(
+                refusal(Kind::Gif, &[("fps", fps)]),
+                format!(r#"invalid fps: "{fps}" (expected 1 to 15)"#)
+            );
+        }
+        for (hint, shown) in [("NaN", "NaN"), ("inf", "inf"), ("0", "0"), ("-1", "-1")] {
+            assert_eq!(
+                refusal(Kind::Dash, &[("clientBandwidthHint", hint)]),
+                format!(r#"invalid clientBandwidthHint: "{shown}" (expected 0.001 to 1000 Mbps)"#)
+            );
+        }
+    }
+
     #[test]
     fn surface_refusals() {
         let err = |kind, pairs: &[(&str, &str)]| surface(kind, &p(pairs)).unwrap_err();
@@ -605,9 +648,15 @@ mod tests {
             err(Kind::Thumbnail, &[("width", "1"), ("width", "2")]),
             r#"parameter "width" is given twice"#
         );
+        // Values of the right type go to the library as they are; only
+        // text that is not of the type stops here.
         assert_eq!(
-            err(Kind::Thumbnail, &[("width", "0")]),
-            r#"invalid width "0": expected a whole number of pixels above zero"#
+            err(Kind::Thumbnail, &[("width", "-1")]),
+            r#"invalid width "-1": expected a whole number of pixels (at most 4294967295)"#
+        );
+        assert_eq!(
+            err(Kind::Gif, &[("height", "4294967296")]),
+            r#"invalid height "4294967296": expected a whole number of pixels (at most 4294967295)"#
         );
         assert_eq!(
             err(Kind::Thumbnail, &[("fit", "cover")]),
@@ -617,15 +666,15 @@ mod tests {
             err(Kind::Thumbnail, &[("time", "8 s")]),
             r#"invalid duration "8 s": units are h, m and s"#
         );
-        for fps in ["0", "16", "300", "x"] {
+        for fps in ["300", "x", "-1"] {
             assert_eq!(
                 err(Kind::Gif, &[("fps", fps)]),
-                format!(r#"invalid fps "{fps}": expected 1 to 15"#)
+                format!(r#"invalid fps "{fps}": expected a whole number of frames (at most 255)"#)
             );
         }
         assert_eq!(
-            err(Kind::Dash, &[("clientBandwidthHint", "NaN")]),
-            r#"invalid clientBandwidthHint "NaN": expected a positive number of Mbps"#
+            err(Kind::Dash, &[("clientBandwidthHint", "fast")]),
+            r#"invalid clientBandwidthHint "fast": expected a number of Mbps"#
         );
         assert_eq!(
             err(Kind::Hls, &[("protocol", "dash")]),
