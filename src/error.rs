@@ -955,7 +955,12 @@ mod tests {
                 },
                 KEY,
             ),
-            (UnsupportedKey { what: "multi-prime" }, KEY),
+            (
+                UnsupportedKey {
+                    what: "multi-prime",
+                },
+                KEY,
+            ),
             (WrongKeyForm { expected: "a JWK" }, KEY),
             (KeyIdRequired, KEY),
             (
@@ -974,7 +979,13 @@ mod tests {
             (InvalidDuration { what: "lifetime" }, POLICY),
             (LifetimeTooLong { seconds: 90_000 }, POLICY),
             (TimeOutOfRange, POLICY),
-            (TokenTooLong { len: 20_000, max: 16_128 }, POLICY),
+            (
+                TokenTooLong {
+                    len: 20_000,
+                    max: 16_128,
+                },
+                POLICY,
+            ),
             (TooManyRules { count: 6 }, POLICY),
             (RuleAfterAny { index: 1 }, POLICY),
             (EmptyRuleList { index: 0 }, POLICY),
@@ -987,7 +998,13 @@ mod tests {
                 },
                 NONE,
             ),
-            (UrlTooLong { len: 17_000, max: 16_384 }, POLICY),
+            (
+                UrlTooLong {
+                    len: 17_000,
+                    max: 16_384,
+                },
+                POLICY,
+            ),
             (MalformedToken { reason: "r" }, VERIFICATION),
             (WrongAlgorithm { alg: s("none") }, VERIFICATION),
             (WrongKey { kid: s("k") }, VERIFICATION),
@@ -1075,7 +1092,11 @@ mod tests {
 
     #[test]
     fn is_verification_covers_exactly_the_refused_token_kinds() {
-        check(Error::is_verification, |a| a.verification, "is_verification");
+        check(
+            Error::is_verification,
+            |a| a.verification,
+            "is_verification",
+        );
     }
 
     #[cfg(feature = "api")]
@@ -1119,6 +1140,11 @@ mod tests {
             c.cause().unwrap() as *const _ as *const u8
         ));
         assert_eq!(format!("{c:?}"), "Error { kind: Transport, source: Cause }");
-        assert!(Error::new(ErrorKind::BadSignature).clone().source().is_none());
+        assert!(
+            Error::new(ErrorKind::BadSignature)
+                .clone()
+                .source()
+                .is_none()
+        );
     }
 }

@@ -10,9 +10,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use base64::Engine as _;
-use cf_stream_token::{
-    Clock as _, SigningKey, SystemClock, TokenOptions, Verifier, decode_unverified,
-};
+use cf_stream_token::dangerous::decode_unverified;
+use cf_stream_token::{Clock as _, SigningKey, SystemClock, TokenOptions, Verifier, hazmat};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -343,7 +342,7 @@ fn mint_reads_every_key_form() {
 fn the_key_id_flag_beats_the_environment_and_must_agree_with_the_key() {
     let pem = fixture("demo/demo_pkcs1.pem");
     let jwk = fixture("demo/demo.jwk.json");
-    let kid_of = |token: String| decode_unverified(&token).unwrap().1.kid().to_string();
+    let kid_of = |token: String| decode_unverified(&token).unwrap().claims.kid().to_string();
 
     // PEM: the flag, else the environment.
     let t = cli(&[
@@ -528,7 +527,7 @@ fn ttl_exp_nbf_downloadable() {
         let before = now();
         let token = cli(&args).ok();
         let after = now();
-        let claims = decode_unverified(&token).unwrap().1;
+        let claims = decode_unverified(&token).unwrap().claims;
         (before, claims, after)
     };
     for (ttl, secs) in [
@@ -723,7 +722,7 @@ async fn mint_falls_back_to_the_api_without_a_key() {
         &format!("Bearer {API_TOKEN}")
     );
     let body: Value = serde_json::from_slice(&reqs[0].body).unwrap();
-    let exp = decode_unverified(&token).unwrap().1.exp();
+    let exp = decode_unverified(&token).unwrap().claims.exp();
     assert_eq!(body, json!({ "exp": exp }));
 }
 
@@ -976,7 +975,7 @@ fn verify_prints_header_and_claims() {
         .build()
         .unwrap();
     let token = minted_now(&opts);
-    let exp = decode_unverified(&token).unwrap().1.exp();
+    let exp = decode_unverified(&token).unwrap().claims.exp();
     let expected = format!(
         concat!(
             r#"{{"header":{{"alg":"RS256","kid":"{kid}"}},"claims":{{"sub":"{sub}","kid":"{kid}","exp":{exp},"nbf":null,"downloadable":true,"#,
@@ -1124,7 +1123,7 @@ fn verify_accepts_rs256_only_whatever_the_key_file_holds() {
     let rs512 = forge(
         &format!(r#"{{"alg":"RS512","kid":"{DEMO_KID}"}}"#),
         &claims,
-        |input| demo_key().sign_rs256(input).unwrap(),
+        |input| hazmat::sign_rs256(&demo_key(), input).unwrap(),
     );
     for key in [
         "demo/demo_public_spki.pem",
@@ -1157,7 +1156,7 @@ fn inspect_says_when_it_expires_and_whether_it_keeps_the_cap() {
             .build()
             .unwrap(),
     );
-    let exp = decode_unverified(&token).unwrap().1.exp();
+    let exp = decode_unverified(&token).unwrap().claims.exp();
     let text_out = cli(&["inspect", &token]).ok();
     let lines: Vec<&str> = text_out.lines().collect();
     assert_eq!(
@@ -1209,7 +1208,7 @@ fn inspect_says_when_it_expires_and_whether_it_keeps_the_cap() {
             r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
             now() + 30 * 3600
         ),
-        |input| demo_key().sign_rs256(input).unwrap(),
+        |input| hazmat::sign_rs256(&demo_key(), input).unwrap(),
     );
     let out = cli(&["inspect", &over]).ok();
     assert!(
@@ -2088,7 +2087,10 @@ fn der_keys_ending_in_whitespace_mint_and_verify() {
         for form in ["pkcs1", "pkcs8"] {
             let key = fixture(&format!("der_ws/ends_0x{byte}_{form}.der"));
             let token = cli(&["mint", "--key", &key, "--key-id", kid, "--video", VIDEO]).ok();
-            assert_eq!(decode_unverified(&token).unwrap().1.kid().as_str(), kid);
+            assert_eq!(
+                decode_unverified(&token).unwrap().claims.kid().as_str(),
+                kid
+            );
             let out = json_of(&cli(&["verify", "--key", &key, "--key-id", kid, &token]).ok());
             assert_eq!(out["claims"]["sub"], VIDEO, "0x{byte} {form}");
         }
@@ -2103,7 +2105,7 @@ fn inspect_refuses_duplicate_members_as_verify_does() {
             r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
             now() + 60
         ),
-        |input| demo_key().sign_rs256(input).unwrap(),
+        |input| hazmat::sign_rs256(&demo_key(), input).unwrap(),
     );
     assert_eq!(
         cli(&["inspect", &token]).fails(1),

@@ -386,7 +386,12 @@ mod tests {
     #[test]
     fn a_clone_shares_the_details() {
         let body = br#"{"success":false,"errors":[{"code":971,"message":"slow down"}]}"#;
-        let e = refused(429, Some(Duration::from_secs(2)), body, &Scrubber::default());
+        let e = refused(
+            429,
+            Some(Duration::from_secs(2)),
+            body,
+            &Scrubber::default(),
+        );
         let c = e.clone();
         assert_eq!(
             c.kind(),
@@ -395,7 +400,10 @@ mod tests {
             }
         );
         assert!(c.is_transient() && c.is_api());
-        assert!(std::ptr::eq(e.api_details().unwrap(), c.api_details().unwrap()));
+        assert!(std::ptr::eq(
+            e.api_details().unwrap(),
+            c.api_details().unwrap()
+        ));
         assert_eq!(c.api_details().unwrap().errors()[0].code(), 971);
         assert_eq!(c.secret_created_key_result(), None);
     }
