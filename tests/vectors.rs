@@ -31,10 +31,7 @@ fn rfc7515_a2_signature_is_reproduced_from_jwk_and_pem() {
         SigningKey::parse(bytes("rfc7515/a2_pkcs8.pem"), k()).unwrap(),
     ];
     for key in &keys {
-        assert_eq!(
-            hazmat::sign_rs256(&key, input.as_bytes()).unwrap(),
-            expected
-        );
+        assert_eq!(hazmat::sign_rs256(key, input.as_bytes()).unwrap(), expected);
         Verifier::new(key.public_key().clone())
             .verify_rs256(input.as_bytes(), &expected)
             .unwrap();
@@ -65,7 +62,7 @@ fn wycheproof_sig_gen_sha256_is_reproduced_from_pkcs1_pkcs8_and_jwk() {
             let sig = hex(case["sig"].as_str().unwrap());
             for key in &keys {
                 assert_eq!(
-                    hazmat::sign_rs256(&key, &msg).unwrap(),
+                    hazmat::sign_rs256(key, &msg).unwrap(),
                     sig,
                     "tcId {}",
                     case["tcId"]
