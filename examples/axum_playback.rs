@@ -95,7 +95,7 @@ pub(crate) fn settings(
     Ok(Settings {
         state: AppState {
             signer: Signer::new(key),
-            host: StreamHost::customer(code.trim())?,
+            host: StreamHost::customer_code(code.trim())?,
         },
         bind: set("BIND").unwrap_or_else(|| "127.0.0.1:3000".to_owned()),
         notices,

@@ -9,14 +9,19 @@ use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
 use crate::rules::{self, AccessRule};
 
-/// The longest a token may live: `exp` at most this many seconds after the
-/// signing clock's now. Cloudflare documents the cap but its edge does not
-/// enforce it, so this crate does.
-pub const MAX_LIFETIME_SECS: i64 = 24 * 60 * 60;
+/// The longest a token may live: `exp` at most 24 hours after the signing
+/// clock's now. Cloudflare documents the cap but its edge does not enforce
+/// it, so this crate does.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(MAX_LIFETIME_SECS as u64);
 
 /// The lifetime used when none is given: one hour, as Cloudflare's own
 /// token endpoint.
-pub const DEFAULT_LIFETIME_SECS: i64 = 60 * 60;
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(DEFAULT_LIFETIME_SECS as u64);
+
+/// [`MAX_LIFETIME`] in the unix seconds claims are computed in.
+pub(crate) const MAX_LIFETIME_SECS: i64 = 24 * 60 * 60;
+/// [`DEFAULT_LIFETIME`] in seconds.
+const DEFAULT_LIFETIME_SECS: i64 = 60 * 60;
 
 /// Longest playback URL, in bytes, that Cloudflare serves: "URLs have a
 /// limit of 16 KB" (developers.cloudflare.com/workers/platform/limits).
@@ -121,11 +126,15 @@ impl Default for TokenOptions {
     }
 }
 
-/// The times a token gets, resolved against one clock reading.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Times {
-    pub(crate) exp: i64,
-    pub(crate) nbf: Option<i64>,
+/// The times a token gets, resolved against one clock reading: what
+/// [`TokenOptions::resolve_at`] returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct ResolvedTimes {
+    /// `exp`, unix seconds: after the clock's now, at most 24 hours after it.
+    pub exp: i64,
+    /// `nbf`, unix seconds, when the options set one: before `exp`.
+    pub nbf: Option<i64>,
 }
 
 impl TokenOptions {
@@ -208,7 +217,7 @@ impl TokenOptions {
     /// # Errors
     /// [`ErrorKind::ExpiryTooFar`], [`ErrorKind::ExpiryNotInFuture`],
     /// [`ErrorKind::NotBeforeAfterExpiry`], [`ErrorKind::TimeOutOfRange`].
-    pub(crate) fn resolve(&self, now: i64) -> Result<Times, Error> {
+    pub(crate) fn resolve(&self, now: i64) -> Result<ResolvedTimes, Error> {
         let exp = match self.expiry {
             Expiry::Lifetime(secs) => now.checked_add(secs).ok_or(ErrorKind::TimeOutOfRange)?,
             Expiry::At(t) => t,
@@ -234,17 +243,28 @@ impl TokenOptions {
         {
             return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
         }
-        Ok(Times { exp, nbf })
+        Ok(ResolvedTimes { exp, nbf })
     }
 
     /// Check these options against a clock without minting, e.g. before
-    /// sending them to Cloudflare's token endpoint. Returns `(exp, nbf)`.
+    /// sending them to Cloudflare's token endpoint: the `exp` and `nbf` a
+    /// token minted at `now` would carry.
+    ///
+    /// ```
+    /// use cf_stream_token::{DEFAULT_LIFETIME, ResolvedTimes, TokenOptions};
+    /// use time::macros::datetime;
+    ///
+    /// let now = datetime!(2026-11-22 12:00 UTC);
+    /// let t: ResolvedTimes = TokenOptions::default().resolve_at(now)?;
+    /// assert_eq!(t.exp, now.unix_timestamp() + DEFAULT_LIFETIME.as_secs() as i64);
+    /// assert_eq!(t.nbf, None);
+    /// # Ok::<(), cf_stream_token::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As minting: the 24-hour cap, `exp` in the future, `nbf < exp`.
-    pub fn resolve_at(&self, now: OffsetDateTime) -> Result<(i64, Option<i64>), Error> {
-        let t = self.resolve(now.unix_timestamp())?;
-        Ok((t.exp, t.nbf))
+    pub fn resolve_at(&self, now: OffsetDateTime) -> Result<ResolvedTimes, Error> {
+        self.resolve(now.unix_timestamp())
     }
 }
 
@@ -439,11 +459,32 @@ mod tests {
     }
 
     #[test]
+    fn lifetime_constants_are_durations() {
+        assert_eq!(MAX_LIFETIME, Duration::from_secs(24 * 3600));
+        assert_eq!(DEFAULT_LIFETIME, Duration::from_secs(3600));
+        assert_eq!(MAX_LIFETIME.as_secs(), MAX_LIFETIME_SECS as u64);
+        let opts = TokenOptions::builder()
+            .lifetime(MAX_LIFETIME)
+            .build()
+            .unwrap();
+        assert_eq!(opts.lifetime_secs(), Some(86_400));
+        assert_eq!(
+            TokenOptions::default()
+                .resolve_at(OffsetDateTime::from_unix_timestamp(NOW).unwrap())
+                .unwrap(),
+            ResolvedTimes {
+                exp: NOW + 3600,
+                nbf: None
+            }
+        );
+    }
+
+    #[test]
     fn default_is_one_hour() {
         let t = TokenOptions::default().resolve(NOW).unwrap();
         assert_eq!(
             t,
-            Times {
+            ResolvedTimes {
                 exp: NOW + 3600,
                 nbf: None
             }
@@ -535,7 +576,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             backdated.resolve(NOW).unwrap(),
-            Times {
+            ResolvedTimes {
                 exp: NOW + 3600,
                 nbf: Some(NOW - 3600)
             }

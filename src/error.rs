@@ -1,6 +1,28 @@
 //! The crate's one error type.
+//!
+//! # Design
+//!
+//! One [`Error`] for the whole crate, not one per module: a single call can
+//! fail for reasons from several areas (jiff's argument). Minting playback
+//! URLs can fail on the token policy, an access rule, a URL part or the
+//! signing backend; a fallback mint on the policy, the key or the Cloudflare
+//! API. One type lets such a call return `Result<T, Error>` without wrapping,
+//! and lets a caller branch on the area with the predicates
+//! ([`Error::is_key`], [`Error::is_policy`], [`Error::is_verification`],
+//! `Error::is_api`, [`Error::is_transient`]) or on the exact reason with
+//! [`Error::kind`].
+//!
+//! What to match on: [`ErrorKind`] (from [`Error::kind`]) and its fields.
+//! The `Display` texts of [`Error`], [`ErrorKind`] and of any `source()`
+//! are for people only: their wording may change in any release, so never
+//! match on them.
+//!
+//! This module depends on nothing above it: what is specific to the
+//! Cloudflare API (what Cloudflare answered, a kept create-key answer) is
+//! reached through methods defined in `api/error.rs`.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// What went wrong, as one value to match on.
 ///
@@ -236,7 +258,7 @@ pub enum ErrorKind {
     // ---- Cloudflare API ----
     // Produced only with the `api` feature. What Cloudflare said (status,
     // every `errors[]` entry, the raw body if undecodable) is reachable
-    // through `Error::api_details`.
+    // through `Error::api_details` (defined in `api/error.rs`).
     /// Not a usable account id (1 to 32 of `A-Z a-z 0-9 - _`).
     InvalidAccountId,
     /// Neither an API token nor an email and global API key were given or
@@ -294,8 +316,9 @@ pub enum ErrorKind {
     /// key now exists at Cloudflare, but the answer cannot be used as it
     /// came (its metadata does not parse, or the key does not load). The
     /// answer's `result` as received (or the whole body when it has none)
-    /// is kept in the error, [`Error::secret_created_key_result`], so that
-    /// it can still be saved; delete the key when it is of no use.
+    /// is kept in the error, `Error::secret_created_key_result` (feature
+    /// `api`), so that it can still be saved; delete the key when it is of
+    /// no use.
     CreatedKeyUnusable {
         /// The new key's id, when the answer names a valid one.
         id: Option<String>,
@@ -355,9 +378,14 @@ pub(crate) fn echo(value: &str, max: usize) -> String {
 }
 
 /// The crate's error: an [`ErrorKind`] and, sometimes, an underlying cause.
+///
+/// `Clone` (the cause is shared through an `Arc`), so one failure can be
+/// handed to every caller that waited on the same request. Match on
+/// [`kind`](Error::kind), never on the `Display` text.
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
-    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 /// `Result` with this crate's [`Error`].
@@ -377,8 +405,14 @@ impl Error {
     ) -> Self {
         Error {
             kind,
-            source: Some(Box::new(source)),
+            source: Some(Arc::new(source)),
         }
+    }
+
+    /// The cause, for the modules that know its concrete type (`api`).
+    #[allow(dead_code)] // used by optional features
+    pub(crate) fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.source.as_deref()
     }
 
     /// What went wrong.
@@ -390,38 +424,227 @@ impl Error {
     pub fn into_kind(self) -> ErrorKind {
         self.kind
     }
+
+    /// The signing key could not be loaded or does not fit: every key-form,
+    /// key-content and key-id-agreement kind ([`EmptyInput`], [`NotAKey`],
+    /// [`InvalidBase64`], [`TruncatedPem`], [`MultipleKeys`],
+    /// [`EncryptedPem`], [`InvalidDer`], [`InvalidJson`],
+    /// [`UnexpectedJson`], [`PublicKeyOnly`], [`NotRsa`], [`KeyTooSmall`],
+    /// [`KeyTooLarge`], [`InvalidExponent`], [`InconsistentKey`],
+    /// [`WeakKey`], [`MissingJwkMember`], [`KeyUseMismatch`],
+    /// [`UnsupportedKey`], [`WrongKeyForm`], [`KeyIdRequired`],
+    /// [`KeyIdMismatch`], [`ResponseKeyMismatch`]).
+    ///
+    /// Not [`InvalidKeyId`] (a malformed identifier, whatever the key) nor
+    /// [`CreatedKeyUnusable`] (an API outcome: see `is_api`).
+    ///
+    /// [`EmptyInput`]: ErrorKind::EmptyInput
+    /// [`NotAKey`]: ErrorKind::NotAKey
+    /// [`InvalidBase64`]: ErrorKind::InvalidBase64
+    /// [`TruncatedPem`]: ErrorKind::TruncatedPem
+    /// [`MultipleKeys`]: ErrorKind::MultipleKeys
+    /// [`EncryptedPem`]: ErrorKind::EncryptedPem
+    /// [`InvalidDer`]: ErrorKind::InvalidDer
+    /// [`InvalidJson`]: ErrorKind::InvalidJson
+    /// [`UnexpectedJson`]: ErrorKind::UnexpectedJson
+    /// [`PublicKeyOnly`]: ErrorKind::PublicKeyOnly
+    /// [`NotRsa`]: ErrorKind::NotRsa
+    /// [`KeyTooSmall`]: ErrorKind::KeyTooSmall
+    /// [`KeyTooLarge`]: ErrorKind::KeyTooLarge
+    /// [`InvalidExponent`]: ErrorKind::InvalidExponent
+    /// [`InconsistentKey`]: ErrorKind::InconsistentKey
+    /// [`WeakKey`]: ErrorKind::WeakKey
+    /// [`MissingJwkMember`]: ErrorKind::MissingJwkMember
+    /// [`KeyUseMismatch`]: ErrorKind::KeyUseMismatch
+    /// [`UnsupportedKey`]: ErrorKind::UnsupportedKey
+    /// [`WrongKeyForm`]: ErrorKind::WrongKeyForm
+    /// [`KeyIdRequired`]: ErrorKind::KeyIdRequired
+    /// [`KeyIdMismatch`]: ErrorKind::KeyIdMismatch
+    /// [`ResponseKeyMismatch`]: ErrorKind::ResponseKeyMismatch
+    /// [`InvalidKeyId`]: ErrorKind::InvalidKeyId
+    /// [`CreatedKeyUnusable`]: ErrorKind::CreatedKeyUnusable
+    pub fn is_key(&self) -> bool {
+        use ErrorKind::*;
+        matches!(
+            self.kind,
+            EmptyInput
+                | NotAKey
+                | InvalidBase64 { .. }
+                | TruncatedPem
+                | MultipleKeys { .. }
+                | EncryptedPem
+                | InvalidDer { .. }
+                | InvalidJson { .. }
+                | UnexpectedJson { .. }
+                | PublicKeyOnly
+                | NotRsa { .. }
+                | KeyTooSmall { .. }
+                | KeyTooLarge { .. }
+                | InvalidExponent
+                | InconsistentKey
+                | WeakKey { .. }
+                | MissingJwkMember { .. }
+                | KeyUseMismatch { .. }
+                | UnsupportedKey { .. }
+                | WrongKeyForm { .. }
+                | KeyIdRequired
+                | KeyIdMismatch { .. }
+                | ResponseKeyMismatch
+        )
+    }
+
+    /// The token (or URL) asked for breaks a rule of the token policy:
+    /// its times ([`ExpiryTooFar`], the 24-hour cap; [`ExpiryNotInFuture`];
+    /// [`NotBeforeAfterExpiry`]; [`InvalidDuration`]; [`LifetimeTooLong`];
+    /// [`TimeOutOfRange`]), its access rules ([`TooManyRules`],
+    /// [`RuleAfterAny`], [`EmptyRuleList`], [`InvalidCountryCode`],
+    /// [`InvalidIpNetwork`]) or its size ([`TokenTooLong`], [`UrlTooLong`]).
+    /// Asking again with the same options fails the same way.
+    ///
+    /// Not the identifiers ([`InvalidVideoId`], [`InvalidKeyId`],
+    /// [`InvalidAccountId`]) nor [`InvalidUrlPart`]: malformed input, not a
+    /// policy refusal.
+    ///
+    /// [`ExpiryTooFar`]: ErrorKind::ExpiryTooFar
+    /// [`ExpiryNotInFuture`]: ErrorKind::ExpiryNotInFuture
+    /// [`NotBeforeAfterExpiry`]: ErrorKind::NotBeforeAfterExpiry
+    /// [`InvalidDuration`]: ErrorKind::InvalidDuration
+    /// [`LifetimeTooLong`]: ErrorKind::LifetimeTooLong
+    /// [`TimeOutOfRange`]: ErrorKind::TimeOutOfRange
+    /// [`TooManyRules`]: ErrorKind::TooManyRules
+    /// [`RuleAfterAny`]: ErrorKind::RuleAfterAny
+    /// [`EmptyRuleList`]: ErrorKind::EmptyRuleList
+    /// [`InvalidCountryCode`]: ErrorKind::InvalidCountryCode
+    /// [`InvalidIpNetwork`]: ErrorKind::InvalidIpNetwork
+    /// [`TokenTooLong`]: ErrorKind::TokenTooLong
+    /// [`UrlTooLong`]: ErrorKind::UrlTooLong
+    /// [`InvalidVideoId`]: ErrorKind::InvalidVideoId
+    /// [`InvalidKeyId`]: ErrorKind::InvalidKeyId
+    /// [`InvalidAccountId`]: ErrorKind::InvalidAccountId
+    /// [`InvalidUrlPart`]: ErrorKind::InvalidUrlPart
+    pub fn is_policy(&self) -> bool {
+        use ErrorKind::*;
+        matches!(
+            self.kind,
+            ExpiryTooFar { .. }
+                | ExpiryNotInFuture { .. }
+                | NotBeforeAfterExpiry { .. }
+                | InvalidDuration { .. }
+                | LifetimeTooLong { .. }
+                | TimeOutOfRange
+                | TokenTooLong { .. }
+                | TooManyRules { .. }
+                | RuleAfterAny { .. }
+                | EmptyRuleList { .. }
+                | InvalidCountryCode { .. }
+                | InvalidIpNetwork { .. }
+                | UrlTooLong { .. }
+        )
+    }
+
+    /// The token was refused by [`Verifier`](crate::Verifier) (or could not
+    /// be read by `dangerous::decode_unverified`): [`MalformedToken`],
+    /// [`WrongAlgorithm`], [`WrongKey`], [`BadSignature`], [`Expired`],
+    /// [`NotYetValid`]. A web handler answers these with 401/403.
+    ///
+    /// [`MalformedToken`]: ErrorKind::MalformedToken
+    /// [`WrongAlgorithm`]: ErrorKind::WrongAlgorithm
+    /// [`WrongKey`]: ErrorKind::WrongKey
+    /// [`BadSignature`]: ErrorKind::BadSignature
+    /// [`Expired`]: ErrorKind::Expired
+    /// [`NotYetValid`]: ErrorKind::NotYetValid
+    pub fn is_verification(&self) -> bool {
+        use ErrorKind::*;
+        matches!(
+            self.kind,
+            MalformedToken { .. }
+                | WrongAlgorithm { .. }
+                | WrongKey { .. }
+                | BadSignature
+                | Expired { .. }
+                | NotYetValid { .. }
+        )
+    }
+
+    /// Worth trying again later, unchanged: [`Timeout`] (including HTTP
+    /// 408), [`Transport`], [`RateLimited`] (429; wait its `retry_after`
+    /// when given) and [`ServerError`] (5xx). The API client has already
+    /// retried these as configured before returning them.
+    ///
+    /// Not [`CreateOutcomeUnknown`]: the create-key request may have made a
+    /// key, and sending it again could make a second one whose private half
+    /// is lost with the first answer; list the keys before anything else.
+    /// Not [`SigningFailed`] (the backend refused this key and input; it
+    /// will again) nor any refusal ([`Unauthorized`], [`Forbidden`],
+    /// [`NotFound`], [`ApiError`]) or malformed answer ([`InvalidResponse`]).
+    ///
+    /// [`Timeout`]: ErrorKind::Timeout
+    /// [`Transport`]: ErrorKind::Transport
+    /// [`RateLimited`]: ErrorKind::RateLimited
+    /// [`ServerError`]: ErrorKind::ServerError
+    /// [`CreateOutcomeUnknown`]: ErrorKind::CreateOutcomeUnknown
+    /// [`SigningFailed`]: ErrorKind::SigningFailed
+    /// [`Unauthorized`]: ErrorKind::Unauthorized
+    /// [`Forbidden`]: ErrorKind::Forbidden
+    /// [`NotFound`]: ErrorKind::NotFound
+    /// [`ApiError`]: ErrorKind::ApiError
+    /// [`InvalidResponse`]: ErrorKind::InvalidResponse
+    pub fn is_transient(&self) -> bool {
+        use ErrorKind::*;
+        matches!(
+            self.kind,
+            Timeout | Transport | RateLimited { .. } | ServerError { .. }
+        )
+    }
 }
 
 #[cfg(feature = "api")]
 impl Error {
-    /// What Cloudflare answered, for errors that come from an API response:
-    /// the HTTP status, every `errors[]` entry and, when the body could not be
-    /// decoded, the raw body. `None` for every other error (including
-    /// timeouts and transport errors, where there was no answer).
+    /// Anything from the Cloudflare API client (feature `api`): its
+    /// configuration ([`InvalidAccountId`], [`MissingCredentials`],
+    /// [`InvalidCredentials`], [`MissingConfig`]), Cloudflare's refusals
+    /// ([`Unauthorized`], [`Forbidden`], [`NotFound`], [`RateLimited`],
+    /// [`ServerError`], [`ApiError`]), the exchange ([`Timeout`],
+    /// [`Transport`], [`InvalidResponse`]) and the create-key outcomes
+    /// ([`CreatedKeyUnusable`], [`CreateOutcomeUnknown`]). What Cloudflare
+    /// answered, when it did, is in `Error::api_details`.
+    ///
+    /// [`InvalidAccountId`]: ErrorKind::InvalidAccountId
+    /// [`MissingCredentials`]: ErrorKind::MissingCredentials
+    /// [`InvalidCredentials`]: ErrorKind::InvalidCredentials
+    /// [`MissingConfig`]: ErrorKind::MissingConfig
+    /// [`Unauthorized`]: ErrorKind::Unauthorized
+    /// [`Forbidden`]: ErrorKind::Forbidden
+    /// [`NotFound`]: ErrorKind::NotFound
+    /// [`RateLimited`]: ErrorKind::RateLimited
+    /// [`ServerError`]: ErrorKind::ServerError
+    /// [`ApiError`]: ErrorKind::ApiError
+    /// [`Timeout`]: ErrorKind::Timeout
+    /// [`Transport`]: ErrorKind::Transport
+    /// [`InvalidResponse`]: ErrorKind::InvalidResponse
+    /// [`CreatedKeyUnusable`]: ErrorKind::CreatedKeyUnusable
+    /// [`CreateOutcomeUnknown`]: ErrorKind::CreateOutcomeUnknown
     #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
-    pub fn api_details(&self) -> Option<&crate::api::ApiErrorDetails> {
-        self.source.as_deref()?.downcast_ref()
-    }
-
-    /// For [`ErrorKind::CreatedKeyUnusable`]: the create-key answer's
-    /// `result` exactly as Cloudflare sent it (or the whole body when it had
-    /// none). **It holds the new key's private half**, which Cloudflare never
-    /// shows again: save it as a secret. Never part of `Display` or `Debug`.
-    #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
-    pub fn secret_created_key_result(&self) -> Option<&str> {
-        self.source
-            .as_deref()?
-            .downcast_ref::<crate::api::KeptResult>()
-            .map(crate::api::KeptResult::secret)
-    }
-
-    /// A copy for callers that shared one failed request: the same kind and
-    /// API details; a transport cause (not `Clone`) is not copied.
-    pub(crate) fn clone_shared(&self) -> Error {
-        match self.api_details() {
-            Some(details) => Error::with_source(self.kind.clone(), details.clone()),
-            None => Error::new(self.kind.clone()),
-        }
+    pub fn is_api(&self) -> bool {
+        use ErrorKind::*;
+        matches!(
+            self.kind,
+            InvalidAccountId
+                | MissingCredentials
+                | InvalidCredentials { .. }
+                | MissingConfig { .. }
+                | Unauthorized
+                | Forbidden
+                | NotFound
+                | RateLimited { .. }
+                | ServerError { .. }
+                | ApiError { .. }
+                | Timeout
+                | Transport
+                | InvalidResponse { .. }
+                | CreatedKeyUnusable { .. }
+                | CreateOutcomeUnknown { .. }
+        )
     }
 }
 
@@ -603,5 +826,340 @@ impl fmt::Display for ErrorKind {
             SigningFailed => f.write_str("signing failed"),
             InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Which predicates hold for a kind.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+    struct Areas {
+        key: bool,
+        policy: bool,
+        verification: bool,
+        api: bool,
+        transient: bool,
+    }
+
+    const NONE: Areas = Areas {
+        key: false,
+        policy: false,
+        verification: false,
+        api: false,
+        transient: false,
+    };
+    const KEY: Areas = Areas { key: true, ..NONE };
+    const POLICY: Areas = Areas {
+        policy: true,
+        ..NONE
+    };
+    const VERIFICATION: Areas = Areas {
+        verification: true,
+        ..NONE
+    };
+    const API: Areas = Areas { api: true, ..NONE };
+    const API_TRANSIENT: Areas = Areas {
+        api: true,
+        transient: true,
+        ..NONE
+    };
+
+    /// The position of `kind`'s variant in the enum. No wildcard arm: a new
+    /// variant does not compile until it is given a number here, and then
+    /// `table_lists_every_kind` fails until it has a row in `table`.
+    fn ordinal(kind: &ErrorKind) -> usize {
+        use ErrorKind::*;
+        match kind {
+            EmptyInput => 0,
+            NotAKey => 1,
+            InvalidBase64 { .. } => 2,
+            TruncatedPem => 3,
+            MultipleKeys { .. } => 4,
+            EncryptedPem => 5,
+            InvalidDer { .. } => 6,
+            InvalidJson { .. } => 7,
+            UnexpectedJson { .. } => 8,
+            PublicKeyOnly => 9,
+            NotRsa { .. } => 10,
+            KeyTooSmall { .. } => 11,
+            KeyTooLarge { .. } => 12,
+            InvalidExponent => 13,
+            InconsistentKey => 14,
+            WeakKey { .. } => 15,
+            MissingJwkMember { .. } => 16,
+            KeyUseMismatch { .. } => 17,
+            UnsupportedKey { .. } => 18,
+            WrongKeyForm { .. } => 19,
+            KeyIdRequired => 20,
+            KeyIdMismatch { .. } => 21,
+            ResponseKeyMismatch => 22,
+            InvalidVideoId => 23,
+            InvalidKeyId => 24,
+            ExpiryTooFar { .. } => 25,
+            ExpiryNotInFuture { .. } => 26,
+            NotBeforeAfterExpiry { .. } => 27,
+            InvalidDuration { .. } => 28,
+            LifetimeTooLong { .. } => 29,
+            TimeOutOfRange => 30,
+            TokenTooLong { .. } => 31,
+            TooManyRules { .. } => 32,
+            RuleAfterAny { .. } => 33,
+            EmptyRuleList { .. } => 34,
+            InvalidCountryCode { .. } => 35,
+            InvalidIpNetwork { .. } => 36,
+            InvalidUrlPart { .. } => 37,
+            UrlTooLong { .. } => 38,
+            MalformedToken { .. } => 39,
+            WrongAlgorithm { .. } => 40,
+            WrongKey { .. } => 41,
+            BadSignature => 42,
+            Expired { .. } => 43,
+            NotYetValid { .. } => 44,
+            InvalidAccountId => 45,
+            MissingCredentials => 46,
+            InvalidCredentials { .. } => 47,
+            MissingConfig { .. } => 48,
+            Unauthorized => 49,
+            Forbidden => 50,
+            NotFound => 51,
+            RateLimited { .. } => 52,
+            ServerError { .. } => 53,
+            ApiError { .. } => 54,
+            Timeout => 55,
+            Transport => 56,
+            InvalidResponse { .. } => 57,
+            CreatedKeyUnusable { .. } => 58,
+            CreateOutcomeUnknown { .. } => 59,
+            SigningFailed => 60,
+            InvalidConfig { .. } => 61,
+        }
+    }
+    const KINDS: usize = 62;
+
+    /// Every kind (some twice, where a field could matter) and what each
+    /// predicate must say of it.
+    fn table() -> Vec<(ErrorKind, Areas)> {
+        use ErrorKind::*;
+        let s = String::from;
+        let wait = Some(Duration::from_secs(3));
+        vec![
+            (EmptyInput, KEY),
+            (NotAKey, KEY),
+            (InvalidBase64 { layer: "PEM body" }, KEY),
+            (TruncatedPem, KEY),
+            (MultipleKeys { count: 2 }, KEY),
+            (EncryptedPem, KEY),
+            (InvalidDer { what: "PKCS#8" }, KEY),
+            (InvalidJson { line: 1, column: 2 }, KEY),
+            (UnexpectedJson { expected: "a JWK" }, KEY),
+            (PublicKeyOnly, KEY),
+            (NotRsa { found: s("EC") }, KEY),
+            (KeyTooSmall { bits: 1024 }, KEY),
+            (KeyTooLarge { bits: 16384 }, KEY),
+            (InvalidExponent, KEY),
+            (InconsistentKey, KEY),
+            (WeakKey { reason: "ROCA" }, KEY),
+            (MissingJwkMember { member: "d" }, KEY),
+            (
+                KeyUseMismatch {
+                    member: "use",
+                    value: s("enc"),
+                },
+                KEY,
+            ),
+            (
+                UnsupportedKey {
+                    what: "multi-prime",
+                },
+                KEY,
+            ),
+            (WrongKeyForm { expected: "a JWK" }, KEY),
+            (KeyIdRequired, KEY),
+            (
+                KeyIdMismatch {
+                    expected: s("a"),
+                    found: s("b"),
+                },
+                KEY,
+            ),
+            (ResponseKeyMismatch, KEY),
+            (InvalidVideoId, NONE),
+            (InvalidKeyId, NONE),
+            (ExpiryTooFar { exp: 2, max: 1 }, POLICY),
+            (ExpiryNotInFuture { exp: 1, now: 2 }, POLICY),
+            (NotBeforeAfterExpiry { nbf: 2, exp: 1 }, POLICY),
+            (InvalidDuration { what: "lifetime" }, POLICY),
+            (LifetimeTooLong { seconds: 90_000 }, POLICY),
+            (TimeOutOfRange, POLICY),
+            (
+                TokenTooLong {
+                    len: 20_000,
+                    max: 16_128,
+                },
+                POLICY,
+            ),
+            (TooManyRules { count: 6 }, POLICY),
+            (RuleAfterAny { index: 1 }, POLICY),
+            (EmptyRuleList { index: 0 }, POLICY),
+            (InvalidCountryCode { value: s("ZZ") }, POLICY),
+            (InvalidIpNetwork { value: s("1.2.3") }, POLICY),
+            (
+                InvalidUrlPart {
+                    what: "host",
+                    value: s("a/b"),
+                },
+                NONE,
+            ),
+            (
+                UrlTooLong {
+                    len: 17_000,
+                    max: 16_384,
+                },
+                POLICY,
+            ),
+            (MalformedToken { reason: "r" }, VERIFICATION),
+            (WrongAlgorithm { alg: s("none") }, VERIFICATION),
+            (WrongKey { kid: s("k") }, VERIFICATION),
+            (BadSignature, VERIFICATION),
+            (Expired { exp: 1, now: 2 }, VERIFICATION),
+            (NotYetValid { nbf: 2, now: 1 }, VERIFICATION),
+            (InvalidAccountId, API),
+            (MissingCredentials, API),
+            (InvalidCredentials { what: "API token" }, API),
+            (
+                MissingConfig {
+                    name: "CLOUDFLARE_ACCOUNT_ID",
+                },
+                API,
+            ),
+            (Unauthorized, API),
+            (Forbidden, API),
+            (NotFound, API),
+            (RateLimited { retry_after: None }, API_TRANSIENT),
+            (RateLimited { retry_after: wait }, API_TRANSIENT),
+            (
+                ServerError {
+                    status: 500,
+                    retry_after: None,
+                },
+                API_TRANSIENT,
+            ),
+            (
+                ServerError {
+                    status: 503,
+                    retry_after: wait,
+                },
+                API_TRANSIENT,
+            ),
+            (ApiError { status: 400 }, API),
+            (ApiError { status: 409 }, API),
+            (Timeout, API_TRANSIENT),
+            (Transport, API_TRANSIENT),
+            (InvalidResponse { what: "w" }, API),
+            (
+                CreatedKeyUnusable {
+                    id: Some(s("k")),
+                    cause: Box::new(KeyTooSmall { bits: 1024 }),
+                },
+                API,
+            ),
+            (
+                CreatedKeyUnusable {
+                    id: None,
+                    cause: Box::new(Transport),
+                },
+                API,
+            ),
+            (CreateOutcomeUnknown { timed_out: true }, API),
+            (CreateOutcomeUnknown { timed_out: false }, API),
+            (SigningFailed, NONE),
+            (InvalidConfig { what: "w" }, NONE),
+        ]
+    }
+
+    #[test]
+    fn table_lists_every_kind() {
+        let mut seen: Vec<usize> = table().iter().map(|(k, _)| ordinal(k)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, (0..KINDS).collect::<Vec<_>>());
+    }
+
+    fn check(predicate: fn(&Error) -> bool, expected: fn(&Areas) -> bool, name: &str) {
+        for (kind, areas) in table() {
+            let e = Error::new(kind.clone());
+            assert_eq!(predicate(&e), expected(&areas), "{name} of {kind:?}");
+        }
+    }
+
+    #[test]
+    fn is_key_covers_exactly_the_key_kinds() {
+        check(Error::is_key, |a| a.key, "is_key");
+    }
+
+    #[test]
+    fn is_policy_covers_exactly_the_policy_kinds() {
+        check(Error::is_policy, |a| a.policy, "is_policy");
+    }
+
+    #[test]
+    fn is_verification_covers_exactly_the_refused_token_kinds() {
+        check(
+            Error::is_verification,
+            |a| a.verification,
+            "is_verification",
+        );
+    }
+
+    #[cfg(feature = "api")]
+    #[test]
+    fn is_api_covers_exactly_the_api_kinds() {
+        check(Error::is_api, |a| a.api, "is_api");
+    }
+
+    #[test]
+    fn is_transient_covers_exactly_the_retryable_kinds() {
+        check(Error::is_transient, |a| a.transient, "is_transient");
+    }
+
+    #[test]
+    fn at_most_one_area_besides_transient() {
+        for (kind, a) in table() {
+            let areas = [a.key, a.policy, a.verification, a.api];
+            assert!(areas.iter().filter(|x| **x).count() <= 1, "{kind:?}");
+        }
+    }
+
+    #[derive(Debug)]
+    struct Cause;
+    impl fmt::Display for Cause {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("the cause")
+        }
+    }
+    impl std::error::Error for Cause {}
+
+    #[test]
+    fn a_clone_keeps_the_kind_and_shares_the_cause() {
+        use std::error::Error as _;
+        let e = Error::with_source(ErrorKind::Transport, Cause);
+        let c = e.clone();
+        assert_eq!(c.kind(), &ErrorKind::Transport);
+        assert_eq!(c.source().unwrap().to_string(), "the cause");
+        // One cause, shared: not copied.
+        assert!(std::ptr::eq(
+            e.cause().unwrap() as *const _ as *const u8,
+            c.cause().unwrap() as *const _ as *const u8
+        ));
+        assert_eq!(format!("{c:?}"), "Error { kind: Transport, source: Cause }");
+        assert!(
+            Error::new(ErrorKind::BadSignature)
+                .clone()
+                .source()
+                .is_none()
+        );
     }
 }

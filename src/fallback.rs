@@ -319,7 +319,7 @@ impl Remote {
                 Some(Ok(cached)) if cached.token.exp() > now_secs => {
                     return Ok(cached.token.clone());
                 }
-                Some(Err(e)) => return Err(e.clone_shared()),
+                Some(Err(e)) => return Err(e.clone()),
                 _ => {}
             }
         }
@@ -342,7 +342,7 @@ impl Remote {
                 Ok(token)
             }
             Err(e) => {
-                slot.last = Some(Err(e.clone_shared()));
+                slot.last = Some(Err(e.clone()));
                 Err(e)
             }
         }

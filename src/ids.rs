@@ -47,84 +47,34 @@ impl VideoId {
     }
 }
 
-/// A signing key id (`kid`): 1 to 32 of `A-Z a-z 0-9 - _`, kept as given.
-///
-/// Cloudflare's key ids are 32 lower-case hexadecimal characters; other
-/// characters are allowed so that keys from elsewhere (test vectors, other
-/// issuers) can be named, but nothing that could leave a URL path segment.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId {
-    len: u8,
-    bytes: [u8; MAX_ID_LEN],
-}
-
-impl KeyId {
-    /// Validate a key id.
+short_id! {
+    /// A signing key id (`kid`): 1 to 32 of `A-Z a-z 0-9 - _`, kept as given.
     ///
-    /// # Errors
-    /// [`ErrorKind::InvalidKeyId`] for an empty id, one over 32 characters, or
-    /// one with a character outside `A-Z a-z 0-9 - _`.
-    pub fn new(s: &str) -> Result<Self, Error> {
-        let src = s.as_bytes();
-        if src.is_empty() || src.len() > MAX_ID_LEN || !src.iter().copied().all(is_id_byte) {
-            return Err(ErrorKind::InvalidKeyId.into());
-        }
-        let mut bytes = [0u8; MAX_ID_LEN];
-        bytes[..src.len()].copy_from_slice(src);
-        Ok(KeyId {
-            len: src.len() as u8,
-            bytes,
-        })
-    }
-
-    /// The key id as given.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("key id is ASCII")
-    }
+    /// Cloudflare's key ids are 32 lower-case hexadecimal characters; other
+    /// characters are allowed so that keys from elsewhere (test vectors, other
+    /// issuers) can be named, but nothing that could leave a URL path segment.
+    pub struct KeyId;
+    what: "a" "key id",
+    error: InvalidKeyId,
 }
 
-/// A Cloudflare account id: 1 to 32 of `A-Z a-z 0-9 - _`, kept as given.
-///
-/// Cloudflare's account ids are 32 lower-case hexadecimal characters; the
-/// looser check matches [`KeyId`] and is what keeps an id inside its URL path
-/// segment.
-///
-/// ```
-/// use cf_stream_token::AccountId;
-/// let a: AccountId = "023e105f4ecef8ad9ca31a8372d0c353".parse()?;
-/// assert_eq!(a.as_str(), "023e105f4ecef8ad9ca31a8372d0c353");
-/// assert!("023e105f/../keys".parse::<AccountId>().is_err());
-/// # Ok::<(), cf_stream_token::Error>(())
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AccountId {
-    len: u8,
-    bytes: [u8; MAX_ID_LEN],
-}
-
-impl AccountId {
-    /// Validate an account id.
+short_id! {
+    /// A Cloudflare account id: 1 to 32 of `A-Z a-z 0-9 - _`, kept as given.
     ///
-    /// # Errors
-    /// [`ErrorKind::InvalidAccountId`] for an empty id, one over 32
-    /// characters, or one with a character outside `A-Z a-z 0-9 - _`.
-    pub fn new(s: &str) -> Result<Self, Error> {
-        let src = s.as_bytes();
-        if src.is_empty() || src.len() > MAX_ID_LEN || !src.iter().copied().all(is_id_byte) {
-            return Err(ErrorKind::InvalidAccountId.into());
-        }
-        let mut bytes = [0u8; MAX_ID_LEN];
-        bytes[..src.len()].copy_from_slice(src);
-        Ok(AccountId {
-            len: src.len() as u8,
-            bytes,
-        })
-    }
-
-    /// The account id as given.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("account id is ASCII")
-    }
+    /// Cloudflare's account ids are 32 lower-case hexadecimal characters; the
+    /// looser check matches [`KeyId`] and is what keeps an id inside its URL path
+    /// segment.
+    ///
+    /// ```
+    /// use cf_stream_token::AccountId;
+    /// let a: AccountId = "023e105f4ecef8ad9ca31a8372d0c353".parse()?;
+    /// assert_eq!(a.as_str(), "023e105f4ecef8ad9ca31a8372d0c353");
+    /// assert!("023e105f/../keys".parse::<AccountId>().is_err());
+    /// # Ok::<(), cf_stream_token::Error>(())
+    /// ```
+    pub struct AccountId;
+    what: "an" "account id",
+    error: InvalidAccountId,
 }
 
 pub(crate) fn is_id_byte(b: u8) -> bool {

@@ -71,9 +71,14 @@
 //!   RSA. The pure-Rust `rsa` crate is not used (RUSTSEC-2023-0071).
 //! - **Verification** pins RS256: `none`, HS256 and any other `alg` are
 //!   refused whatever key is configured; so is any `crit` header member
-//!   (`null` included), a repeated member name in the header or payload (the
-//!   same for [`decode_unverified`]), and a string `exp`/`nbf` that is not
+//!   (`null` included), a header that is not a JSON object, a repeated
+//!   member name in the header or payload (the same for
+//!   [`dangerous::decode_unverified`]), and a string `exp`/`nbf` that is not
 //!   plain ASCII digits.
+//! - **Dangerous calls live in named modules.** [`hazmat::sign_rs256`]
+//!   signs any bytes, so it bypasses the 24-hour cap and every check on the
+//!   token; [`dangerous::decode_unverified`] reads a token without checking
+//!   anything. Nothing at the crate root does either.
 //! - **Every token fits a URL.** [`TokenOptionsBuilder::build`] refuses
 //!   options whose tokens could pass [`MAX_TOKEN_LEN`]
 //!   ([`ErrorKind::TokenTooLong`]), a bound for any key, key id and clock, so
@@ -94,7 +99,9 @@ mod b64;
 mod cache;
 mod claims;
 mod clock;
+pub mod dangerous;
 mod error;
+pub mod hazmat;
 mod ids;
 mod key;
 mod rules;
@@ -111,8 +118,8 @@ pub mod api;
 mod fallback;
 
 pub use crate::claims::{
-    Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, MAX_TOKEN_LEN, MAX_URL_LEN, TokenOptions,
-    TokenOptionsBuilder,
+    Claims, DEFAULT_LIFETIME, MAX_LIFETIME, MAX_TOKEN_LEN, MAX_URL_LEN, ResolvedTimes,
+    TokenOptions, TokenOptionsBuilder,
 };
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
@@ -123,7 +130,7 @@ pub use crate::url::{
     AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackUrls, PlaybackUrlsBuilder, SignedUrls,
     StreamHost, Surface, Thumbnail,
 };
-pub use crate::verify::{Verifier, decode_unverified};
+pub use crate::verify::Verifier;
 
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]

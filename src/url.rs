@@ -42,11 +42,11 @@ fn invalid(what: &'static str, value: impl fmt::Display) -> Error {
 ///
 /// ```
 /// use cf_stream_token::StreamHost;
-/// let host = StreamHost::customer("f33zs165nr7gyfy4")?;
+/// let host = StreamHost::customer_code("f33zs165nr7gyfy4")?;
 /// assert_eq!(host.as_str(), "customer-f33zs165nr7gyfy4.cloudflarestream.com");
-/// assert_eq!(StreamHost::custom("videodelivery.net")?.as_str(), "videodelivery.net");
-/// assert!(StreamHost::customer("F33ZS165NR7GYFY4").is_err());
-/// assert!(StreamHost::custom("https://videodelivery.net/").is_err());
+/// assert_eq!(StreamHost::hostname("videodelivery.net")?.as_str(), "videodelivery.net");
+/// assert!(StreamHost::customer_code("F33ZS165NR7GYFY4").is_err());
+/// assert!(StreamHost::hostname("https://videodelivery.net/").is_err());
 /// # Ok::<(), cf_stream_token::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -59,7 +59,7 @@ impl StreamHost {
     /// # Errors
     /// [`ErrorKind::InvalidUrlPart`] (`what: "customer code"`) unless `code`
     /// is 1 to 63 of `a-z 0-9`.
-    pub fn customer(code: &str) -> Result<Self, Error> {
+    pub fn customer_code(code: &str) -> Result<Self, Error> {
         let ok = (1..=63).contains(&code.len())
             && code
                 .bytes()
@@ -85,7 +85,7 @@ impl StreamHost {
     /// browsers follow), a host whose last label is a number in any form
     /// (`1`, `0x7f000001`, `0x`, `0177`) is an IPv4 address and is refused:
     /// `1a.example` and `x.0a` are names.
-    pub fn custom(host: &str) -> Result<Self, Error> {
+    pub fn hostname(host: &str) -> Result<Self, Error> {
         let bad = || invalid("host", host);
         let (name, port) = match host.split_once(':') {
             Some((name, port)) => (name, Some(port)),
@@ -547,7 +547,7 @@ fn checked_filename(name: &str) -> Result<&str, Error> {
 /// let hls = Surface::Hls(Hls::new().client_bandwidth_hint(1.8));
 /// let mp4 = Surface::Mp4Download(Download::new().filename("launch-keynote"));
 ///
-/// let urls = PlaybackUrls::builder(StreamHost::customer("f33zs165nr7gyfy4")?, video)
+/// let urls = PlaybackUrls::builder(StreamHost::customer_code("f33zs165nr7gyfy4")?, video)
 ///     .options(TokenOptions::builder().lifetime(Duration::from_secs(2 * 3600)).build()?)
 ///     .surfaces([Surface::Iframe, poster.clone(), hls.clone(), mp4.clone()])
 ///     .build()?;
@@ -818,7 +818,7 @@ mod tests {
     #[test]
     fn one_mint_one_token_for_every_surface() {
         let video = VideoId::new("ea95132c15732412d22c1476fa83f27a").unwrap();
-        let urls = PlaybackUrls::builder(StreamHost::customer("abc").unwrap(), video)
+        let urls = PlaybackUrls::builder(StreamHost::customer_code("abc").unwrap(), video)
             .surfaces([
                 Surface::Iframe,
                 Surface::Watch,
@@ -861,7 +861,7 @@ mod tests {
     fn refused_parameters_say_what_is_expected() {
         let shown = |surface: Surface| {
             let video = VideoId::new("ea95132c15732412d22c1476fa83f27a").unwrap();
-            PlaybackUrls::builder(StreamHost::customer("abc").unwrap(), video)
+            PlaybackUrls::builder(StreamHost::customer_code("abc").unwrap(), video)
                 .surface(surface)
                 .build()
                 .unwrap_err()

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, MAX_TOKEN_LEN};
+use crate::dangerous::Header;
 use crate::error::{Error, ErrorKind, echo};
 use crate::ids::{KeyId, VideoId};
 use crate::key::PublicKey;
@@ -50,12 +51,6 @@ impl fmt::Debug for Verifier {
             .field("leeway_secs", &self.leeway)
             .finish()
     }
-}
-
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    kid: Option<String>,
 }
 
 /// Any JSON value, refused if an object anywhere in it repeats a member
@@ -117,7 +112,7 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
 }
 
 /// One base64url part of a token as JSON with no repeated member name:
-/// the one reading `verify_at` and `decode_unverified` share.
+/// the one reading `verify_at` and `dangerous::decode_unverified` share.
 fn json_part(part: &str, what: &'static str) -> Result<Vec<u8>, Error> {
     let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| malformed(what))?;
     match serde_json::from_slice::<NoDuplicates>(&bytes) {
@@ -127,17 +122,20 @@ fn json_part(part: &str, what: &'static str) -> Result<Vec<u8>, Error> {
     }
 }
 
-/// The header as JSON and its `alg` and `kid`.
-fn parse_header(h: &str) -> Result<(serde_json::Value, Header), Error> {
+/// The header, typed: a JSON object (not an array read by position) with
+/// a string `alg` and a string (or `null`) `kid`, if any.
+pub(crate) fn parse_header(h: &str) -> Result<Header, Error> {
     const WHAT: &str = "header is not a JWS header";
     let bytes = json_part(h, WHAT)?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| malformed(WHAT))?;
-    let header = Header::deserialize(&value).map_err(|_| malformed(WHAT))?;
-    Ok((value, header))
+    value
+        .as_object()
+        .and_then(Header::from_json)
+        .ok_or_else(|| malformed(WHAT))
 }
 
 /// The payload as claims.
-fn parse_payload(p: &str) -> Result<Claims, Error> {
+pub(crate) fn parse_payload(p: &str) -> Result<Claims, Error> {
     const WHAT: &str = "payload is not a Stream claims object";
     let bytes = json_part(p, WHAT)?;
     let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| malformed(WHAT))?;
@@ -208,14 +206,14 @@ fn malformed(reason: &'static str) -> Error {
 
 /// A compact JWS, trimmed, bounded and split: the signing input
 /// (`header.payload`) and the three parts.
-struct Compact<'a> {
-    signing_input: &'a str,
-    header: &'a str,
-    payload: &'a str,
-    signature: &'a str,
+pub(crate) struct Compact<'a> {
+    pub(crate) signing_input: &'a str,
+    pub(crate) header: &'a str,
+    pub(crate) payload: &'a str,
+    pub(crate) signature: &'a str,
 }
 
-fn split_compact(token: &str) -> Result<Compact<'_>, Error> {
+pub(crate) fn split_compact(token: &str) -> Result<Compact<'_>, Error> {
     let token = token.trim();
     if token.len() > MAX_TOKEN_LEN {
         return Err(malformed("token is too long"));
@@ -289,22 +287,22 @@ impl Verifier {
             signature: s,
         } = split_compact(token)?;
 
-        let (header_json, header) = parse_header(h)?;
-        if header.alg != "RS256" {
+        let header = parse_header(h)?;
+        if header.alg() != "RS256" {
             return Err(ErrorKind::WrongAlgorithm {
-                alg: echo(&header.alg, 16),
+                alg: echo(header.alg(), 16),
             }
             .into());
         }
         // RFC 7515 4.1.11: no extension is understood here, so any `crit`
         // member, `null` or empty included, is refused.
-        if header_json.get("crit").is_some() {
+        if header.has_crit() {
             return Err(malformed("critical header extensions are not supported"));
         }
-        let header_kid = header.kid.ok_or_else(|| malformed("header has no kid"))?;
+        let header_kid = header.kid().ok_or_else(|| malformed("header has no kid"))?;
         // Only a valid key id is ever echoed in an error (never raw token text).
         let header_kid =
-            KeyId::new(&header_kid).map_err(|_| malformed("header kid is not a key id"))?;
+            KeyId::new(header_kid).map_err(|_| malformed("header kid is not a key id"))?;
         self.check_kid(&header_kid)?;
 
         let signature = URL_SAFE_NO_PAD
@@ -354,25 +352,4 @@ impl Verifier {
             _ => Ok(()),
         }
     }
-}
-
-/// Decode a token's header and claims **without verifying anything**: for
-/// inspection and debugging only, never for access decisions.
-///
-/// The header and payload are read exactly as [`Verifier::verify_at`] reads
-/// them, so what one refuses as malformed (a repeated member name, a length
-/// over [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN), a time that is not plain
-/// digits) the other refuses too. The algorithm, `crit` and the signature are
-/// not checked.
-///
-/// # Errors
-/// [`ErrorKind::MalformedToken`] when it is not a JWS with Stream claims.
-pub fn decode_unverified(token: &str) -> Result<(serde_json::Value, Claims), Error> {
-    let Compact {
-        header: h,
-        payload: p,
-        ..
-    } = split_compact(token)?;
-    let (header, _) = parse_header(h)?;
-    Ok((header, parse_payload(p)?))
 }

@@ -7,7 +7,7 @@ use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use cf_stream_token::{ErrorKind, KeyId, PublicKey, SigningKey, Verifier};
+use cf_stream_token::{ErrorKind, KeyId, PublicKey, SigningKey, Verifier, hazmat};
 
 use crate::common::*;
 
@@ -92,7 +92,7 @@ fn loads_everywhere(form: &str, input: &[u8], given: Option<KeyId>, kid: KeyId, 
     let public = PublicKey::parse(input, given).unwrap_or_else(|e| panic!("{form}: {e}"));
     assert_eq!(public.to_spki_der(), spki, "{form}");
     let verifier = Verifier::parse(input, given).unwrap_or_else(|e| panic!("{form}: {e}"));
-    let sig = key.sign_rs256(b"fresh").unwrap();
+    let sig = hazmat::sign_rs256(&key, b"fresh").unwrap();
     verifier.verify_rs256(b"fresh", &sig).unwrap();
 }
 

@@ -4,9 +4,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use cf_stream_token::dangerous::decode_unverified;
 use cf_stream_token::{
     AccessRule, Action, Dash, ErrorKind, Hls, MAX_TOKEN_LEN, MAX_URL_LEN, PlaybackUrls, PublicKey,
-    SigningKey, StreamHost, Surface, TokenOptions, Verifier, decode_unverified,
+    SigningKey, StreamHost, Surface, TokenOptions, Verifier, hazmat,
 };
 
 use crate::common::*;
@@ -22,7 +23,7 @@ fn signed(header: &str, payload: &str) -> String {
         URL_SAFE_NO_PAD.encode(header),
         URL_SAFE_NO_PAD.encode(payload)
     );
-    let sig = demo_key().sign_rs256(input.as_bytes()).unwrap();
+    let sig = hazmat::sign_rs256(&demo_key(), input.as_bytes()).unwrap();
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
 }
 
@@ -215,7 +216,7 @@ fn options_whose_tokens_could_not_fit_a_url_are_refused_when_built() {
         .verify_at(token.as_str(), at(NOW))
         .unwrap();
     assert_eq!(claims.access_rules().len(), 1);
-    assert_eq!(decode_unverified(token.as_str()).unwrap().1, claims);
+    assert_eq!(decode_unverified(token.as_str()).unwrap().claims, claims);
 }
 
 #[test]
@@ -228,7 +229,7 @@ fn playback_urls_check_the_whole_url() {
     let label = "a".repeat(63);
     let host = format!("{label}.{label}.{label}.{}.example", "b".repeat(53));
     assert_eq!(host.len(), 253);
-    let err = PlaybackUrls::builder(StreamHost::custom(&host).unwrap(), video())
+    let err = PlaybackUrls::builder(StreamHost::hostname(&host).unwrap(), video())
         .options(big.clone())
         .surface(Surface::Iframe)
         .surface(hls.clone())
@@ -242,7 +243,7 @@ fn playback_urls_check_the_whole_url() {
     );
 
     // The customer host leaves room: every URL minted is within the limit.
-    let urls = PlaybackUrls::builder(StreamHost::customer("abc").unwrap(), video())
+    let urls = PlaybackUrls::builder(StreamHost::customer_code("abc").unwrap(), video())
         .options(big)
         .surface(Surface::Iframe)
         .surface(hls)
@@ -295,7 +296,7 @@ fn a_token_at_the_verifier_bound_verifies_one_byte_more_does_not() {
     let at_bound = token_of_len(MAX_TOKEN_LEN);
     assert_eq!(at_bound.len(), 16_128);
     assert_eq!(v.verify_at(&at_bound, at(NOW)).unwrap().exp(), NOW + 60);
-    assert_eq!(decode_unverified(&at_bound).unwrap().1.exp(), NOW + 60);
+    assert_eq!(decode_unverified(&at_bound).unwrap().claims.exp(), NOW + 60);
 
     let over = token_of_len(MAX_TOKEN_LEN + 1);
     assert_eq!(over.len(), 16_129);
@@ -431,7 +432,7 @@ fn hosts_ending_in_a_number_are_ipv4_and_refused() {
         "1.2.3.4:443",
     ] {
         assert_eq!(
-            kind(StreamHost::custom(host)),
+            kind(StreamHost::hostname(host)),
             ErrorKind::InvalidUrlPart {
                 what: "host",
                 value: host.to_owned()
@@ -450,7 +451,7 @@ fn hosts_ending_in_a_number_are_ipv4_and_refused() {
         "123.example",
     ] {
         assert_eq!(
-            StreamHost::custom(host).unwrap().as_str(),
+            StreamHost::hostname(host).unwrap().as_str(),
             host.to_ascii_lowercase()
         );
     }
@@ -461,7 +462,7 @@ fn hosts_ending_in_a_number_are_ipv4_and_refused() {
 fn hint(mbps: f64) -> Result<String, cf_stream_token::Error> {
     let surface = Surface::Hls(Hls::new().client_bandwidth_hint(mbps));
     let dash = Surface::Dash(Dash::new().client_bandwidth_hint(mbps));
-    let urls = PlaybackUrls::builder(StreamHost::customer("abc").unwrap(), video())
+    let urls = PlaybackUrls::builder(StreamHost::customer_code("abc").unwrap(), video())
         .surfaces([surface.clone(), dash.clone()])
         .build()?;
     let signed = urls.mint_at(&demo_signer(), at(NOW))?;

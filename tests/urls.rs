@@ -14,7 +14,7 @@ const CODE: &str = "f33zs165nr7gyfy4";
 const HOST: &str = "https://customer-f33zs165nr7gyfy4.cloudflarestream.com";
 
 fn mint(surfaces: impl IntoIterator<Item = Surface>) -> SignedUrls {
-    PlaybackUrls::builder(StreamHost::customer(CODE).unwrap(), video())
+    PlaybackUrls::builder(StreamHost::customer_code(CODE).unwrap(), video())
         .surfaces(surfaces)
         .build()
         .unwrap()
@@ -246,7 +246,7 @@ fn a_custom_host_is_used_as_given_in_lower_case() {
         ("localhost:8443", "localhost:8443"),
         ("cdn-1.example.com:443", "cdn-1.example.com:443"),
     ] {
-        let host = StreamHost::custom(host).unwrap();
+        let host = StreamHost::hostname(host).unwrap();
         assert_eq!(host.as_str(), shown);
         let signed = PlaybackUrls::builder(host, video())
             .surface(Surface::Iframe)
@@ -273,12 +273,12 @@ fn bad_customer_codes_and_hosts_are_refused() {
         long.as_str(),
     ] {
         assert_eq!(
-            StreamHost::customer(bad).unwrap_err().kind(),
+            StreamHost::customer_code(bad).unwrap_err().kind(),
             &part("customer code", bad),
             "{bad:?}"
         );
     }
-    assert!(StreamHost::customer(&"a".repeat(63)).is_ok());
+    assert!(StreamHost::customer_code(&"a".repeat(63)).is_ok());
     let long_label = format!("{}.com", "a".repeat(64));
     let long_name = format!("{}com", "abcdefghi.".repeat(26));
     for bad in [
@@ -310,13 +310,13 @@ fn bad_customer_codes_and_hosts_are_refused() {
         long_name.as_str(),
     ] {
         assert_eq!(
-            StreamHost::custom(bad).unwrap_err().kind(),
+            StreamHost::hostname(bad).unwrap_err().kind(),
             &part("host", bad),
             "{bad:?}"
         );
     }
     assert_eq!(
-        StreamHost::custom("https://x.example")
+        StreamHost::hostname("https://x.example")
             .unwrap_err()
             .to_string(),
         r#"invalid host: "https://x.example""#
@@ -325,7 +325,7 @@ fn bad_customer_codes_and_hosts_are_refused() {
 
 #[test]
 fn bad_parameters_are_refused_by_name_and_value() {
-    let host = || StreamHost::customer(CODE).unwrap();
+    let host = || StreamHost::customer_code(CODE).unwrap();
     let ms = Duration::from_millis;
     let cases: Vec<(Surface, ErrorKind)> = vec![
         (
@@ -435,7 +435,7 @@ fn one_mint_is_one_token_in_every_url() {
     assert_eq!(signed.get(&Surface::Watch), None);
     assert_eq!(signed.clone().into_urls(), signed.urls());
     // A second mint at another time is a new token, the same shapes.
-    let urls = PlaybackUrls::builder(StreamHost::customer(CODE).unwrap(), video())
+    let urls = PlaybackUrls::builder(StreamHost::customer_code(CODE).unwrap(), video())
         .surfaces(surfaces)
         .build()
         .unwrap();
@@ -453,7 +453,7 @@ fn the_token_in_a_url_verifies_with_the_expected_claims() {
         .access_rules(AccessRule::allow_only_countries(["GB"]).unwrap())
         .build()
         .unwrap();
-    let urls = PlaybackUrls::builder(StreamHost::customer(CODE).unwrap(), video())
+    let urls = PlaybackUrls::builder(StreamHost::customer_code(CODE).unwrap(), video())
         .options(opts.clone())
         .surface(Surface::Mp4Download(Download::new().filename("keynote")))
         .surface(Surface::Iframe)
@@ -481,7 +481,7 @@ fn the_token_in_a_url_verifies_with_the_expected_claims() {
         .expires_at(at(NOW + 86_401))
         .build()
         .unwrap();
-    let err = PlaybackUrls::builder(StreamHost::customer(CODE).unwrap(), video())
+    let err = PlaybackUrls::builder(StreamHost::customer_code(CODE).unwrap(), video())
         .options(far)
         .surface(Surface::Iframe)
         .build()
@@ -500,7 +500,7 @@ fn the_token_in_a_url_verifies_with_the_expected_claims() {
 #[test]
 fn the_system_clock_path_mints_a_live_token() {
     let signer = demo_signer();
-    let signed = PlaybackUrls::builder(StreamHost::customer(CODE).unwrap(), video())
+    let signed = PlaybackUrls::builder(StreamHost::customer_code(CODE).unwrap(), video())
         .surface(Surface::Watch)
         .build()
         .unwrap()

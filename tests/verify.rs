@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use cf_stream_token::{ErrorKind, TokenOptions, Verifier, decode_unverified};
+use cf_stream_token::dangerous::decode_unverified;
+use cf_stream_token::{ErrorKind, TokenOptions, Verifier, hazmat};
 
 use crate::common::*;
 
@@ -14,7 +15,7 @@ fn b64(bytes: &[u8]) -> String {
 /// A compact JWS over arbitrary header/payload JSON, signed by the demo key.
 fn forge(header: &str, payload: &str) -> String {
     let signing_input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
-    let sig = demo_key().sign_rs256(signing_input.as_bytes()).unwrap();
+    let sig = hazmat::sign_rs256(&demo_key(), signing_input.as_bytes()).unwrap();
     format!("{signing_input}.{}", b64(&sig))
 }
 
@@ -155,7 +156,7 @@ fn wrong_key_and_bad_signature_are_told_apart() {
         b64(demo_header().as_bytes()),
         b64(payload.as_bytes())
     );
-    let sig = other_signer().key().sign_rs256(input.as_bytes()).unwrap();
+    let sig = hazmat::sign_rs256(other_signer().key(), input.as_bytes()).unwrap();
     assert_eq!(
         kind(v.verify_at(&format!("{input}.{}", b64(&sig)), at(NOW))),
         ErrorKind::BadSignature
@@ -290,13 +291,84 @@ fn decode_unverified_reads_without_checking() {
     let t = other_signer()
         .mint_at(at(NOW), &video(), &TokenOptions::default())
         .unwrap();
-    let (header, claims) = decode_unverified(t.as_str()).unwrap();
-    assert_eq!(header["kid"], OTHER_KID);
-    assert_eq!(claims.exp(), NOW + 3600);
+    let read = decode_unverified(t.as_str()).unwrap();
+    assert_eq!(read.header.kid(), Some(OTHER_KID));
+    assert_eq!(read.header.alg(), "RS256");
+    assert_eq!(read.header.typ(), None);
+    assert!(read.header.other_members().is_empty());
+    assert!(!read.header.has_crit());
+    assert_eq!(read.claims.exp(), NOW + 3600);
     assert!(matches!(
         decode_unverified("a.b").unwrap_err().kind(),
         ErrorKind::MalformedToken { .. }
     ));
+}
+
+#[test]
+fn decode_unverified_types_the_header() {
+    let payload = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
+        NOW + 60
+    );
+    let header = format!(
+        r#"{{"zip":"DEF","alg":"none","typ":"JWT","kid":"{DEMO_KID}","crit":null,"x5u":1}}"#
+    );
+    let read = decode_unverified(&forge(&header, &payload)).unwrap();
+    assert_eq!(read.header.alg(), "none");
+    assert_eq!(read.header.kid(), Some(DEMO_KID));
+    assert_eq!(read.header.typ(), Some("JWT"));
+    assert_eq!(read.header.other_members(), ["crit", "x5u", "zip"]);
+    assert!(read.header.has_crit());
+    assert_eq!(read.claims.exp(), NOW + 60);
+
+    // No kid, a null kid, a typ that is not a string: read, not refused.
+    let read =
+        decode_unverified(&forge(r#"{"alg":"RS256","kid":null,"typ":7}"#, &payload)).unwrap();
+    assert_eq!(read.header.kid(), None);
+    assert_eq!(read.header.typ(), None);
+    assert_eq!(read.header.other_members(), ["typ"]);
+    assert!(!read.header.has_crit());
+
+    // A header that is not an object is no header, for both readers; so is
+    // one whose alg is missing or not a string, or whose kid is a number.
+    let not_a_header = ErrorKind::MalformedToken {
+        reason: "header is not a JWS header",
+    };
+    for header in [
+        format!(r#"["RS256","{DEMO_KID}"]"#),
+        format!(r#"{{"kid":"{DEMO_KID}"}}"#),
+        format!(r#"{{"alg":256,"kid":"{DEMO_KID}"}}"#),
+        r#"{"alg":"RS256","kid":7}"#.to_owned(),
+        r#""RS256""#.to_owned(),
+    ] {
+        let t = forge(&header, &payload);
+        assert_eq!(
+            decode_unverified(&t).unwrap_err().into_kind(),
+            not_a_header,
+            "{header}"
+        );
+        assert_eq!(
+            demo_signer()
+                .verifier()
+                .verify_at(&t, at(NOW))
+                .unwrap_err()
+                .into_kind(),
+            not_a_header,
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn hazmat_signs_what_minting_signs() {
+    let signer = demo_signer();
+    let t = signer
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    let (input, sig) = t.as_str().rsplit_once('.').unwrap();
+    let raw = hazmat::sign_rs256(signer.key(), input.as_bytes()).unwrap();
+    assert_eq!(b64(&raw), sig);
+    assert_eq!(raw.len(), 256);
 }
 
 #[test]
@@ -344,5 +416,5 @@ fn surrounding_whitespace_is_not_part_of_the_signed_input() {
         signer.verifier().verify_at(&padded, at(NOW)).unwrap().exp(),
         NOW + 3600
     );
-    assert_eq!(decode_unverified(&padded).unwrap().1.exp(), NOW + 3600);
+    assert_eq!(decode_unverified(&padded).unwrap().claims.exp(), NOW + 3600);
 }

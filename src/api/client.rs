@@ -22,10 +22,10 @@ use super::types::{
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, MAX_LIFETIME_SECS, TokenOptions};
 use crate::clock::{Clock, SystemClock};
+use crate::dangerous::decode_unverified;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::signer::Token;
-use crate::verify::decode_unverified;
 
 /// Cloudflare's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -641,7 +641,7 @@ impl Client {
         video: &VideoId,
         opts: &TokenOptions,
     ) -> Result<Token> {
-        let (exp, nbf) = opts.resolve_at(now)?;
+        let crate::ResolvedTimes { exp, nbf } = opts.resolve_at(now)?;
         let body = serde_json::to_vec(&TokenRequest {
             exp,
             nbf,
@@ -831,17 +831,16 @@ fn check_remote_token(
     opts: &TokenOptions,
 ) -> Result<Claims> {
     let invalid = |what| Error::from(ErrorKind::InvalidResponse { what });
-    let (header, claims) =
+    let crate::dangerous::Unverified { header, claims, .. } =
         decode_unverified(compact).map_err(|_| invalid("result is not a Stream token"))?;
-    if header.get("alg").and_then(|a| a.as_str()) != Some("RS256") {
+    if header.alg() != "RS256" {
         return Err(invalid("token algorithm is not RS256"));
     }
-    if header.get("crit").is_some() {
+    if header.has_crit() {
         return Err(invalid("token header has critical extensions"));
     }
     let kid = header
-        .get("kid")
-        .and_then(|k| k.as_str())
+        .kid()
         .ok_or_else(|| invalid("token header has no kid"))?;
     if kid != claims.kid().as_str() {
         return Err(invalid("token header kid is not the payload kid"));

@@ -1,13 +1,41 @@
-//! What Cloudflare said when it refused a request, and how that maps to an
-//! [`ErrorKind`].
+//! What Cloudflare said when it refused a request, how that maps to an
+//! [`ErrorKind`], and the [`Error`] methods that reach it.
+//!
+//! The crate's error module knows nothing of the API: the details live
+//! here, held as the error's shared cause, and are found again by type.
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::de::IgnoredAny;
 
-use super::types::{Envelope, WireMessage};
+use super::types::{Envelope, KeptResult, WireMessage};
 use crate::error::{Error, ErrorKind};
+
+impl Error {
+    /// What Cloudflare answered, for errors that come from an API response:
+    /// the HTTP status, every `errors[]` entry and, when the body could not be
+    /// decoded, the raw body. `None` for every other error (including
+    /// timeouts and transport errors, where there was no answer).
+    ///
+    /// A clone of the error (e.g. the one each waiter on a shared request
+    /// gets) shares the same details.
+    #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+    pub fn api_details(&self) -> Option<&ApiErrorDetails> {
+        self.cause()?.downcast_ref()
+    }
+
+    /// For [`ErrorKind::CreatedKeyUnusable`]: the create-key answer's
+    /// `result` exactly as Cloudflare sent it (or the whole body when it had
+    /// none). **It holds the new key's private half**, which Cloudflare never
+    /// shows again: save it as a secret. Never part of `Display` or `Debug`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+    pub fn secret_created_key_result(&self) -> Option<&str> {
+        self.cause()?
+            .downcast_ref::<KeptResult>()
+            .map(KeptResult::secret)
+    }
+}
 
 /// Cloudflare's error code for an authentication failure.
 pub(crate) const CODE_AUTHENTICATION: i64 = 10000;
@@ -353,5 +381,30 @@ mod tests {
         );
         assert_eq!(kind(400, "{}"), ErrorKind::ApiError { status: 400 });
         assert_eq!(kind(200, "{}"), ErrorKind::ApiError { status: 200 });
+    }
+
+    #[test]
+    fn a_clone_shares_the_details() {
+        let body = br#"{"success":false,"errors":[{"code":971,"message":"slow down"}]}"#;
+        let e = refused(
+            429,
+            Some(Duration::from_secs(2)),
+            body,
+            &Scrubber::default(),
+        );
+        let c = e.clone();
+        assert_eq!(
+            c.kind(),
+            &ErrorKind::RateLimited {
+                retry_after: Some(Duration::from_secs(2))
+            }
+        );
+        assert!(c.is_transient() && c.is_api());
+        assert!(std::ptr::eq(
+            e.api_details().unwrap(),
+            c.api_details().unwrap()
+        ));
+        assert_eq!(c.api_details().unwrap().errors()[0].code(), 971);
+        assert_eq!(c.secret_created_key_result(), None);
     }
 }

@@ -44,7 +44,7 @@ pub fn decode_response(status: u16, retry_after: &str, body: &[u8]) -> Vec<Strin
         }
         match open_envelope::<TokenResult>(status, body, &scrubber) {
             Ok(Some(result)) => {
-                if let Err(e) = crate::verify::decode_unverified(&result.token) {
+                if let Err(e) = crate::dangerous::decode_unverified(&result.token) {
                     errors.push(e);
                 }
             }

@@ -81,7 +81,6 @@ mod types;
 
 pub use self::client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL};
 pub use self::error::{ApiErrorDetails, ApiMessage};
-pub(crate) use self::types::KeptResult;
 pub use self::types::{CreatedKey, CreatedKeyAnswer, KeyInfo};
 /// Re-exported so that secrets can be handed over without a direct dependency.
 pub use secrecy::SecretString;

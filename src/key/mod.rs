@@ -468,19 +468,6 @@ impl SigningKey {
         self.public.rsa.bits()
     }
 
-    /// Raw RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature of `message`.
-    ///
-    /// This is the primitive under every token; exposed for custom JWS use
-    /// and for checking against published test vectors.
-    ///
-    /// # Errors
-    /// [`ErrorKind::SigningFailed`] if the backend fails.
-    pub fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.sign_into(message, &mut sig)?;
-        Ok(sig)
-    }
-
     /// Length in bytes of every signature this key makes.
     pub(crate) fn signature_len(&self) -> usize {
         self.pair.public_modulus_len()

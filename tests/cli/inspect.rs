@@ -10,7 +10,7 @@ fn inspect_says_when_it_expires_and_whether_it_keeps_the_cap() {
             .build()
             .unwrap(),
     );
-    let exp = decode_unverified(&token).unwrap().1.exp();
+    let exp = decode_unverified(&token).unwrap().claims.exp();
     let text_out = cli(&["inspect", &token]).ok();
     let lines: Vec<&str> = text_out.lines().collect();
     assert_eq!(
@@ -62,7 +62,7 @@ fn inspect_says_when_it_expires_and_whether_it_keeps_the_cap() {
             r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
             now() + 30 * 3600
         ),
-        |input| demo_key().sign_rs256(input).unwrap(),
+        |input| hazmat::sign_rs256(&demo_key(), input).unwrap(),
     );
     let out = cli(&["inspect", &over]).ok();
     assert!(
@@ -101,7 +101,7 @@ fn inspect_refuses_duplicate_members_as_verify_does() {
             r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{}}}"#,
             now() + 60
         ),
-        |input| demo_key().sign_rs256(input).unwrap(),
+        |input| hazmat::sign_rs256(&demo_key(), input).unwrap(),
     );
     assert_eq!(
         cli(&["inspect", &token]).fails(1),

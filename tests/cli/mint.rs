@@ -72,7 +72,7 @@ fn mint_reads_every_key_form() {
 fn the_key_id_flag_beats_the_environment_and_must_agree_with_the_key() {
     let pem = fixture("demo/demo_pkcs1.pem");
     let jwk = fixture("demo/demo.jwk.json");
-    let kid_of = |token: String| decode_unverified(&token).unwrap().1.kid().to_string();
+    let kid_of = |token: String| decode_unverified(&token).unwrap().claims.kid().to_string();
 
     // PEM: the flag, else the environment.
     let t = cli(&[
@@ -257,7 +257,7 @@ fn ttl_exp_nbf_downloadable() {
         let before = now();
         let token = cli(&args).ok();
         let after = now();
-        let claims = decode_unverified(&token).unwrap().1;
+        let claims = decode_unverified(&token).unwrap().claims;
         (before, claims, after)
     };
     for (ttl, secs) in [
@@ -452,7 +452,7 @@ async fn mint_falls_back_to_the_api_without_a_key() {
         &format!("Bearer {API_TOKEN}")
     );
     let body: Value = serde_json::from_slice(&reqs[0].body).unwrap();
-    let exp = decode_unverified(&token).unwrap().1.exp();
+    let exp = decode_unverified(&token).unwrap().claims.exp();
     assert_eq!(body, json!({ "exp": exp }));
 }
 

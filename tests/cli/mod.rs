@@ -10,8 +10,9 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use base64::Engine as _;
-use cf_stream_token::{
-    Clock as _, SigningKey, SystemClock, TokenOptions, Verifier, decode_unverified,
+pub(crate) use cf_stream_token::dangerous::decode_unverified;
+pub(crate) use cf_stream_token::{
+    Clock as _, SigningKey, SystemClock, TokenOptions, Verifier, hazmat,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};

@@ -1,9 +1,9 @@
 //! The commands that read a token: `verify` and `inspect`.
 
 use anyhow::Context as _;
-use cf_stream_token::{AccessRule, Claims, MAX_LIFETIME_SECS, Verifier, decode_unverified};
+use cf_stream_token::dangerous::{Header, decode_unverified};
+use cf_stream_token::{AccessRule, Claims, MAX_LIFETIME, Verifier};
 use serde::Serialize;
-use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -38,10 +38,34 @@ impl<'a> From<&'a Claims> for ClaimsJson<'a> {
     }
 }
 
+/// The header as it is printed: the members the library reads, and the
+/// names of any others.
+#[derive(Serialize)]
+struct HeaderJson<'a> {
+    alg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    typ: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    other_members: &'a [String],
+}
+
+impl<'a> From<&'a Header> for HeaderJson<'a> {
+    fn from(h: &'a Header) -> Self {
+        HeaderJson {
+            alg: h.alg(),
+            kid: h.kid(),
+            typ: h.typ(),
+            other_members: h.other_members(),
+        }
+    }
+}
+
 /// `verify` output.
 #[derive(Serialize)]
 struct VerifiedJson<'a> {
-    header: &'a Value,
+    header: HeaderJson<'a>,
     claims: ClaimsJson<'a>,
 }
 
@@ -49,7 +73,7 @@ struct VerifiedJson<'a> {
 #[derive(Serialize)]
 struct InspectedJson<'a> {
     verified: bool,
-    header: &'a Value,
+    header: HeaderJson<'a>,
     claims: ClaimsJson<'a>,
     expires_at: String,
     expires_in: i64,
@@ -70,9 +94,9 @@ pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         .verify(&token)
         .map_err(|e| anyhow::anyhow!("token refused: {e}"))?;
     // Authentic from here on, so the header can be shown as it is.
-    let (header, _) = decode_unverified(&token)?;
+    let header = decode_unverified(&token)?.header;
     emit(&serde_json::to_string(&VerifiedJson {
-        header: &header,
+        header: (&header).into(),
         claims: (&claims).into(),
     })?)
 }
@@ -104,8 +128,9 @@ fn span(secs: u64) -> String {
 /// it keeps the 24-hour cap, as of now.
 pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
     let token = token_arg(&args.token)?;
-    let (header, claims) = decode_unverified(&token)?;
+    let read = decode_unverified(&token)?;
     drop(token);
+    let (header, claims) = (read.header, read.claims);
     let now = now().unix_timestamp();
     let exp = claims.exp();
     let expires_in = exp.saturating_sub(now);
@@ -113,12 +138,12 @@ pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
     let not_yet_valid = claims.nbf().is_some_and(|nbf| now < nbf);
     // A token carries no signing time; one that still has more than 24
     // hours to run was certainly signed with an expiry past the cap.
-    let within_cap = expires_in <= MAX_LIFETIME_SECS;
+    let within_cap = expires_in <= MAX_LIFETIME.as_secs() as i64;
 
     if args.json {
         return emit(&serde_json::to_string(&InspectedJson {
             verified: false,
-            header: &header,
+            header: (&header).into(),
             claims: (&claims).into(),
             expires_at: rfc3339(exp),
             expires_in,
@@ -128,10 +153,7 @@ pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
         })?);
     }
 
-    let alg = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .unwrap_or("(none)");
+    let alg = header.alg();
     let mut lines = vec![
         "NOT VERIFIED: decoded only; `verify --key FILE` checks the signature".to_owned(),
         if alg == "RS256" {
@@ -178,6 +200,17 @@ pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
             span(expires_in.unsigned_abs())
         )
     });
+    if !header.other_members().is_empty() {
+        lines.push(format!(
+            "header also:  {}{}",
+            header.other_members().join(", "),
+            if header.has_crit() {
+                " (verify refuses crit)"
+            } else {
+                ""
+            }
+        ));
+    }
     emit(&lines.join("\n"))
 }
 

@@ -246,11 +246,11 @@ pub(crate) struct HostArgs {
 }
 
 fn customer_host(code: &str) -> Result<StreamHost, cf_stream_token::Error> {
-    StreamHost::customer(code)
+    StreamHost::customer_code(code)
 }
 
 fn custom_host(host: &str) -> Result<StreamHost, cf_stream_token::Error> {
-    StreamHost::custom(host)
+    StreamHost::hostname(host)
 }
 
 #[derive(Args)]

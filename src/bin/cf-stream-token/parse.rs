@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use cf_stream_token::{
-    AccessRule, Action, AnimatedThumbnail, Dash, Download, Fit, Hls, MAX_LIFETIME_SECS, Surface,
+    AccessRule, Action, AnimatedThumbnail, Dash, Download, Fit, Hls, MAX_LIFETIME, Surface,
     Thumbnail,
 };
 
@@ -128,7 +128,7 @@ pub(crate) fn parse_ttl(text: &str) -> Result<Duration, String> {
             echo(text)
         ));
     }
-    if d.as_secs() > MAX_LIFETIME_SECS.unsigned_abs() {
+    if d.as_secs() > MAX_LIFETIME.as_secs() {
         return Err(format!(
             "invalid lifetime {}: {} seconds exceeds the 24-hour cap",
             echo(text),
@@ -600,7 +600,7 @@ mod tests {
         let refusal = |kind, pairs: &[(&str, &str)]| {
             let surface = surface(kind, &p(pairs)).expect("passed through");
             let video = VideoId::new("ea95132c15732412d22c1476fa83f27a").unwrap();
-            let e = PlaybackUrls::builder(StreamHost::customer("abc").unwrap(), video)
+            let e = PlaybackUrls::builder(StreamHost::customer_code("abc").unwrap(), video)
                 .surface(surface)
                 .build()
                 .unwrap_err();
@@ -708,7 +708,7 @@ pub(crate) fn fuzz_one(data: &[u8]) {
         Err(e) => bounded(&e),
     }
     match parse_ttl(&text) {
-        Ok(d) => assert!(d.as_secs() >= 1 && d.as_secs() <= MAX_LIFETIME_SECS as u64),
+        Ok(d) => assert!(d.as_secs() >= 1 && d.as_secs() <= MAX_LIFETIME.as_secs()),
         Err(e) => bounded(&e),
     }
     if let Err(e) = parse_duration(&text) {
