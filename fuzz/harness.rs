@@ -107,6 +107,29 @@ pub(crate) fn key_loader(data: &[u8]) {
         assert_eq!(key.public_key().to_spki_der(), public.to_spki_der());
         assert_eq!(key.bits(), public.bits());
     }
+    // The explicit constructors sniff as `parse` does: what one of them
+    // reads, `parse` reads as the same key. (Not the base64 ones: they decode
+    // whatever base64 they are handed, while `parse` takes a wrapper only
+    // where it looks like one.)
+    let explicit = [
+        std::str::from_utf8(data)
+            .ok()
+            .and_then(|text| SigningKey::from_pkcs1_pem(text, fuzz_kid).ok()),
+        std::str::from_utf8(data)
+            .ok()
+            .and_then(|text| SigningKey::from_pkcs8_pem(text, fuzz_kid).ok()),
+        std::str::from_utf8(data)
+            .ok()
+            .and_then(|text| SigningKey::from_jwk(text, Some(fuzz_kid)).ok()),
+        SigningKey::from_pkcs1_der(data, fuzz_kid).ok(),
+        SigningKey::from_pkcs8_der(data, fuzz_kid).ok(),
+    ];
+    for key in explicit.iter().flatten() {
+        let auto = given
+            .as_ref()
+            .expect("an explicit constructor read it, parse must");
+        assert_eq!(key.public_key(), auto.public_key());
+    }
     // With its own kid, a key given another kid is refused, never relabelled.
     if let Ok(key) = &own
         && key.kid() != &fuzz_kid

@@ -4,7 +4,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::Engine as _;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -14,7 +13,7 @@ use crate::claims::{Claims, MAX_TOKEN_LEN};
 use crate::dangerous::Header;
 use crate::error::{Error, ErrorKind, echo};
 use crate::ids::{KeyId, VideoId};
-use crate::key::PublicKey;
+use crate::key::{PublicKey, PublicVerifier};
 use crate::rules::AccessRule;
 
 /// Verifies RS256 Stream tokens against one public key.
@@ -40,7 +39,7 @@ use crate::rules::AccessRule;
 #[derive(Clone)]
 pub struct Verifier {
     key: PublicKey,
-    parsed: Arc<ParsedPublicKey>,
+    parsed: PublicVerifier,
     leeway: i64,
 }
 
@@ -233,11 +232,9 @@ pub(crate) fn split_compact(token: &str) -> Result<Compact<'_>, Error> {
 impl Verifier {
     /// A verifier for `key`. Its kid, if any, is required of every token.
     pub fn new(key: PublicKey) -> Self {
-        let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.pkcs1_der())
-            .expect("a checked 2048..=8192-bit RSA key always parses");
         Verifier {
+            parsed: key.verifier(),
             key,
-            parsed: Arc::new(parsed),
             leeway: 0,
         }
     }
@@ -268,9 +265,7 @@ impl Verifier {
     /// # Errors
     /// [`ErrorKind::BadSignature`] if it does not verify.
     pub fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        self.parsed
-            .verify_sig(message, signature)
-            .map_err(|_| ErrorKind::BadSignature.into())
+        self.parsed.verify(message, signature)
     }
 
     /// Verify a compact token as of `now` and return its claims.

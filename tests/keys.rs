@@ -95,6 +95,42 @@ fn explicit_constructors_refuse_other_forms() {
     );
 }
 
+/// One sniffer: text that `parse` reads as DER (first byte `0`) or as JSON
+/// (first byte `{`) is not PEM to the PEM constructors either, even with a
+/// PEM block further down.
+#[test]
+fn explicit_constructors_see_the_form_parse_sees() {
+    let k = || kid(DEMO_KID);
+    let pem = text("demo/demo_pkcs1.pem");
+    let as_pem = ErrorKind::WrongKeyForm { expected: "PEM" };
+    let zero = format!("0\n{pem}");
+    assert_eq!(
+        SigningKey::parse(&zero, Some(k())).unwrap_err().kind(),
+        &ErrorKind::InvalidDer { what: "key" }
+    );
+    assert_eq!(
+        SigningKey::from_pkcs1_pem(&zero, k()).unwrap_err().kind(),
+        &as_pem
+    );
+    let brace = format!("{{\n{pem}");
+    assert_eq!(
+        SigningKey::parse(&brace, Some(k())).unwrap_err().kind(),
+        &ErrorKind::InvalidJson { line: 2, column: 1 }
+    );
+    assert_eq!(
+        SigningKey::from_pkcs8_pem(&brace, k()).unwrap_err().kind(),
+        &as_pem
+    );
+    // Explanatory text before the block that starts otherwise is fine for both.
+    let prose = format!("Bag Attributes\n{pem}");
+    assert_eq!(
+        SigningKey::from_pkcs1_pem(&prose, k())
+            .unwrap()
+            .public_key(),
+        SigningKey::parse(&prose, Some(k())).unwrap().public_key()
+    );
+}
+
 fn refusal(file: &str) -> ErrorKind {
     // A kid is given so that kid-less forms fail for their real fault.
     match SigningKey::parse(bytes(file), Some(kid(DEMO_KID))) {

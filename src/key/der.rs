@@ -8,7 +8,6 @@
 pub(crate) const TAG_INTEGER: u8 = 0x02;
 pub(crate) const TAG_BIT_STRING: u8 = 0x03;
 pub(crate) const TAG_OCTET_STRING: u8 = 0x04;
-pub(crate) const TAG_NULL: u8 = 0x05;
 pub(crate) const TAG_OID: u8 = 0x06;
 pub(crate) const TAG_SEQUENCE: u8 = 0x30;
 
@@ -154,33 +153,6 @@ pub(crate) fn oid_to_string(oid: &[u8]) -> String {
     out
 }
 
-/// Minimal DER writer, for the public structures this crate emits.
-pub(crate) fn write_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.push(tag);
-    let len = value.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(value);
-}
-
-/// An unsigned big-endian magnitude as a DER INTEGER.
-pub(crate) fn write_unsigned(out: &mut Vec<u8>, magnitude: &[u8]) {
-    let start = magnitude.iter().take_while(|&&b| b == 0).count();
-    let m = &magnitude[start..];
-    let mut v = Vec::with_capacity(m.len() + 1);
-    if m.is_empty() || m[0] & 0x80 != 0 {
-        v.push(0);
-    }
-    v.extend_from_slice(m);
-    write_tlv(out, TAG_INTEGER, &v);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,11 +190,9 @@ mod tests {
     }
 
     #[test]
-    fn long_lengths_round_trip() {
+    fn reads_long_lengths() {
         let value = vec![7u8; 300];
-        let mut out = Vec::new();
-        write_tlv(&mut out, TAG_OCTET_STRING, &value);
-        assert_eq!(&out[..4], &[4, 0x82, 0x01, 0x2c]);
+        let out = [&[TAG_OCTET_STRING, 0x82, 0x01, 0x2c][..], &value].concat();
         let mut r = Reader::new(&out);
         assert_eq!(r.read(TAG_OCTET_STRING).unwrap(), &value[..]);
         assert!(r.is_empty());

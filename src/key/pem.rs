@@ -1,8 +1,6 @@
-//! PEM armour reader that decodes straight into a zeroizing buffer.
-//!
-//! The `pem` crate is used for *writing* public keys; reading private keys is
-//! done here so that neither the base64 body nor the DER ever sit in a buffer
-//! that is freed without being wiped.
+//! PEM armour (RFC 7468): a reader that decodes straight into a zeroizing
+//! buffer, so that neither the base64 body nor the DER of a private key ever
+//! sit in a buffer freed without being wiped, and the writer for public keys.
 
 use base64::Engine as _;
 use zeroize::Zeroizing;
@@ -87,6 +85,29 @@ pub(crate) fn parse(text: &str) -> Result<PemBlock<'_>, Error> {
     Ok(PemBlock { label, der })
 }
 
+/// `der` as a PEM block labelled `label`: standard padded base64 in lines of
+/// 64 characters (RFC 7468 section 2), LF line ends.
+pub(crate) fn encode(label: &str, der: &[u8]) -> String {
+    const LINE: usize = 64;
+    let body = STANDARD_LENIENT.encode(der);
+    let mut out = String::with_capacity(body.len() + body.len() / LINE + 2 * label.len() + 34);
+    out.push_str(BEGIN);
+    out.push_str(label);
+    out.push_str("-----\n");
+    // The base64 alphabet is ASCII, so any byte offset is a char boundary.
+    let mut rest = body.as_str();
+    while !rest.is_empty() {
+        let (line, after) = rest.split_at(rest.len().min(LINE));
+        out.push_str(line);
+        out.push('\n');
+        rest = after;
+    }
+    out.push_str("-----END ");
+    out.push_str(label);
+    out.push_str("-----\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +150,28 @@ mod tests {
         );
         assert!(!looks_like_pem(b"prose -----BEGIN X-----"));
         assert!(looks_like_pem(b"prose\n-----BEGIN X-----"));
+    }
+
+    #[test]
+    fn writes_64_column_lines_that_read_back() {
+        assert_eq!(
+            encode("X", &[1, 2, 3, 4]),
+            "-----BEGIN X-----\nAQIDBA==\n-----END X-----\n"
+        );
+        // 48 bytes are exactly one full line; 49 start a second.
+        let der: Vec<u8> = (0..=48).collect();
+        let text = encode("PUBLIC KEY", &der);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[1].len(), 64);
+        assert_eq!(lines[2], "MA==");
+        let block = parse(&text).unwrap();
+        assert_eq!(block.label, "PUBLIC KEY");
+        assert_eq!(&block.der[..], &der[..]);
+        assert_eq!(
+            encode("PUBLIC KEY", &der[..48]).lines().count(),
+            3,
+            "no empty line after a full one"
+        );
     }
 }

@@ -1,7 +1,6 @@
-//! RSA numbers as read from any key form, the checks every key passes, and
-//! the hand-over to the signing backend.
+//! RSA numbers as read from any key form, and the checks every key passes
+//! whatever the backend (the backend's own are in `backend.rs`).
 
-use aws_lc_rs::rsa::{KeyPair, KeyPairComponents, PublicKeyComponents};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind};
@@ -98,57 +97,9 @@ impl RsaPublic {
         }
         Ok(())
     }
-
-    /// PKCS#1 `RSAPublicKey` DER.
-    pub(crate) fn to_pkcs1_der(&self) -> Vec<u8> {
-        let mut inner = Vec::with_capacity(self.n.len() + self.e.len() + 16);
-        der::write_unsigned(&mut inner, &self.n);
-        der::write_unsigned(&mut inner, &self.e);
-        let mut out = Vec::with_capacity(inner.len() + 4);
-        der::write_tlv(&mut out, der::TAG_SEQUENCE, &inner);
-        out
-    }
-
-    /// X.509 `SubjectPublicKeyInfo` DER (what `BEGIN PUBLIC KEY` holds).
-    pub(crate) fn to_spki_der(&self) -> Vec<u8> {
-        let mut alg = Vec::with_capacity(15);
-        der::write_tlv(&mut alg, der::TAG_OID, OID_RSA_ENCRYPTION);
-        der::write_tlv(&mut alg, der::TAG_NULL, &[]);
-        let mut bits = vec![0u8];
-        bits.extend_from_slice(&self.to_pkcs1_der());
-        let mut inner = Vec::with_capacity(bits.len() + alg.len() + 8);
-        der::write_tlv(&mut inner, der::TAG_SEQUENCE, &alg);
-        der::write_tlv(&mut inner, der::TAG_BIT_STRING, &bits);
-        let mut out = Vec::with_capacity(inner.len() + 4);
-        der::write_tlv(&mut out, der::TAG_SEQUENCE, &inner);
-        out
-    }
 }
 
-impl RsaPrivate {
-    /// Check the numbers and build the backend key. The backend's own
-    /// consistency check (`RSA_check_key`) compares every CRT value against
-    /// `d`, `p` and `q`, so a wrong `dp` alone is refused rather than repaired.
-    pub(crate) fn into_key_pair(self) -> Result<KeyPair, Error> {
-        self.public.check()?;
-        let components = KeyPairComponents {
-            public_key: PublicKeyComponents {
-                n: self.public.n.as_slice(),
-                e: self.public.e.as_slice(),
-            },
-            d: self.d.as_slice(),
-            p: self.p.as_slice(),
-            q: self.q.as_slice(),
-            dP: self.dp.as_slice(),
-            dQ: self.dq.as_slice(),
-            qInv: self.qi.as_slice(),
-        };
-        KeyPair::from_components(&components).map_err(|_| ErrorKind::InconsistentKey.into())
-    }
-}
-
-pub(crate) const OID_RSA_ENCRYPTION: &[u8] =
-    &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const OID_RSASSA_PSS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
 const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_X25519: &[u8] = &[0x2b, 0x65, 0x6e];
@@ -392,16 +343,5 @@ mod tests {
         };
         assert_eq!(check(255), Some(ErrorKind::KeyTooSmall { bits: 2040 }));
         assert_eq!(check(1025), Some(ErrorKind::KeyTooLarge { bits: 8200 }));
-    }
-
-    #[test]
-    fn spki_round_trips() {
-        let public = RsaPublic::new(&[0, 0xc5, 1, 2, 3], &[1, 0, 1]);
-        let spki = public.to_spki_der();
-        assert!(parse_spki(&spki, false).unwrap() == public);
-        match parse_der_any(&public.to_pkcs1_der(), false).unwrap() {
-            RsaKey::Public(p) => assert!(p == public),
-            RsaKey::Private(_) => panic!("public key read as private"),
-        }
     }
 }
