@@ -82,6 +82,7 @@ mod b64;
 mod cache;
 mod claims;
 mod clock;
+mod decide;
 mod error;
 mod ids;
 mod key;
@@ -101,6 +102,7 @@ mod fallback;
 pub use crate::claims::{
     Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, TokenOptions, TokenOptionsBuilder,
 };
+pub use crate::decide::{Decision, Viewer};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
