@@ -96,6 +96,9 @@ pub use crate::cache::{CachingSigner, CachingSignerBuilder};
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub mod api;
+#[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
+pub mod emulator;
 #[cfg(feature = "api")]
 mod fallback;
 

@@ -2,6 +2,8 @@
 //! public halves.
 
 mod der;
+#[cfg(feature = "emulator")]
+pub(crate) mod export;
 mod jwk;
 mod pem;
 mod rsa;
