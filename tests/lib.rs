@@ -31,3 +31,5 @@ mod emulator;
 // Feature "cli": the command line, run as a process.
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_emulate;
