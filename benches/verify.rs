@@ -56,22 +56,25 @@ fn verify(c: &mut Criterion) {
     // verify/baseline/aws-lc-rs/verify: the bare RS256 check of the token's
     // signing input and its decoded signature, key pre-parsed: the limit.
     let pair = KeyPair::from_pkcs8(&fixture("demo/demo_pkcs8.der")).unwrap();
-    let raw = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pair.public_key().as_ref()).unwrap();
-    raw.verify_sig(signing_input.as_bytes(), &signature).unwrap();
+    let raw =
+        ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pair.public_key().as_ref()).unwrap();
+    raw.verify_sig(signing_input.as_bytes(), &signature)
+        .unwrap();
     g.bench_function("baseline/aws-lc-rs/verify", |b| {
         b.iter(|| {
-            raw.verify_sig(
-                black_box(signing_input.as_bytes()),
-                black_box(&signature),
-            )
-            .unwrap()
+            raw.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature))
+                .unwrap()
         })
     });
 
     // verify/rs256/minimal: `Verifier::verify_at` on the same token: split,
     // header, signature, claims, kid and times.
     g.bench_function("rs256/minimal", |b| {
-        b.iter(|| verifier.verify_at(black_box(&token), black_box(now)).unwrap())
+        b.iter(|| {
+            verifier
+                .verify_at(black_box(&token), black_box(now))
+                .unwrap()
+        })
     });
 
     // verify/parts/decode_unverified: the parsing around the check alone
@@ -94,7 +97,11 @@ fn verify(c: &mut Criterion) {
         .unwrap();
     let token5 = signer.mint_at(now, &video, &rules5).unwrap().into_string();
     g.bench_function("rs256/rules5", |b| {
-        b.iter(|| verifier.verify_at(black_box(&token5), black_box(now)).unwrap())
+        b.iter(|| {
+            verifier
+                .verify_at(black_box(&token5), black_box(now))
+                .unwrap()
+        })
     });
     g.finish();
 }
@@ -125,7 +132,8 @@ fn main() {
         .decode(sig_b64)
         .unwrap();
     let pair = KeyPair::from_pkcs8(&fixture("demo/demo_pkcs8.der")).unwrap();
-    let raw = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pair.public_key().as_ref()).unwrap();
+    let raw =
+        ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pair.public_key().as_ref()).unwrap();
     for _ in 0..n {
         match mode.as_str() {
             "raw" => raw
