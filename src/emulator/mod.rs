@@ -274,8 +274,10 @@ impl fmt::Debug for Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
+        // Graceful: the listener closes at once and open connections,
+        // keep-alive ones included, close after their current request.
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
         }
     }
 }

@@ -576,13 +576,35 @@ async fn it_starts_in_under_a_second_and_makes_up_a_token_when_given_none() {
 }
 
 #[tokio::test]
-async fn dropping_the_handle_stops_the_server() {
+async fn dropping_the_handle_stops_the_server_and_its_open_connections() {
     let e = emulator().await;
     let url = format!("{}/accounts/{ACCOUNT}/stream/keys", e.api_base_url());
+    // A keep-alive connection, open when the handle goes.
+    let kept = reqwest::Client::new();
+    let r = kept.get(&url).bearer_auth(API_TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap();
     drop(e);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let err = reqwest::Client::new().get(&url).send().await.unwrap_err();
     assert!(err.is_connect(), "{err}");
+    let err = kept
+        .get(&url)
+        .bearer_auth(API_TOKEN)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_connect() || err.is_request(), "{err}");
+}
+
+#[test]
+fn debug_output_never_shows_a_credential() {
+    let b = Emulator::builder()
+        .api_token("SECRET-TOKEN")
+        .global_api_key("ops@example.com", "SECRET-KEY");
+    let shown = format!("{b:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("credentials: 2"), "{shown}");
 }
 
 #[tokio::test]
