@@ -414,7 +414,7 @@ pub(crate) async fn dispatch(
     outcome.response
 }
 
-/// Play a fault's delay; then say whether anything else of it remains.
+/// Wait out a fault's delay (real time, not the emulator's clock).
 pub(crate) async fn play_delay(fault: &Fault) {
     if fault.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
