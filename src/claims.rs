@@ -21,7 +21,7 @@ pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(DEFAULT_LIFETIME_SECS
 /// [`MAX_LIFETIME`] in the unix seconds claims are computed in.
 pub(crate) const MAX_LIFETIME_SECS: i64 = 24 * 60 * 60;
 /// [`DEFAULT_LIFETIME`] in seconds.
-const DEFAULT_LIFETIME_SECS: i64 = 60 * 60;
+pub(crate) const DEFAULT_LIFETIME_SECS: i64 = 60 * 60;
 
 /// Longest playback URL, in bytes, that Cloudflare serves: "URLs have a
 /// limit of 16 KB" (developers.cloudflare.com/workers/platform/limits).

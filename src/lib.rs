@@ -100,6 +100,7 @@ mod cache;
 mod claims;
 mod clock;
 pub mod dangerous;
+mod decide;
 mod error;
 pub mod hazmat;
 mod ids;
@@ -114,6 +115,9 @@ pub use crate::cache::{CachingSigner, CachingSignerBuilder};
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub mod api;
+#[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
+pub mod emulator;
 #[cfg(feature = "api")]
 mod fallback;
 
@@ -121,6 +125,7 @@ pub use crate::claims::{
     Claims, DEFAULT_LIFETIME, MAX_LIFETIME, MAX_TOKEN_LEN, MAX_URL_LEN, ResolvedTimes,
     TokenOptions, TokenOptionsBuilder,
 };
+pub use crate::decide::{Decision, Viewer};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};

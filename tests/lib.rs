@@ -26,6 +26,10 @@ mod fallback;
 #[cfg(feature = "api")]
 mod axum_example;
 
+// Feature "emulator": the local Stream, through the crate's client and raw HTTP.
+#[cfg(feature = "emulator")]
+mod emulator;
+
 // Feature "cli": the command line, run as a process.
 #[cfg(feature = "cli")]
 mod cli;

@@ -3,6 +3,8 @@
 
 mod backend;
 mod der;
+#[cfg(feature = "emulator")]
+pub(crate) mod export;
 mod jwk;
 mod load;
 mod pem;

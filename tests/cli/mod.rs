@@ -23,6 +23,7 @@ use crate::common::*;
 
 mod api_calls;
 mod bench;
+mod emulate;
 mod help;
 mod inspect;
 mod keys;

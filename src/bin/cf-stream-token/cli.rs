@@ -165,6 +165,10 @@ pub(crate) enum Command {
     /// Measure tokens per second against raw signatures per second
     #[command(after_help = BENCH_AFTER_HELP)]
     Bench(BenchArgs),
+    /// Serve a local Stream: the signing-key API and a playback edge that
+    /// enforces tokens
+    #[command(after_help = crate::emulate::EMULATE_AFTER_HELP)]
+    Emulate(crate::emulate::EmulateArgs),
 }
 
 // Where the signing key comes from.

@@ -10,6 +10,7 @@ mod api;
 mod bench;
 mod check;
 mod cli;
+mod emulate;
 mod input;
 mod keys;
 mod mint;
@@ -75,6 +76,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Inspect(args) => check::inspect(args),
         Command::Keys(command) => keys::run(command),
         Command::Bench(args) => bench::run(args),
+        Command::Emulate(args) => emulate::run(args),
     }
 }
 
@@ -219,7 +221,7 @@ mod tests {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
             missing_subcommand(&args(&[])),
-            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, token, bench"
+            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, token, bench, emulate"
         );
         assert_eq!(
             missing_subcommand(&args(&["keys"])),

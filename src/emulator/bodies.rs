@@ -1,0 +1,258 @@
+//! What a played surface answers: small but valid bodies of each kind, and
+//! the deliberately broken answer of a dropped connection.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use http_body::Frame;
+
+/// The playback surfaces, as `crate::Surface` builds their paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Surface {
+    Iframe,
+    Watch,
+    Hls,
+    Dash,
+    Jpg,
+    Gif,
+    Mp4,
+    M4a,
+    WebRtc,
+}
+
+impl Surface {
+    pub(crate) fn from_path(rest: &str) -> Option<Surface> {
+        Some(match rest {
+            "iframe" => Surface::Iframe,
+            "watch" => Surface::Watch,
+            "manifest/video.m3u8" => Surface::Hls,
+            "manifest/video.mpd" => Surface::Dash,
+            "thumbnails/thumbnail.jpg" => Surface::Jpg,
+            "thumbnails/thumbnail.gif" => Surface::Gif,
+            "downloads/default.mp4" => Surface::Mp4,
+            "downloads/audio.m4a" => Surface::M4a,
+            "webRTC/play" => Surface::WebRtc,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn method(self) -> Method {
+        match self {
+            // WHEP: the viewer POSTs an SDP offer.
+            Surface::WebRtc => Method::POST,
+            _ => Method::GET,
+        }
+    }
+
+    pub(crate) fn is_download(self) -> bool {
+        matches!(self, Surface::Mp4 | Surface::M4a)
+    }
+}
+
+const HTML: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\">\
+<title>Stream (emulator)</title></head>\n<body><video controls playsinline></video></body></html>\n";
+
+const HLS: &str = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n\
+#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:1.000,\nsegment0.ts\n#EXT-X-ENDLIST\n";
+
+const DASH: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011" type="static" mediaPresentationDuration="PT1S" minBufferTime="PT1S">
+  <Period>
+    <AdaptationSet contentType="video" mimeType="video/mp4">
+      <Representation id="0" bandwidth="1000" width="1" height="1" codecs="avc1.42E00A">
+        <BaseURL>video.mp4</BaseURL>
+      </Representation>
+    </AdaptationSet>
+  </Period>
+</MPD>
+"#;
+
+/// A 1x1 grey baseline JPEG (made once with Pillow: `Image.new("L", (1, 1),
+/// 255).save(f, "JPEG", quality=50, optimize=True)`).
+pub(crate) const JPEG: [u8; 160] = [
+    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x10, 0x0b, 0x0c, 0x0e, 0x0c, 0x0a, 0x10,
+    0x0e, 0x0d, 0x0e, 0x12, 0x11, 0x10, 0x13, 0x18, 0x28, 0x1a, 0x18, 0x16, 0x16, 0x18, 0x31, 0x23,
+    0x25, 0x1d, 0x28, 0x3a, 0x33, 0x3d, 0x3c, 0x39, 0x33, 0x38, 0x37, 0x40, 0x48, 0x5c, 0x4e, 0x40,
+    0x44, 0x57, 0x45, 0x37, 0x38, 0x50, 0x6d, 0x51, 0x57, 0x5f, 0x62, 0x67, 0x68, 0x67, 0x3e, 0x4d,
+    0x71, 0x79, 0x70, 0x64, 0x78, 0x5c, 0x65, 0x67, 0x63, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x01,
+    0x00, 0x01, 0x01, 0x01, 0x11, 0x00, 0xff, 0xc4, 0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0xff, 0xc4, 0x00, 0x14,
+    0x10, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00, 0x40, 0x7f, 0xff, 0xd9,
+];
+
+/// A 1x1 GIF87a, one black pixel (Pillow, as the JPEG).
+pub(crate) const GIF: [u8; 37] = [
+    0x47, 0x49, 0x46, 0x38, 0x37, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x08, 0x04, 0x00,
+    0x01, 0x04, 0x04, 0x00, 0x3b,
+];
+
+const SDP_ANSWER: &str = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+
+fn iso_box(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
+    let size = u32::try_from(8 + content.len()).expect("small box");
+    let mut out = Vec::with_capacity(8 + content.len());
+    out.extend_from_slice(&size.to_be_bytes());
+    out.extend_from_slice(kind);
+    out.extend_from_slice(content);
+    out
+}
+
+/// An ISO BMFF file with no tracks: `ftyp` and a `moov` holding one `mvhd`
+/// (ISO/IEC 14496-12, version 0, time scale 1000, duration 0).
+pub(crate) fn bmff(major: &[u8; 4], compatible: &[&[u8; 4]]) -> Vec<u8> {
+    let mut ftyp = Vec::new();
+    ftyp.extend_from_slice(major);
+    ftyp.extend_from_slice(&0x200u32.to_be_bytes());
+    for c in compatible {
+        ftyp.extend_from_slice(*c);
+    }
+    let mut mvhd = Vec::with_capacity(100);
+    mvhd.extend_from_slice(&[0; 4]); // version 0, flags 0
+    mvhd.extend_from_slice(&[0; 8]); // creation and modification times
+    mvhd.extend_from_slice(&1000u32.to_be_bytes()); // time scale
+    mvhd.extend_from_slice(&0u32.to_be_bytes()); // duration
+    mvhd.extend_from_slice(&0x0001_0000u32.to_be_bytes()); // rate 1.0
+    mvhd.extend_from_slice(&0x0100u16.to_be_bytes()); // volume 1.0
+    mvhd.extend_from_slice(&[0; 10]); // reserved
+    for v in [0x0001_0000u32, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000] {
+        mvhd.extend_from_slice(&v.to_be_bytes()); // the unity matrix
+    }
+    mvhd.extend_from_slice(&[0; 24]); // pre_defined
+    mvhd.extend_from_slice(&1u32.to_be_bytes()); // next track id
+    let mut out = iso_box(b"ftyp", &ftyp);
+    out.extend_from_slice(&iso_box(b"moov", &iso_box(b"mvhd", &mvhd)));
+    out
+}
+
+/// A download's `filename`: 1 to 120 of `A-Z a-z 0-9 _ -`.
+fn download_name(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "filename")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| {
+            (1..=120).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+}
+
+/// The 200 (201 for WebRTC) answer for `surface`.
+pub(crate) fn serve(surface: Surface, query: Option<&str>) -> Response {
+    let (content_type, body): (&'static str, Body) = match surface {
+        Surface::Iframe | Surface::Watch => ("text/html; charset=utf-8", Body::from(HTML)),
+        Surface::Hls => ("application/vnd.apple.mpegurl", Body::from(HLS)),
+        Surface::Dash => ("application/dash+xml", Body::from(DASH)),
+        Surface::Jpg => ("image/jpeg", Body::from(&JPEG[..])),
+        Surface::Gif => ("image/gif", Body::from(&GIF[..])),
+        Surface::Mp4 => (
+            "video/mp4",
+            Body::from(bmff(b"isom", &[b"isom", b"iso2", b"mp41"])),
+        ),
+        Surface::M4a => (
+            "audio/mp4",
+            Body::from(bmff(b"M4A ", &[b"M4A ", b"mp42", b"isom"])),
+        ),
+        Surface::WebRtc => ("application/sdp", Body::from(SDP_ANSWER)),
+    };
+    let mut r = Response::new(body);
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if surface == Surface::WebRtc {
+        // WHEP (RFC 9725): 201 Created with the answer and the session's URL.
+        *r.status_mut() = StatusCode::CREATED;
+        r.headers_mut().insert(
+            header::LOCATION,
+            HeaderValue::from_static("/webRTC/play/session"),
+        );
+    } else if surface.is_download()
+        && let Some(name) = download_name(query)
+    {
+        let ext = if surface == Surface::Mp4 {
+            "mp4"
+        } else {
+            "m4a"
+        };
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    r
+}
+
+/// A body that fails at once: hyper then closes the connection without a
+/// complete answer, which is what a client sees of a dropped connection.
+struct Broken;
+
+impl http_body::Body for Broken {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection dropped by an emulator fault",
+        ))))
+    }
+}
+
+pub(crate) fn dropped() -> Response {
+    Response::new(Body::new(Broken))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_crate_surface_has_a_path_here() {
+        for (path, s) in [
+            ("iframe", Surface::Iframe),
+            ("watch", Surface::Watch),
+            ("manifest/video.m3u8", Surface::Hls),
+            ("manifest/video.mpd", Surface::Dash),
+            ("thumbnails/thumbnail.jpg", Surface::Jpg),
+            ("thumbnails/thumbnail.gif", Surface::Gif),
+            ("downloads/default.mp4", Surface::Mp4),
+            ("downloads/audio.m4a", Surface::M4a),
+            ("webRTC/play", Surface::WebRtc),
+        ] {
+            assert_eq!(Surface::from_path(path), Some(s));
+        }
+        assert_eq!(Surface::from_path("manifest/video.m3u"), None);
+    }
+
+    #[test]
+    fn bmff_boxes_add_up() {
+        let mp4 = bmff(b"isom", &[b"isom", b"iso2", b"mp41"]);
+        // ftyp: 8 + 8 + 12; moov: 8 + mvhd (8 + 100).
+        assert_eq!(mp4.len(), 28 + 116);
+        assert_eq!(&mp4[4..8], b"ftyp");
+        assert_eq!(u32::from_be_bytes(mp4[28..32].try_into().unwrap()), 116);
+        assert_eq!(&mp4[32..36], b"moov");
+        assert_eq!(u32::from_be_bytes(mp4[36..40].try_into().unwrap()), 108);
+        assert_eq!(&mp4[40..44], b"mvhd");
+    }
+
+    #[test]
+    fn only_well_formed_download_names_are_used() {
+        assert_eq!(
+            download_name(Some("filename=my_clip-1")).as_deref(),
+            Some("my_clip-1")
+        );
+        assert_eq!(download_name(Some("filename=a%2Fb")), None);
+        assert_eq!(
+            download_name(Some(&format!("filename={}", "a".repeat(121)))),
+            None
+        );
+        assert_eq!(download_name(None), None);
+    }
+}

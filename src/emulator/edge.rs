@@ -1,0 +1,323 @@
+//! The playback edge: every surface the crate builds, each request checked
+//! as a signed URL.
+//!
+//! Cloudflare documents what a token must satisfy but not how its edge
+//! answers a refusal: the 401/403 split, the `x-emulator-reason` header and
+//! the text body are this emulator's model.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use base64::Engine as _;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::Route;
+use super::bodies::{self, Surface, dropped};
+use super::state::{Outcome, Shared, play_delay};
+use crate::b64::URL_SAFE_NO_PAD;
+use crate::claims::MAX_LIFETIME_SECS;
+use crate::decide::Viewer;
+use crate::error::ErrorKind;
+use crate::ids::{KeyId, VideoId};
+use crate::rules::{Action, CountryCode};
+
+/// Why the edge refused a playback request: the value of its
+/// `x-emulator-reason` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// Not a well-formed RS256 JWS with Stream claims (401).
+    Malformed,
+    /// The signature does not verify with the named key (401).
+    BadSignature,
+    /// No live key of any account has this kid, the key has not started to
+    /// play yet (activation delay), or it is another account's than the
+    /// video's (401).
+    UnknownKey,
+    /// The key was deleted (401).
+    RevokedKey,
+    /// `exp` is not after the clock's now (401).
+    Expired,
+    /// `nbf` is after the clock's now (401).
+    NotYetValid,
+    /// `exp` is more than 24 hours ahead of the clock (401; switchable).
+    Beyond24h,
+    /// A download without `downloadable: true` (403).
+    NotDownloadable,
+    /// An access rule blocked the viewer: its position, from 1 (403).
+    BlockedByRule(usize),
+}
+
+impl Refusal {
+    /// The HTTP status: 401 for the token itself, 403 for who asks or what.
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::NotDownloadable | Refusal::BlockedByRule(_) => 403,
+            _ => 401,
+        }
+    }
+
+    /// Read a header value back (`blocked-by-rule:2`, `expired`, ...).
+    pub fn from_header_value(value: &str) -> Option<Refusal> {
+        Some(match value {
+            "malformed" => Refusal::Malformed,
+            "bad-signature" => Refusal::BadSignature,
+            "unknown-key" => Refusal::UnknownKey,
+            "revoked-key" => Refusal::RevokedKey,
+            "expired" => Refusal::Expired,
+            "not-yet-valid" => Refusal::NotYetValid,
+            "beyond-24h" => Refusal::Beyond24h,
+            "not-downloadable" => Refusal::NotDownloadable,
+            other => {
+                let n: usize = other.strip_prefix("blocked-by-rule:")?.parse().ok()?;
+                if n == 0 {
+                    return None;
+                }
+                Refusal::BlockedByRule(n)
+            }
+        })
+    }
+}
+
+impl fmt::Display for Refusal {
+    /// The `x-emulator-reason` value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Refusal::Malformed => "malformed",
+            Refusal::BadSignature => "bad-signature",
+            Refusal::UnknownKey => "unknown-key",
+            Refusal::RevokedKey => "revoked-key",
+            Refusal::Expired => "expired",
+            Refusal::NotYetValid => "not-yet-valid",
+            Refusal::Beyond24h => "beyond-24h",
+            Refusal::NotDownloadable => "not-downloadable",
+            Refusal::BlockedByRule(n) => return write!(f, "blocked-by-rule:{n}"),
+        })
+    }
+}
+
+fn refused(r: Refusal) -> Response {
+    let text = format!(
+        "refused: {r}\n(an emulator's model: Cloudflare does not document its refusal bodies)\n"
+    );
+    let mut resp = Response::new(Body::from(text));
+    *resp.status_mut() = StatusCode::from_u16(r.status()).expect("401 and 403 are statuses");
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&r.to_string()) {
+        h.insert("x-emulator-reason", v);
+    }
+    resp
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    let mut r = Response::new(Body::from(text));
+    *r.status_mut() = status;
+    r
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    kid: Option<String>,
+}
+
+/// The kid a well-formed RS256 token names, read before anything is trusted.
+fn token_kid(token: &str) -> Option<KeyId> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(h).ok()?;
+    let header: Header = serde_json::from_slice(&bytes).ok()?;
+    if header.alg != "RS256" {
+        return None;
+    }
+    KeyId::new(&header.kid?).ok()
+}
+
+/// The viewer as Cloudflare names it: `CF-Connecting-IP` (else the TCP
+/// peer) and `CF-IPCountry` (else `XX`).
+fn viewer(headers: &HeaderMap, peer: SocketAddr) -> Viewer {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let ip = text("cf-connecting-ip")
+        .and_then(|s| s.parse::<IpAddr>().ok())
+        .unwrap_or(peer.ip());
+    let country = text("cf-ipcountry")
+        .and_then(|s| CountryCode::new(s).ok())
+        .unwrap_or(CountryCode::UNKNOWN);
+    Viewer { ip, country }
+}
+
+/// Check a token for `surface` as of the emulator's clock.
+fn check(
+    shared: &Shared,
+    token: &str,
+    surface: Surface,
+    viewer: &Viewer,
+) -> Result<(), (Refusal, Option<KeyId>)> {
+    let kid = token_kid(token).ok_or((Refusal::Malformed, None))?;
+    let fail = |r| (r, Some(kid));
+    let (verifier, account, now, check_24h) = {
+        let st = shared.lock();
+        let now = st.now();
+        let entry = st.keys.get(&kid).ok_or(fail(Refusal::UnknownKey))?;
+        if entry.revoked {
+            return Err(fail(Refusal::RevokedKey));
+        }
+        if entry.plays_from > now {
+            return Err(fail(Refusal::UnknownKey));
+        }
+        (entry.verifier.clone(), entry.account, now, st.check_24h)
+    };
+    let at = OffsetDateTime::from_unix_timestamp(now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let claims = verifier.verify_at(token, at).map_err(|e| {
+        fail(match e.kind() {
+            ErrorKind::BadSignature => Refusal::BadSignature,
+            ErrorKind::Expired { .. } => Refusal::Expired,
+            ErrorKind::NotYetValid { .. } => Refusal::NotYetValid,
+            _ => Refusal::Malformed,
+        })
+    })?;
+    // A key plays only for its own account's videos (when the video's
+    // account is known).
+    let owner = shared.lock().videos.get(claims.video()).map(|v| v.account);
+    if owner.is_some_and(|owner| owner != account) {
+        return Err(fail(Refusal::UnknownKey));
+    }
+    if check_24h && claims.exp() > now.saturating_add(MAX_LIFETIME_SECS) {
+        return Err(fail(Refusal::Beyond24h));
+    }
+    if surface.is_download() && !claims.downloadable() {
+        return Err(fail(Refusal::NotDownloadable));
+    }
+    let decision = claims.decide(viewer);
+    if decision.action() == Action::Block {
+        return Err(fail(Refusal::BlockedByRule(decision.rule().unwrap_or(0))));
+    }
+    Ok(())
+}
+
+pub(crate) async fn handle(
+    shared: &Arc<Shared>,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Outcome {
+    let (first, rest) = path
+        .strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .unwrap_or(("", ""));
+    let video = VideoId::new(first).ok().filter(|v| v.as_str() == first);
+    let logged_path = match video {
+        Some(v) => format!("/{v}/{rest}"),
+        None if first.is_empty() => path.chars().take(200).collect(),
+        None => format!("/<token>/{rest}"),
+    };
+    let mut out = Outcome {
+        response: plain(StatusCode::NOT_FOUND, "not found\n"),
+        route: None,
+        kid: None,
+        decision: "no-route".to_owned(),
+        logged_path,
+        dropped: false,
+    };
+    let Some(surface) = Surface::from_path(rest) else {
+        return out;
+    };
+    out.route = Some(Route::Playback);
+    if *method != surface.method() {
+        out.response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        out.decision = "method-not-allowed".to_owned();
+        return out;
+    }
+
+    let fault = shared.lock().take_fault(Route::Playback);
+    if let Some(fault) = &fault {
+        play_delay(fault).await;
+        if fault.drop_connection {
+            out.response = dropped();
+            out.decision = "dropped".to_owned();
+            out.dropped = true;
+            return out;
+        }
+        if let Some(status) = fault.status {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut r = plain(status, "fault injected by the emulator\n");
+            if let Some(secs) = fault.retry_after {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            out.response = r;
+            out.decision = "fault".to_owned();
+            return out;
+        }
+    }
+
+    if let Some(v) = video {
+        let public = shared.lock().videos.get(&v).is_some_and(|e| e.public);
+        if public {
+            out.response = bodies::serve(surface, query);
+            out.decision = "public".to_owned();
+            return out;
+        }
+    }
+    let viewer = viewer(headers, peer);
+    match check(shared, first, surface, &viewer) {
+        Ok(()) => {
+            out.kid = token_kid(first);
+            out.response = bodies::serve(surface, query);
+            out.decision = "ok".to_owned();
+        }
+        Err((refusal, kid)) => {
+            out.kid = kid;
+            out.response = refused(refusal);
+            out.decision = refusal.to_string();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_round_trip_through_the_header() {
+        for r in [
+            Refusal::Malformed,
+            Refusal::BadSignature,
+            Refusal::UnknownKey,
+            Refusal::RevokedKey,
+            Refusal::Expired,
+            Refusal::NotYetValid,
+            Refusal::Beyond24h,
+            Refusal::NotDownloadable,
+            Refusal::BlockedByRule(3),
+        ] {
+            assert_eq!(Refusal::from_header_value(&r.to_string()), Some(r));
+        }
+        assert_eq!(Refusal::BlockedByRule(2).to_string(), "blocked-by-rule:2");
+        assert_eq!(Refusal::from_header_value("blocked-by-rule:0"), None);
+        assert_eq!(Refusal::from_header_value("nope"), None);
+        assert_eq!(Refusal::Expired.status(), 401);
+        assert_eq!(Refusal::BlockedByRule(1).status(), 403);
+    }
+}

@@ -1,0 +1,598 @@
+//! A local Cloudflare Stream (feature `emulator`): the signing-key API and a
+//! playback edge that enforces tokens for real, on 127.0.0.1.
+//!
+//! Other clouds' emulators accept any signed URL; this one checks the
+//! signature, the key (live, deleted, or not yet propagated), `exp`, `nbf`,
+//! the 24-hour cap, `downloadable` and the access rules, and says why it
+//! refused in an `x-emulator-reason` header.
+//!
+//! ```
+//! use cf_stream_token::api::{Client, Credentials};
+//! use cf_stream_token::emulator::Emulator;
+//! use cf_stream_token::{AccountId, Signer, TokenOptions, VideoId};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let stream = Emulator::builder().api_token("test-token").start().await?;
+//! let account: AccountId = "023e105f4ecef8ad9ca31a8372d0c353".parse()?;
+//! let client = Client::builder(account, Credentials::api_token("test-token")?)
+//!     .base_url(stream.api_base_url())
+//!     .build()?;
+//!
+//! let signer = Signer::new(client.create_signing_key().await?.into_signing_key()?);
+//! let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
+//! let token = signer.mint_at(stream.now(), &video, &TokenOptions::default())?;
+//! let url = format!("{}/{token}/manifest/video.m3u8", stream.playback_base_url());
+//! let answer = reqwest::get(&url).await?;
+//! assert_eq!(answer.status(), 200);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What it serves
+//!
+//! - `{api_base_url}`: `POST`/`GET /accounts/{account_id}/stream/keys`,
+//!   `DELETE /accounts/{account_id}/stream/keys/{key_id}` and
+//!   `POST /accounts/{account_id}/stream/{video_uid}/token`, in Cloudflare's
+//!   envelope, with API-token or email and global-key authentication and a
+//!   per-credential rate limit. Any account id works; state is per account.
+//! - `{playback_base_url}/{token}/{surface}` for every surface the crate
+//!   builds, and `/{video}/{surface}` for videos registered as public.
+//!   Refusals are 401 or 403 with `x-emulator-reason` set to a
+//!   [`Refusal`]'s value. Cloudflare does not document its own refusal
+//!   bodies or codes: these are a model.
+//! - `{control_base_url}` (`/__emulator`): the clock, faults, key activation
+//!   delay, videos, reset and the request log, as JSON; every one is also a
+//!   method of [`Emulator`].
+//!
+//! The emulator keeps only the public half of each key it hands out, plus
+//! one key of its own per account for the token endpoint (made on first
+//! use: start-up generates no key).
+
+mod api;
+mod bodies;
+mod control;
+mod edge;
+mod persist;
+mod ratelimit;
+mod state;
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::error::Error;
+use crate::ids::{AccountId, KeyId, VideoId};
+use crate::key::PublicKey;
+
+pub use self::edge::Refusal;
+use self::state::{Credential, Shared};
+
+/// Requests allowed per window per credential by default (Cloudflare's
+/// documented global limit: 1,200 per 5 minutes).
+pub const DEFAULT_RATE_LIMIT: u32 = 1200;
+/// The default rate-limit window: 5 minutes.
+pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(300);
+/// Signing keys per account, as Cloudflare documents.
+pub const MAX_KEYS_PER_ACCOUNT: usize = 1000;
+
+/// Configures an [`Emulator`]; start it with [`EmulatorBuilder::start`].
+#[must_use]
+pub struct EmulatorBuilder {
+    bind: SocketAddr,
+    credentials: Vec<Credential>,
+    rate_limit: u32,
+    rate_window: Duration,
+    max_keys: usize,
+    check_24h: bool,
+    key_delay: Duration,
+    state_file: Option<PathBuf>,
+    now: Option<OffsetDateTime>,
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("bind", &self.bind)
+            .field("credentials", &self.credentials.len())
+            .field("rate_limit", &self.rate_limit)
+            .field("rate_window", &self.rate_window)
+            .field("max_keys", &self.max_keys)
+            .field("check_24h", &self.check_24h)
+            .field("state_file", &self.state_file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorBuilder {
+    /// Listen on this address (default `127.0.0.1:0`, a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Accept this API token (`Authorization: Bearer`) with "Stream Write":
+    /// every endpoint. Repeatable. With no credential at all, the emulator
+    /// makes up a token ([`Emulator::secret_api_token`]).
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials.push(Credential::token(token.into(), true));
+        self
+    }
+
+    /// Accept this API token with "Stream Read" only: listing works, the
+    /// other endpoints answer 403 with code 10000.
+    pub fn read_only_api_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials
+            .push(Credential::token(token.into(), false));
+        self
+    }
+
+    /// Accept this email and global API key (`X-Auth-Email`, `X-Auth-Key`).
+    pub fn global_api_key(mut self, email: impl Into<String>, key: impl Into<String>) -> Self {
+        self.credentials
+            .push(Credential::global(email.into(), key.into()));
+        self
+    }
+
+    /// At most `requests` API calls per `window` per credential (default
+    /// 1,200 per 5 minutes, on the emulator's clock); past it, 429 with
+    /// code 971 until the window ends.
+    pub fn rate_limit(mut self, requests: u32, window: Duration) -> Self {
+        self.rate_limit = requests;
+        self.rate_window = window;
+        self
+    }
+
+    /// Cap on signing keys per account (default [`MAX_KEYS_PER_ACCOUNT`]).
+    pub fn max_keys_per_account(mut self, max: usize) -> Self {
+        self.max_keys = max;
+        self
+    }
+
+    /// Refuse tokens whose `exp` is more than 24 hours ahead of the clock
+    /// (`beyond-24h`; default on). Cloudflare documents the cap; whether
+    /// its edge enforces it is not documented.
+    pub fn check_24h(mut self, on: bool) -> Self {
+        self.check_24h = on;
+        self
+    }
+
+    /// A new key plays only this long after it was created (default none):
+    /// for testing rotation. Until then its tokens get `unknown-key`.
+    pub fn key_activation_delay(mut self, delay: Duration) -> Self {
+        self.key_delay = delay;
+        self
+    }
+
+    /// Keep keys, revocations, videos and the emulator's own token-endpoint
+    /// keys in this file (JSON, mode 0600), read at start and written after
+    /// every change.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Start with the clock stopped at `now` instead of following the
+    /// system clock.
+    pub fn clock_at(mut self, now: OffsetDateTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// Bind, load the state file if any, and serve in the background until
+    /// the handle is dropped or [`Emulator::shutdown`] is called.
+    ///
+    /// # Errors
+    /// The I/O error of binding, or of reading an existing state file
+    /// ([`io::ErrorKind::InvalidData`] when it is not one this emulator
+    /// wrote).
+    pub async fn start(mut self) -> io::Result<Emulator> {
+        let generated = if self.credentials.is_empty() {
+            let token = state::random_hex(20);
+            self.credentials
+                .push(Credential::token(token.clone(), true));
+            Some(token)
+        } else {
+            None
+        };
+        let first_token = generated.or_else(|| {
+            self.credentials
+                .iter()
+                .find_map(|c| c.write_token().map(str::to_owned))
+        });
+        let shared = Arc::new(Shared::new(
+            self.credentials,
+            state::Config {
+                rate_limit: self.rate_limit,
+                rate_window_secs: self.rate_window.as_secs().max(1),
+                max_keys: self.max_keys,
+                state_file: self.state_file,
+            },
+            self.check_24h,
+            i64::try_from(self.key_delay.as_secs()).unwrap_or(i64::MAX),
+            self.now.map(OffsetDateTime::unix_timestamp),
+        ));
+        shared.load()?;
+        let listener = tokio::net::TcpListener::bind(self.bind).await?;
+        let addr = listener.local_addr()?;
+        let app = router(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            });
+            // Nothing to report to: the handle is the only observer, and a
+            // failed accept loop shows as refused connections.
+            let _ = serve.await;
+        });
+        Ok(Emulator {
+            addr,
+            shared,
+            api_token: first_token,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(state::dispatch).with_state(shared)
+}
+
+/// A running emulator. Dropping it stops the server (as
+/// `wiremock::MockServer` does).
+///
+/// Its `Debug` shows the address only, never a credential.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    api_token: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // Graceful: the listener closes at once and open connections,
+        // keep-alive ones included, close after their current request.
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Emulator {
+    /// Configure an emulator: 127.0.0.1 on a free port, Cloudflare's
+    /// limits, the system clock, no state file.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            credentials: Vec::new(),
+            rate_limit: DEFAULT_RATE_LIMIT,
+            rate_window: DEFAULT_RATE_WINDOW,
+            max_keys: MAX_KEYS_PER_ACCOUNT,
+            check_24h: true,
+            key_delay: Duration::ZERO,
+            state_file: None,
+            now: None,
+        }
+    }
+
+    /// Start with the defaults and a made-up API token.
+    ///
+    /// # Errors
+    /// As [`EmulatorBuilder::start`].
+    pub async fn start() -> io::Result<Emulator> {
+        Self::builder().start().await
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/client/v4`: the API base URL, for
+    /// [`ClientBuilder::base_url`](crate::api::ClientBuilder::base_url) or
+    /// an SDK's base-URL option.
+    pub fn api_base_url(&self) -> String {
+        format!("http://{}/client/v4", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT`: where `/{token}/{surface}` plays.
+    pub fn playback_base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/__emulator`: the control endpoints.
+    pub fn control_base_url(&self) -> String {
+        format!("http://{}/__emulator", self.addr)
+    }
+
+    /// An API token with "Stream Write": the one made up when no
+    /// credential was configured, else the first one given.
+    pub fn secret_api_token(&self) -> Option<&str> {
+        self.api_token.as_deref()
+    }
+
+    /// The emulator's clock.
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(self.shared.now()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// Stop the clock at `now` (it moves only by [`advance`](Self::advance)
+    /// from then on).
+    pub fn set_now(&self, now: OffsetDateTime) {
+        self.shared.set_now(now.unix_timestamp());
+    }
+
+    /// Move the clock forward (stopped or not).
+    pub fn advance(&self, by: Duration) {
+        self.shared
+            .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// Queue a scripted fault; faults for a route play in the order added.
+    pub fn add_fault(&self, fault: Fault) {
+        self.shared.add_fault(fault);
+    }
+
+    /// Drop every queued fault.
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
+    }
+
+    /// Keys created from now on play only this long after creation.
+    pub fn set_key_activation_delay(&self, delay: Duration) {
+        self.shared
+            .set_key_delay(i64::try_from(delay.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// Turn the edge's 24-hour check on or off.
+    pub fn set_check_24h(&self, on: bool) {
+        self.shared.set_check_24h(on);
+    }
+
+    /// Register `video` as `account`'s: tokens signed by another account's
+    /// keys then get `unknown-key` for it. A public video plays by its UID,
+    /// without a token.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when
+    /// the video already belongs to another account.
+    pub fn register_video(
+        &self,
+        account: &AccountId,
+        video: &VideoId,
+        public: bool,
+    ) -> Result<(), Error> {
+        self.shared.register_video(*account, *video, public)
+    }
+
+    /// Make a key you already hold (its public half) one of `account`'s
+    /// live keys, as if created through the API at the emulator's now: for
+    /// fixtures, or to fill an account.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyIdRequired`](crate::ErrorKind::KeyIdRequired) for a
+    /// key without a kid, and
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when
+    /// the kid is taken or the account is full.
+    pub fn import_public_key(&self, account: &AccountId, key: &PublicKey) -> Result<(), Error> {
+        self.shared.import_public_key(*account, key)
+    }
+
+    /// The live signing keys of `account` (those the list endpoint shows).
+    pub fn keys(&self, account: &AccountId) -> Vec<KeyId> {
+        self.shared.keys(account)
+    }
+
+    /// Forget everything: keys, revocations, videos, faults, the log, rate
+    /// counters; the clock follows the system clock again and the options
+    /// return to the builder's.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Every request so far (API and playback, not control), oldest first;
+    /// at most the last 10,000.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.requests()
+    }
+
+    /// Stop serving: no new connections, and wait for open ones to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The routes faults can be scripted for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Route {
+    /// `POST .../stream/keys`
+    CreateKey,
+    /// `GET .../stream/keys`
+    ListKeys,
+    /// `DELETE .../stream/keys/{id}`
+    DeleteKey,
+    /// `POST .../stream/{video}/token`
+    CreateToken,
+    /// Any playback request.
+    Playback,
+}
+
+impl Route {
+    /// The name used in JSON and the request log (`create_key`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Route::CreateKey => "create_key",
+            Route::ListKeys => "list_keys",
+            Route::DeleteKey => "delete_key",
+            Route::CreateToken => "create_token",
+            Route::Playback => "playback",
+        }
+    }
+}
+
+/// A scripted failure for one route: answer with a status (and
+/// `Retry-After`), wait first, or drop the connection, a number of times.
+///
+/// ```
+/// use std::time::Duration;
+/// use cf_stream_token::emulator::{Fault, Route};
+/// let twice_503 = Fault::status(Route::ListKeys, 503).retry_after(2).times(2);
+/// let slow = Fault::delay(Route::CreateKey, Duration::from_millis(300));
+/// let lost = Fault::drop_connection(Route::CreateKey);
+/// # drop((twice_503, slow, lost));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    route: Route,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    retry_after: Option<u64>,
+    #[serde(default)]
+    delay_ms: u64,
+    #[serde(default)]
+    drop_connection: bool,
+    #[serde(default = "one")]
+    times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    fn new(route: Route) -> Self {
+        Fault {
+            route,
+            status: None,
+            retry_after: None,
+            delay_ms: 0,
+            drop_connection: false,
+            times: 1,
+        }
+    }
+
+    /// Answer `status` instead of serving the request (an API route gets a
+    /// Cloudflare envelope with error code `status`).
+    pub fn status(route: Route, status: u16) -> Self {
+        Fault {
+            status: Some(status),
+            ..Fault::new(route)
+        }
+    }
+
+    /// Wait this long, then serve the request normally (or play the rest of
+    /// the fault).
+    pub fn delay(route: Route, delay: Duration) -> Self {
+        Fault::new(route).with_delay(delay)
+    }
+
+    /// Close the connection without an answer (after the request arrived).
+    pub fn drop_connection(route: Route) -> Self {
+        Fault {
+            drop_connection: true,
+            ..Fault::new(route)
+        }
+    }
+
+    /// Add a `Retry-After: secs` header to the status answer.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// Wait this long before the fault plays.
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Play this many times (default once).
+    pub fn times(mut self, times: u32) -> Self {
+        self.times = times;
+        self
+    }
+
+    /// The route it applies to.
+    pub fn route(&self) -> Route {
+        self.route
+    }
+}
+
+/// One request as the emulator logged it: never a credential, a key, or a
+/// token's signature (a token in a playback path is shown as `<token>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LoggedRequest {
+    method: String,
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route: Option<Route>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<KeyId>,
+    status: Option<u16>,
+    decision: String,
+}
+
+impl LoggedRequest {
+    /// `GET`, `POST`, ...
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The path, without the query, a token replaced by `<token>`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The route, when the path is one of the API's or the edge's.
+    pub fn route(&self) -> Option<Route> {
+        self.route
+    }
+
+    /// The kid a playback token named, when it could be read.
+    pub fn kid(&self) -> Option<&KeyId> {
+        self.kid.as_ref()
+    }
+
+    /// The status answered; `None` when the connection was dropped.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// What was decided: `ok`, `public`, a [`Refusal`] value, `unauthorized`,
+    /// `forbidden`, `rate-limited`, `fault`, `dropped`, or an API error name.
+    pub fn decision(&self) -> &str {
+        &self.decision
+    }
+}

@@ -1,0 +1,422 @@
+//! Everything the emulator remembers, behind one lock, and the one handler
+//! that routes every request.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State as AxumState};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use zeroize::Zeroizing;
+
+use super::ratelimit::RateLimiter;
+use super::{Fault, LoggedRequest, Route};
+use crate::error::{Error, ErrorKind};
+use crate::ids::{AccountId, KeyId, VideoId};
+use crate::key::{PublicKey, SigningKey};
+use crate::verify::Verifier;
+
+/// The request log keeps this many entries, the newest.
+const LOG_CAP: usize = 10_000;
+
+/// Random lower-case hex of `bytes` random bytes.
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    aws_lc_rs::rand::fill(&mut buf).expect("the system RNG works");
+    hex(&buf)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// One accepted credential and what it may do.
+pub(crate) struct Credential {
+    pub(crate) form: CredentialForm,
+    /// "Stream Write" (every endpoint) or only "Stream Read" (list).
+    pub(crate) write: bool,
+}
+
+pub(crate) enum CredentialForm {
+    Token(Zeroizing<String>),
+    Global {
+        email: String,
+        key: Zeroizing<String>,
+    },
+}
+
+impl Credential {
+    pub(crate) fn token(token: String, write: bool) -> Self {
+        Credential {
+            form: CredentialForm::Token(Zeroizing::new(token)),
+            write,
+        }
+    }
+
+    pub(crate) fn global(email: String, key: String) -> Self {
+        Credential {
+            form: CredentialForm::Global {
+                email,
+                key: Zeroizing::new(key),
+            },
+            write: true,
+        }
+    }
+
+    pub(crate) fn write_token(&self) -> Option<&str> {
+        match &self.form {
+            CredentialForm::Token(t) if self.write => Some(t.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// Settings fixed at start.
+pub(crate) struct Config {
+    pub(crate) rate_limit: u32,
+    pub(crate) rate_window_secs: u64,
+    pub(crate) max_keys: usize,
+    pub(crate) state_file: Option<PathBuf>,
+}
+
+/// A key the edge knows: live, revoked, or the emulator's own.
+pub(crate) struct KeyEntry {
+    pub(crate) account: AccountId,
+    pub(crate) created: i64,
+    pub(crate) public: PublicKey,
+    pub(crate) verifier: Arc<Verifier>,
+    /// Tokens signed with it play from this instant (creation plus the
+    /// activation delay then in force).
+    pub(crate) plays_from: i64,
+    pub(crate) revoked: bool,
+    /// The emulator's own token-endpoint key (never listed).
+    pub(crate) own: bool,
+}
+
+/// The emulator's own key for an account's token endpoint.
+pub(crate) struct OwnKey {
+    pub(crate) key: SigningKey,
+    /// Its private JWK, for the state file only.
+    pub(crate) jwk_json: Zeroizing<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct Account {
+    /// Live API keys, in creation order (what list answers).
+    pub(crate) listed: Vec<KeyId>,
+    pub(crate) own_key: Option<Arc<OwnKey>>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct VideoEntry {
+    pub(crate) account: AccountId,
+    pub(crate) public: bool,
+}
+
+/// The emulator's clock: the system clock plus an offset, or stopped.
+#[derive(Clone, Copy)]
+pub(crate) enum Clock {
+    Running { offset: i64 },
+    Stopped(i64),
+}
+
+impl Clock {
+    fn now(self) -> i64 {
+        match self {
+            Clock::Running { offset } => crate::clock::system_now()
+                .unix_timestamp()
+                .saturating_add(offset),
+            Clock::Stopped(t) => t,
+        }
+    }
+}
+
+pub(crate) struct State {
+    pub(crate) clock: Clock,
+    pub(crate) accounts: HashMap<AccountId, Account>,
+    pub(crate) keys: HashMap<KeyId, KeyEntry>,
+    pub(crate) videos: HashMap<VideoId, VideoEntry>,
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) log: VecDeque<LoggedRequest>,
+    pub(crate) key_delay: i64,
+    pub(crate) check_24h: bool,
+    pub(crate) limiter: RateLimiter,
+}
+
+impl State {
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Take the next fault for `route`, counting it down.
+    pub(crate) fn take_fault(&mut self, route: Route) -> Option<Fault> {
+        let i = self
+            .faults
+            .iter()
+            .position(|f| f.route == route && f.times > 0)?;
+        let fault = self.faults[i].clone();
+        self.faults[i].times -= 1;
+        if self.faults[i].times == 0 {
+            self.faults.remove(i);
+        }
+        Some(fault)
+    }
+
+    pub(crate) fn add_key(&mut self, account: AccountId, entry: KeyEntry, listed: bool) {
+        let kid = *entry.public.kid().expect("emulator keys carry a kid");
+        self.keys.insert(kid, entry);
+        let acct = self.accounts.entry(account).or_default();
+        if listed {
+            acct.listed.push(kid);
+        }
+    }
+}
+
+/// What every handler shares.
+pub(crate) struct Shared {
+    pub(crate) credentials: Vec<Credential>,
+    pub(crate) config: Config,
+    initial_check_24h: bool,
+    initial_key_delay: i64,
+    initial_clock: Clock,
+    state: Mutex<State>,
+    /// Serialises state-file writes, so that a later snapshot never loses
+    /// to an earlier one.
+    pub(crate) persist_lock: Mutex<()>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        credentials: Vec<Credential>,
+        config: Config,
+        check_24h: bool,
+        key_delay: i64,
+        now: Option<i64>,
+    ) -> Self {
+        let clock = match now {
+            Some(t) => Clock::Stopped(t),
+            None => Clock::Running { offset: 0 },
+        };
+        let limiter = RateLimiter::new(config.rate_limit, config.rate_window_secs);
+        Shared {
+            credentials,
+            config,
+            initial_check_24h: check_24h,
+            initial_key_delay: key_delay,
+            initial_clock: clock,
+            state: Mutex::new(State {
+                clock,
+                accounts: HashMap::new(),
+                keys: HashMap::new(),
+                videos: HashMap::new(),
+                faults: Vec::new(),
+                log: VecDeque::new(),
+                key_delay,
+                check_24h,
+                limiter,
+            }),
+            persist_lock: Mutex::new(()),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain data behind; keep serving.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.lock().now()
+    }
+
+    pub(crate) fn set_now(&self, now: i64) {
+        self.lock().clock = Clock::Stopped(now);
+    }
+
+    pub(crate) fn advance(&self, secs: i64) {
+        let mut st = self.lock();
+        st.clock = match st.clock {
+            Clock::Running { offset } => Clock::Running {
+                offset: offset.saturating_add(secs),
+            },
+            Clock::Stopped(t) => Clock::Stopped(t.saturating_add(secs)),
+        };
+    }
+
+    pub(crate) fn add_fault(&self, fault: Fault) {
+        if fault.times > 0 {
+            self.lock().faults.push(fault);
+        }
+    }
+
+    pub(crate) fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    pub(crate) fn set_key_delay(&self, secs: i64) {
+        self.lock().key_delay = secs;
+    }
+
+    pub(crate) fn set_check_24h(&self, on: bool) {
+        self.lock().check_24h = on;
+    }
+
+    pub(crate) fn register_video(
+        &self,
+        account: AccountId,
+        video: VideoId,
+        public: bool,
+    ) -> Result<(), Error> {
+        {
+            let mut st = self.lock();
+            if let Some(existing) = st.videos.get(&video)
+                && existing.account != account
+            {
+                return Err(ErrorKind::InvalidConfig {
+                    what: "the video belongs to another account",
+                }
+                .into());
+            }
+            st.videos.insert(video, VideoEntry { account, public });
+        }
+        // The state file is best effort from the handle; the API answers
+        // 500 when it cannot be written.
+        let _ = self.persist();
+        Ok(())
+    }
+
+    pub(crate) fn import_public_key(
+        &self,
+        account: AccountId,
+        key: &PublicKey,
+    ) -> Result<(), Error> {
+        let kid = *key.kid().ok_or(ErrorKind::KeyIdRequired)?;
+        {
+            let mut st = self.lock();
+            if st.keys.contains_key(&kid) {
+                return Err(ErrorKind::InvalidConfig {
+                    what: "a key with this kid is already known",
+                }
+                .into());
+            }
+            let listed = st.accounts.get(&account).map_or(0, |a| a.listed.len());
+            if listed >= self.config.max_keys {
+                return Err(ErrorKind::InvalidConfig {
+                    what: "the account has the most signing keys allowed",
+                }
+                .into());
+            }
+            let now = st.now();
+            let plays_from = now.saturating_add(st.key_delay);
+            let entry = KeyEntry {
+                account,
+                created: now,
+                public: key.clone(),
+                verifier: Arc::new(Verifier::new(key.clone())),
+                plays_from,
+                revoked: false,
+                own: false,
+            };
+            st.add_key(account, entry, true);
+        }
+        // The state file is best effort from the handle; the API answers
+        // 500 when it cannot be written.
+        let _ = self.persist();
+        Ok(())
+    }
+
+    pub(crate) fn keys(&self, account: &AccountId) -> Vec<KeyId> {
+        self.lock()
+            .accounts
+            .get(account)
+            .map(|a| a.listed.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn reset(&self) {
+        {
+            let mut st = self.lock();
+            st.clock = self.initial_clock;
+            st.accounts.clear();
+            st.keys.clear();
+            st.videos.clear();
+            st.faults.clear();
+            st.log.clear();
+            st.key_delay = self.initial_key_delay;
+            st.check_24h = self.initial_check_24h;
+            st.limiter = RateLimiter::new(self.config.rate_limit, self.config.rate_window_secs);
+        }
+        let _ = self.persist();
+    }
+
+    pub(crate) fn requests(&self) -> Vec<LoggedRequest> {
+        self.lock().log.iter().cloned().collect()
+    }
+
+    pub(crate) fn log(&self, entry: LoggedRequest) {
+        let mut st = self.lock();
+        if st.log.len() == LOG_CAP {
+            st.log.pop_front();
+        }
+        st.log.push_back(entry);
+    }
+}
+
+/// What a handler decided, for the log.
+pub(crate) struct Outcome {
+    pub(crate) response: Response,
+    pub(crate) route: Option<Route>,
+    pub(crate) kid: Option<KeyId>,
+    pub(crate) decision: String,
+    /// The path as it may be logged (a token replaced).
+    pub(crate) logged_path: String,
+    pub(crate) dropped: bool,
+}
+
+/// The one handler: API under `/client/v4`, control under `/__emulator`,
+/// playback everywhere else.
+pub(crate) async fn dispatch(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    if let Some(rest) = path.strip_prefix("/__emulator") {
+        return super::control::handle(&shared, &method, rest, &body);
+    }
+    let outcome = if let Some(rest) = path.strip_prefix("/client/v4") {
+        super::api::handle(&shared, &method, rest, &headers, &body).await
+    } else {
+        super::edge::handle(&shared, &method, &path, uri.query(), &headers, peer).await
+    };
+    let status = (!outcome.dropped).then(|| outcome.response.status().as_u16());
+    shared.log(LoggedRequest {
+        method: method.as_str().to_owned(),
+        path: outcome.logged_path,
+        route: outcome.route,
+        kid: outcome.kid,
+        status,
+        decision: outcome.decision,
+    });
+    outcome.response
+}
+
+/// Wait out a fault's delay (real time, not the emulator's clock).
+pub(crate) async fn play_delay(fault: &Fault) {
+    if fault.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+    }
+}
