@@ -95,6 +95,8 @@ mod cache;
 mod claims;
 mod clock;
 mod error;
+#[cfg(any(feature = "cache", feature = "api"))]
+mod freshness;
 mod ids;
 mod key;
 mod rules;
@@ -103,12 +105,13 @@ mod url;
 mod verify;
 
 #[cfg(feature = "cache")]
-pub use crate::cache::{CachingSigner, CachingSignerBuilder};
+pub use crate::cache::{CachingSigner, CachingSignerBuilder, DEFAULT_BUCKET, DEFAULT_MAX_BYTES};
+#[cfg(any(feature = "cache", feature = "api"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cache", feature = "api"))))]
+pub use crate::freshness::{DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE};
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub mod api;
-#[cfg(feature = "api")]
-mod fallback;
 
 pub use crate::claims::{
     Claims, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, MAX_TOKEN_LEN, MAX_URL_LEN, TokenOptions,
@@ -128,10 +131,8 @@ pub use crate::verify::{Verifier, decode_unverified};
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub use crate::{
+    api::fallback::{FallbackMinter, FallbackMinterBuilder},
     clock::{Clock, SystemClock},
-    fallback::{
-        DEFAULT_MAX_CACHED, DEFAULT_MIN_REMAINING_SHARE, FallbackMinter, FallbackMinterBuilder,
-    },
 };
 
 // The README's examples are compiled and run as doc tests.
