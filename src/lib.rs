@@ -51,7 +51,9 @@
 //! - `api`: the async Cloudflare API client in [`api`] (create, list and
 //!   delete signing keys; have Cloudflare mint a token) on `reqwest` with
 //!   rustls and `tokio`, and [`FallbackMinter`], which signs locally when a
-//!   key is configured and otherwise mints through the API with a cache.
+//!   key is configured and otherwise mints through the API with a cache
+//!   (`moka`'s async cache, with the freshness rule and settings of
+//!   [`CachingSigner`]).
 //! - `cli`: the `cf-stream-token` command-line tool (turns on `api`; `clap`
 //!   and `anyhow` live in the binary only).
 //!
