@@ -3,14 +3,17 @@
 //! callgrind and difference N against 0 iterations to cancel the setup:
 //!
 //! ```text
-//! cargo bench --bench instructions --no-run
+//! cargo bench --features cache --bench instructions --no-run
 //! BIN=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
-//! for mode in mint raw jwt; do for n in 0 200; do
+//! for mode in mint cache-miss raw jwt; do for n in 0 200; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" $mode $n 2>&1 | grep Collected
 //! done; done
 //! ```
 //!
-//! Modes: `mint` (the crate's `Signer::mint_at`), `raw` (aws-lc-rs signing of
+//! Modes: `mint` (the crate's `Signer::mint_at`), `cache-miss` (feature
+//! `cache`: `CachingSigner::mint_at`, a new video each time, so every call is
+//! a miss: key, lookup, signature, insertion), `cache-hit` (the same, one
+//! video minted in the setup: key and lookup only), `raw` (aws-lc-rs signing of
 //! the same signing input with a pre-parsed key), `jwt` (`jsonwebtoken::encode`
 //! of the same claims with an `EncodingKey` built once).
 
@@ -24,6 +27,8 @@ use time::OffsetDateTime;
 const KID: &str = "8f3c2a1b9d4e5f60718293a4b5c6d7e8";
 const VIDEO: &str = "ea95132c15732412d22c1476fa83f27a";
 const NOW: i64 = 1_700_000_000;
+/// Videos made in the setup, whatever N, so that differencing cancels them.
+const POOL: usize = 1000;
 
 fn fixture(rel: &str) -> Vec<u8> {
     std::fs::read(format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
@@ -41,7 +46,7 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: do nothing then.
     let (Some(mode), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u32>().ok()))
     else {
-        eprintln!("usage: instructions mint|raw|jwt N");
+        eprintln!("usage: instructions mint|cache-miss|cache-hit|raw|jwt N (misses: N <= {POOL})");
         return;
     };
 
@@ -64,11 +69,33 @@ fn main() {
     let signing_input = token.as_str().rsplit_once('.').unwrap().0.to_owned();
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let mut sig = vec![0u8; raw.public_modulus_len()];
+    #[cfg(feature = "cache")]
+    let pool: Vec<VideoId> = (0..POOL)
+        .map(|i| VideoId::new(&format!("{i:032x}")).unwrap())
+        .collect();
+    #[cfg(feature = "cache")]
+    let cache = cf_stream_token::CachingSigner::builder(signer.clone())
+        .build()
+        .unwrap();
+    // Warm for `cache-hit` (VIDEO is not in the pool).
+    #[cfg(feature = "cache")]
+    cache.mint_at(now, &video, &opts).unwrap();
+    #[cfg(feature = "cache")]
+    let mut new_videos = pool.iter();
 
     for _ in 0..n {
         match mode.as_str() {
             "mint" => {
                 black_box(signer.mint_at(black_box(now), &video, &opts).unwrap());
+            }
+            #[cfg(feature = "cache")]
+            "cache-miss" => {
+                let v = new_videos.next().expect("at most POOL misses");
+                black_box(cache.mint_at(black_box(now), v, &opts).unwrap());
+            }
+            #[cfg(feature = "cache")]
+            "cache-hit" => {
+                black_box(cache.mint_at(black_box(now), &video, &opts).unwrap());
             }
             "raw" => {
                 raw.sign(

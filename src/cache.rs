@@ -13,10 +13,19 @@ use moka::ops::compute::{CompResult, Op};
 use moka::sync::Cache;
 use time::OffsetDateTime;
 
-use crate::claims::{MAX_LIFETIME_SECS, TokenOptions};
+use crate::claims::TokenOptions;
 use crate::error::{Error, ErrorKind};
+use crate::freshness::{
+    DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE, Freshness, check_max_entries,
+};
 use crate::ids::VideoId;
 use crate::signer::{Signer, Token};
+
+/// Default expiry bucket of [`CachingSigner`].
+pub const DEFAULT_BUCKET: Duration = Duration::from_secs(60);
+
+/// Default bound on the bytes a [`CachingSigner`] keeps (128 MiB).
+pub const DEFAULT_MAX_BYTES: u64 = 128 * 1024 * 1024;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -35,10 +44,15 @@ struct Entry {
 /// get the same token while at least a configurable share of its lifetime
 /// remains, then a fresh one.
 ///
+/// The freshness rule is the one of [`FallbackMinter`](crate::FallbackMinter)'s
+/// remote cache, with the same settings ([`min_remaining_share`], default
+/// [`DEFAULT_MIN_REMAINING_SHARE`]; [`max_entries`], default
+/// [`DEFAULT_MAX_ENTRIES`]).
+///
 /// - **Bucketed expiry.** On a miss, a token with a relative lifetime is
-///   minted as of the start of the current bucket (default 60 s), so every
-///   replica of a service mints the byte-identical token for the same request
-///   in the same bucket (RS256 is deterministic). The bucket start is never
+///   minted as of the start of the current bucket (default
+///   [`DEFAULT_BUCKET`]), so every replica of a service mints the
+///   byte-identical token for the same request in the same bucket (RS256 is deterministic). The bucket start is never
 ///   after now, so the 24-hour cap still holds against the real clock.
 /// - **Bounded memory.** At most `max_entries` tokens and `max_bytes` bytes
 ///   (least recently and least frequently used evicted first).
@@ -46,6 +60,9 @@ struct Entry {
 ///   of the cache key, so a token with one viewer's `ip.src` rule is only ever
 ///   handed to requests with that same rule.
 /// - Concurrent misses for one key make one signature; the others wait for it.
+///
+/// [`min_remaining_share`]: CachingSignerBuilder::min_remaining_share
+/// [`max_entries`]: CachingSignerBuilder::max_entries
 ///
 /// ```
 /// use std::time::Duration;
@@ -67,7 +84,7 @@ struct Entry {
 pub struct CachingSigner {
     signer: Signer,
     cache: Cache<Key, Entry>,
-    share: f64,
+    freshness: Freshness,
     bucket: i64,
 }
 
@@ -75,7 +92,7 @@ impl fmt::Debug for CachingSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachingSigner")
             .field("kid", &self.signer.kid().as_str())
-            .field("min_remaining_share", &self.share)
+            .field("min_remaining_share", &self.freshness.share())
             .field("bucket_secs", &self.bucket)
             .field("entries", &self.cache.entry_count())
             .finish_non_exhaustive()
@@ -100,26 +117,27 @@ fn invalid(what: &'static str) -> Error {
 
 impl CachingSignerBuilder {
     /// Reuse a token while at least this share of its lifetime remains
-    /// (default 0.5; between 0 and 1, exclusive).
+    /// (default [`DEFAULT_MIN_REMAINING_SHARE`]; in (0, 1]: 1.0 reuses a
+    /// token only within the second it was minted at).
     pub fn min_remaining_share(mut self, share: f64) -> Self {
         self.share = share;
         self
     }
 
-    /// Expiry bucket (default 60 s; whole seconds, at least one).
+    /// Expiry bucket (default [`DEFAULT_BUCKET`]; whole seconds, at least one).
     pub fn bucket(mut self, bucket: Duration) -> Self {
         self.bucket = bucket;
         self
     }
 
-    /// Most tokens kept (default 100,000).
+    /// Most tokens kept (default [`DEFAULT_MAX_ENTRIES`]; at least one).
     pub fn max_entries(mut self, n: u64) -> Self {
         self.max_entries = n;
         self
     }
 
     /// Most bytes kept, counting each token's text and bookkeeping
-    /// (default 128 MiB).
+    /// (default [`DEFAULT_MAX_BYTES`]; at least one).
     pub fn max_bytes(mut self, n: u64) -> Self {
         self.max_bytes = n;
         self
@@ -128,17 +146,16 @@ impl CachingSignerBuilder {
     /// Check the settings and build.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidConfig`] for a share outside (0, 1), a zero or
+    /// [`ErrorKind::InvalidConfig`] for a share outside (0, 1], a zero or
     /// fractional bucket, or zero entries or bytes.
     pub fn build(self) -> Result<CachingSigner, Error> {
-        if !(self.share > 0.0 && self.share < 1.0) {
-            return Err(invalid("min_remaining_share must be between 0 and 1"));
-        }
+        let freshness = Freshness::new(self.share)?;
         if self.bucket.is_zero() || self.bucket.subsec_nanos() != 0 {
             return Err(invalid("bucket must be a positive whole number of seconds"));
         }
-        if self.max_entries == 0 || self.max_bytes == 0 {
-            return Err(invalid("max_entries and max_bytes must be positive"));
+        check_max_entries(self.max_entries)?;
+        if self.max_bytes == 0 {
+            return Err(invalid("max_bytes must be positive"));
         }
         // One capacity bounds both: every entry weighs at least
         // max_bytes / max_entries, so no more than max_entries fit, and at
@@ -154,7 +171,7 @@ impl CachingSignerBuilder {
         Ok(CachingSigner {
             signer: self.signer,
             cache,
-            share: self.share,
+            freshness,
             bucket: i64::try_from(self.bucket.as_secs()).unwrap_or(i64::MAX),
         })
     }
@@ -176,10 +193,10 @@ impl CachingSigner {
     pub fn builder(signer: Signer) -> CachingSignerBuilder {
         CachingSignerBuilder {
             signer,
-            share: 0.5,
-            bucket: Duration::from_secs(60),
-            max_entries: 100_000,
-            max_bytes: 128 * 1024 * 1024,
+            share: DEFAULT_MIN_REMAINING_SHARE,
+            bucket: DEFAULT_BUCKET,
+            max_entries: DEFAULT_MAX_ENTRIES,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 
@@ -201,17 +218,10 @@ impl CachingSigner {
         self.cache.weighted_size()
     }
 
-    /// Is `e` still good to hand out at `now`? Besides the reuse share, the
-    /// 24-hour cap is checked again: a caller whose clock reads earlier than
-    /// the one that minted the token must not receive an `exp` more than 24
-    /// hours after its own now.
+    /// Is `e` still good to hand out at `now`? The rule of
+    /// [`crate::freshness`], the 24-hour cap for this caller's clock included.
     fn fresh(&self, e: &Entry, now: i64) -> bool {
-        let exp = e.token.exp();
-        if exp <= now || exp - now > MAX_LIFETIME_SECS {
-            return false;
-        }
-        let lifetime = (exp - e.signed_at) as f64;
-        (exp - now) as f64 >= self.share * lifetime
+        self.freshness.is_fresh(e.signed_at, e.token.exp(), now)
     }
 
     /// A token for `video` with `opts` as of `now`: the cached one while at

@@ -51,7 +51,9 @@
 //! - `api`: the async Cloudflare API client in [`api`] (create, list and
 //!   delete signing keys; have Cloudflare mint a token) on `reqwest` with
 //!   rustls and `tokio`, and [`FallbackMinter`], which signs locally when a
-//!   key is configured and otherwise mints through the API with a cache.
+//!   key is configured and otherwise mints through the API with a cache
+//!   (`moka`'s async cache, with the freshness rule and settings of
+//!   [`CachingSigner`]).
 //! - `cli`: the `cf-stream-token` command-line tool (turns on `api`; `clap`
 //!   and `anyhow` live in the binary only).
 //!
@@ -102,6 +104,8 @@ mod clock;
 pub mod dangerous;
 mod decide;
 mod error;
+#[cfg(any(feature = "cache", feature = "api"))]
+mod freshness;
 pub mod hazmat;
 mod ids;
 mod key;
@@ -111,15 +115,16 @@ mod url;
 mod verify;
 
 #[cfg(feature = "cache")]
-pub use crate::cache::{CachingSigner, CachingSignerBuilder};
+pub use crate::cache::{CachingSigner, CachingSignerBuilder, DEFAULT_BUCKET, DEFAULT_MAX_BYTES};
+#[cfg(any(feature = "cache", feature = "api"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "cache", feature = "api"))))]
+pub use crate::freshness::{DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE};
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub mod api;
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
-#[cfg(feature = "api")]
-mod fallback;
 
 pub use crate::claims::{
     Claims, DEFAULT_LIFETIME, MAX_LIFETIME, MAX_TOKEN_LEN, MAX_URL_LEN, ResolvedTimes,
@@ -140,10 +145,8 @@ pub use crate::verify::Verifier;
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
 pub use crate::{
+    api::fallback::{FallbackMinter, FallbackMinterBuilder},
     clock::{Clock, SystemClock},
-    fallback::{
-        DEFAULT_MAX_CACHED, DEFAULT_MIN_REMAINING_SHARE, FallbackMinter, FallbackMinterBuilder,
-    },
 };
 
 // The README's examples are compiled and run as doc tests.

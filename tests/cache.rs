@@ -172,7 +172,7 @@ fn concurrent_misses_for_one_key_share_one_token() {
 fn bad_settings_are_refused() {
     for b in [
         CachingSigner::builder(demo_signer()).min_remaining_share(0.0),
-        CachingSigner::builder(demo_signer()).min_remaining_share(1.0),
+        CachingSigner::builder(demo_signer()).min_remaining_share(1.0 + f64::EPSILON),
         CachingSigner::builder(demo_signer()).min_remaining_share(f64::NAN),
         CachingSigner::builder(demo_signer()).bucket(Duration::ZERO),
         CachingSigner::builder(demo_signer()).bucket(Duration::from_millis(1500)),
@@ -184,4 +184,33 @@ fn bad_settings_are_refused() {
             ErrorKind::InvalidConfig { .. }
         ));
     }
+}
+
+#[test]
+fn the_settings_are_those_of_the_fallback_minter() {
+    use cf_stream_token::{DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE};
+    assert_eq!(DEFAULT_MIN_REMAINING_SHARE, 0.5);
+    assert_eq!(DEFAULT_MAX_ENTRIES, 10_000);
+    assert_eq!(cf_stream_token::DEFAULT_BUCKET, Duration::from_secs(60));
+    assert_eq!(cf_stream_token::DEFAULT_MAX_BYTES, 128 * 1024 * 1024);
+    let shown = format!("{:?}", cache());
+    assert!(shown.contains("min_remaining_share: 0.5"), "{shown}");
+    // A share of 1.0, the top of (0, 1], reuses a token only within the
+    // second it was signed at: the clock itself, not a bucket start.
+    let all = CachingSigner::builder(demo_signer())
+        .min_remaining_share(1.0)
+        .build()
+        .unwrap();
+    let t = all
+        .mint_at(at(B + 5), &video(), &TokenOptions::default())
+        .unwrap();
+    assert_eq!(t.exp(), B + 5 + 3600);
+    let same_second = all
+        .mint_at(at(B + 5), &video(), &TokenOptions::default())
+        .unwrap();
+    assert!(Arc::ptr_eq(&t, &same_second));
+    let next = all
+        .mint_at(at(B + 6), &video(), &TokenOptions::default())
+        .unwrap();
+    assert_eq!(next.exp(), B + 6 + 3600);
 }

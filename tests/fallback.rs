@@ -189,6 +189,104 @@ async fn twenty_concurrent_mints_of_one_video_make_one_request() {
     assert!(tokens.iter().all(|t| *t == tokens[0]));
 }
 
+#[tokio::test]
+async fn a_one_entry_cache_still_makes_one_request_per_video_in_a_burst() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(DelayedMint(Duration::from_millis(300)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let minter = FallbackMinter::builder()
+        .client(builder(&server).build().unwrap())
+        .clock(|| at(NOW))
+        .max_entries(1)
+        .build()
+        .unwrap();
+    let other = VideoId::new("00000000000000000000000000000001").unwrap();
+    // Calls in flight are not entries: evicting one video's entry for the
+    // other's never sends a waiter to make a call of its own.
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let minter = minter.clone();
+            let v = if i % 2 == 0 { video() } else { other };
+            tokio::spawn(async move {
+                let t = minter.mint(&v, &TokenOptions::default()).await.unwrap();
+                (v, t.into_string())
+            })
+        })
+        .collect();
+    let mut by_video = std::collections::HashMap::new();
+    for t in tasks {
+        let (v, token) = t.await.unwrap();
+        by_video.entry(v).or_insert_with(Vec::new).push(token);
+    }
+    assert_eq!(request_count(&server).await, 2);
+    assert_eq!(by_video.len(), 2);
+    for tokens in by_video.values() {
+        assert_eq!(tokens.len(), 10);
+        assert!(tokens.iter().all(|t| *t == tokens[0]));
+    }
+}
+
+#[tokio::test]
+async fn two_callers_with_one_stale_entry_make_one_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(DelayedMint(Duration::from_millis(300)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let clock = TestClock::new(NOW);
+    let minter = remote(&server, &clock);
+    let opts = TokenOptions::default();
+    let first = minter.mint(&video(), &opts).await.unwrap();
+    // Below the share: every caller sees the same stale entry, one replaces
+    // it, the others wait for that call instead of dropping its answer.
+    clock.set(NOW + 1801);
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let minter = minter.clone();
+            let opts = opts.clone();
+            tokio::spawn(async move { minter.mint(&video(), &opts).await.unwrap() })
+        })
+        .collect();
+    for t in tasks {
+        let t = t.await.unwrap();
+        assert_ne!(t, first);
+        assert_eq!(t.exp(), NOW + 1801 + 3600);
+    }
+    assert_eq!(request_count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_share_of_one_serves_the_callers_own_answer_after_a_slow_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(DelayedMint(Duration::from_millis(300)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let clock = TestClock::new(NOW);
+    let minter = FallbackMinter::builder()
+        .client(builder(&server).build().unwrap())
+        .clock(clock.reader())
+        .min_remaining_share(1.0)
+        .build()
+        .unwrap();
+    let task = {
+        let minter = minter.clone();
+        tokio::spawn(async move { minter.mint(&video(), &TokenOptions::default()).await })
+    };
+    // The clock moves on while the request is out: its answer now has less
+    // than all of its lifetime left, and is still this caller's to use.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    clock.set(NOW + 5);
+    let token = task.await.unwrap().unwrap();
+    assert_eq!(token.exp(), NOW + 3600);
+    assert_eq!(request_count(&server).await, 1);
+}
+
 /// [`MintFromBody`], answering after a delay.
 struct DelayedMint(Duration);
 

@@ -72,8 +72,10 @@
 //! [`Client::create_token_at`]) but their signature cannot be: Cloudflare
 //! signs them with a key of its own whose public half is not published.
 
-pub(crate) mod client;
+mod client;
 mod error;
+// Public at the crate root (`cf_stream_token::FallbackMinter`), its one path.
+pub(crate) mod fallback;
 #[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;

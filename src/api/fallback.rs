@@ -1,40 +1,38 @@
 //! The fallback minter: sign locally when a key is configured, otherwise ask
 //! Cloudflare's token endpoint and cache what it returns.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
+use moka::future::Cache;
+use moka::ops::compute::Op;
 use zeroize::Zeroizing;
 
-use crate::api::client::env_value;
-use crate::api::{Client, ClientBuilder};
+use super::client::env_value;
+use super::{Client, ClientBuilder};
 use crate::claims::TokenOptions;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
+use crate::freshness::{
+    DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE, Freshness, check_max_entries,
+};
 use crate::ids::{KeyId, VideoId};
 use crate::key::SigningKey;
 use crate::signer::{Signer, Token};
-
-/// Default share of a remote token's lifetime that must remain for it to be
-/// handed out again.
-pub const DEFAULT_MIN_REMAINING_SHARE: f64 = 0.5;
-
-/// Default bound on cached remote tokens.
-pub const DEFAULT_MAX_CACHED: usize = 10_000;
 
 /// The one token source a web backend holds: it signs locally when a signing
 /// key is configured, and otherwise has Cloudflare mint tokens through the
 /// API ([`Client::create_token`]).
 ///
 /// Remote tokens are cached per (video, options) and handed out again while
-/// at least a share of their lifetime remains (default one half, see
-/// [`FallbackMinterBuilder::min_remaining_share`]); concurrent requests for
-/// the same entry wait for one API call instead of each making their own
-/// (the API allows about 1,200 requests per 5 minutes). A remote failure is
-/// returned as an error: there is no fallback to anything weaker, and no
-/// cached token is served past its freshness.
+/// at least a share of their lifetime remains (default
+/// [`DEFAULT_MIN_REMAINING_SHARE`], see
+/// [`FallbackMinterBuilder::min_remaining_share`]: the rule and settings of
+/// [`CachingSigner`](crate::CachingSigner)); concurrent requests for the same
+/// entry wait for one API call instead of each making their own (the API
+/// allows about 1,200 requests per 5 minutes), and share its token or its
+/// error. A remote failure is returned as an error: there is no fallback to
+/// anything weaker, and no cached token is served past its freshness.
 ///
 /// Cheap to clone; `Send + Sync`.
 ///
@@ -76,7 +74,7 @@ impl fmt::Debug for FallbackMinter {
             Mode::Remote(remote) => f
                 .debug_struct("FallbackMinter")
                 .field("remote", &remote.client)
-                .field("min_remaining_share", &remote.min_remaining_share)
+                .field("min_remaining_share", &remote.freshness.share())
                 .finish_non_exhaustive(),
         }
     }
@@ -90,7 +88,7 @@ impl FallbackMinter {
             client: None,
             clock: Arc::new(SystemClock),
             min_remaining_share: DEFAULT_MIN_REMAINING_SHARE,
-            max_cached: DEFAULT_MAX_CACHED,
+            max_entries: DEFAULT_MAX_ENTRIES,
         }
     }
 
@@ -148,7 +146,7 @@ pub struct FallbackMinterBuilder {
     client: Option<Client>,
     clock: Arc<dyn Clock>,
     min_remaining_share: f64,
-    max_cached: usize,
+    max_entries: u64,
 }
 
 impl fmt::Debug for FallbackMinterBuilder {
@@ -157,7 +155,7 @@ impl fmt::Debug for FallbackMinterBuilder {
             .field("signer", &self.signer)
             .field("client", &self.client)
             .field("min_remaining_share", &self.min_remaining_share)
-            .field("max_cached", &self.max_cached)
+            .field("max_entries", &self.max_entries)
             .finish_non_exhaustive()
     }
 }
@@ -222,17 +220,20 @@ impl FallbackMinterBuilder {
     }
 
     /// A cached remote token is handed out again while the time it has left
-    /// is at least this share of its lifetime (from 0.0: until it expires,
-    /// to 1.0: never reused). Default 0.5.
+    /// is at least this share of its lifetime (default
+    /// [`DEFAULT_MIN_REMAINING_SHARE`]; in (0, 1]: 1.0 reuses a token only
+    /// within the second it was requested at). A caller that waited for an
+    /// API call gets that call's token while it is valid.
     pub fn min_remaining_share(mut self, share: f64) -> Self {
         self.min_remaining_share = share;
         self
     }
 
-    /// Most (video, options) entries kept; past it, expired and then idle
-    /// entries are dropped (default 10,000).
-    pub fn max_cached(mut self, entries: usize) -> Self {
-        self.max_cached = entries;
+    /// Most (video, options) entries kept (default [`DEFAULT_MAX_ENTRIES`];
+    /// at least one); past it, the least recently and least frequently used
+    /// are evicted.
+    pub fn max_entries(mut self, n: u64) -> Self {
+        self.max_entries = n;
         self
     }
 
@@ -240,25 +241,16 @@ impl FallbackMinterBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::InvalidConfig`] when neither a key nor a client was
-    /// given, or for a share outside `0.0..=1.0` or a zero cache size.
+    /// given, or for a share outside (0, 1] or zero entries.
     pub fn build(self) -> Result<FallbackMinter> {
         let bad = |what| Error::from(ErrorKind::InvalidConfig { what });
         let mode = match (self.signer, self.client) {
             (Some(signer), _) => Mode::Local(signer),
-            (None, Some(client)) => {
-                if !(0.0..=1.0).contains(&self.min_remaining_share) {
-                    return Err(bad("the remaining-lifetime share must be within 0.0..=1.0"));
-                }
-                if self.max_cached == 0 {
-                    return Err(bad("the token cache must hold at least one entry"));
-                }
-                Mode::Remote(Remote {
-                    client,
-                    min_remaining_share: self.min_remaining_share,
-                    max_cached: self.max_cached,
-                    cache: Mutex::new(HashMap::new()),
-                })
-            }
+            (None, Some(client)) => Mode::Remote(Remote {
+                client,
+                freshness: Freshness::new(self.min_remaining_share)?,
+                cache: Cache::new(check_max_entries(self.max_entries)?),
+            }),
             (None, None) => {
                 return Err(bad("neither a signing key nor an API client was given"));
             }
@@ -272,24 +264,13 @@ impl FallbackMinterBuilder {
     }
 }
 
+/// The remote cache: a (video, options) pair to the token Cloudflare gave
+/// for it. moka's `try_get_with` runs one API call per missing entry and
+/// hands its token, or its error, to every caller waiting for that entry.
 struct Remote {
     client: Client,
-    min_remaining_share: f64,
-    max_cached: usize,
-    cache: Mutex<HashMap<(VideoId, TokenOptions), Arc<Entry>>>,
-}
-
-/// One (video, options) entry. The async mutex makes callers queue behind
-/// the one API call in flight; `finished` lets a queued caller tell that a
-/// call completed while it waited, and take that call's outcome.
-struct Entry {
-    finished: AtomicU64,
-    slot: tokio::sync::Mutex<Slot>,
-}
-
-struct Slot {
-    finished: u64,
-    last: Option<Result<Cached>>,
+    freshness: Freshness,
+    cache: Cache<(VideoId, TokenOptions), Arc<Cached>>,
 }
 
 struct Cached {
@@ -298,95 +279,80 @@ struct Cached {
     issued: i64,
 }
 
-impl Remote {
-    fn fresh(&self, cached: &Cached, now: i64) -> bool {
-        let remaining = cached.token.exp() - now;
-        let lifetime = cached.token.exp() - cached.issued;
-        remaining > 0 && remaining as f64 >= self.min_remaining_share * lifetime as f64
-    }
+/// A waiter's copy of a shared failure. The one place an `Arc<Error>` from
+/// the cache becomes an `Error` again.
+fn shared_error(e: Arc<Error>) -> Error {
+    Arc::try_unwrap(e).unwrap_or_else(|e| (*e).clone())
+}
 
+impl Remote {
     async fn mint(&self, clock: &dyn Clock, video: &VideoId, opts: &TokenOptions) -> Result<Token> {
         // Options the policy refuses are refused before the cache is consulted.
         opts.resolve_at(clock.now())?;
-        let entry = self.entry(video, opts, clock.now().unix_timestamp());
-        let ticket = entry.finished.load(Ordering::Acquire);
-        let mut slot = entry.slot.lock().await;
-        let now = clock.now();
-        let now_secs = now.unix_timestamp();
-        if slot.finished != ticket {
-            // A call finished while this caller waited for it: share it.
-            match &slot.last {
-                Some(Ok(cached)) if cached.token.exp() > now_secs => {
-                    return Ok(cached.token.clone());
-                }
-                Some(Err(e)) => return Err(e.clone()),
-                _ => {}
-            }
-        }
-        if let Some(Ok(cached)) = &slot.last
-            && self.fresh(cached, now_secs)
+        let key = (*video, opts.clone());
+        let (cached, requested) = self.get(clock, &key).await?;
+        let (exp, now) = (cached.token.exp(), clock.now().unix_timestamp());
+        // A token this caller requested itself is the newest it can have:
+        // served while valid even if the call took more than the share
+        // allows (else a slow API and a share near 1 would serve nothing).
+        if requested && Freshness::is_valid(exp, now)
+            || self.freshness.is_fresh(cached.issued, exp, now)
         {
             return Ok(cached.token.clone());
         }
-        // If this future is dropped here, the lock is released with
-        // `finished` unchanged and the next caller makes the call.
-        let result = self.client.create_token_at(now, video, opts).await;
-        slot.finished += 1;
-        entry.finished.store(slot.finished, Ordering::Release);
-        match result {
-            Ok(token) => {
-                slot.last = Some(Ok(Cached {
-                    token: token.clone(),
-                    issued: now_secs,
-                }));
-                Ok(token)
-            }
-            Err(e) => {
-                slot.last = Some(Err(e.clone()));
-                Err(e)
-            }
+        self.forget(&key, &cached).await;
+        // Whatever is there now was requested after this caller found the
+        // stale entry (only a request makes an entry, and only when there is
+        // none), so it counts as requested for this caller.
+        let (fetched, _) = self.get(clock, &key).await?;
+        if Freshness::is_valid(fetched.token.exp(), clock.now().unix_timestamp()) {
+            return Ok(fetched.token.clone());
         }
+        // Only a clock that jumped by more than a lifetime during the call
+        // gets here: ask once more, outside the cache.
+        self.client.create_token_at(clock.now(), video, opts).await
     }
 
-    fn entry(&self, video: &VideoId, opts: &TokenOptions, now: i64) -> Arc<Entry> {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        let key = (*video, opts.clone());
-        if let Some(entry) = cache.get(&key) {
-            return entry.clone();
-        }
-        if cache.len() >= self.max_cached {
-            // An entry is in use while someone else holds its `Arc`.
-            let idle = |e: &Arc<Entry>| Arc::strong_count(e) == 1 && e.slot.try_lock().is_ok();
-            cache.retain(|_, e| {
-                !idle(e)
-                    || e.slot
-                        .try_lock()
-                        .is_ok_and(|s| matches!(&s.last, Some(Ok(c)) if c.token.exp() > now))
-            });
-            if cache.len() >= self.max_cached {
-                cache.retain(|_, e| !idle(e));
-            }
-        }
-        cache
-            .entry(key)
-            .or_insert_with(|| {
-                Arc::new(Entry {
-                    finished: AtomicU64::new(0),
-                    slot: tokio::sync::Mutex::new(Slot {
-                        finished: 0,
-                        last: None,
-                    }),
+    /// Drop the stale entry `stale` only if it is still the entry: a caller
+    /// that saw the same stale entry a moment earlier may have replaced it
+    /// already, and then this one takes the replacement (or waits for the
+    /// call in flight) instead of making a second call.
+    async fn forget(&self, key: &(VideoId, TokenOptions), stale: &Arc<Cached>) {
+        self.cache
+            .entry_by_ref(key)
+            .and_compute_with(|current| {
+                std::future::ready(match current {
+                    Some(e) if Arc::ptr_eq(e.value(), stale) => Op::Remove,
+                    _ => Op::Nop,
                 })
             })
-            .clone()
+            .await;
     }
 
-    #[cfg(test)]
-    fn cached_entries(&self) -> usize {
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+    /// The entry for `key`, requested from Cloudflare (once for all
+    /// concurrent callers) when there is none; `true` when this caller's
+    /// request made it.
+    async fn get(
+        &self,
+        clock: &dyn Clock,
+        key: &(VideoId, TokenOptions),
+    ) -> Result<(Arc<Cached>, bool)> {
+        let (video, opts) = key;
+        let mut requested = false;
+        let cached = self
+            .cache
+            .try_get_with_by_ref(key, async {
+                requested = true;
+                let now = clock.now();
+                let token = self.client.create_token_at(now, video, opts).await?;
+                Ok(Arc::new(Cached {
+                    token,
+                    issued: now.unix_timestamp(),
+                }))
+            })
+            .await
+            .map_err(shared_error)?;
+        Ok((cached, requested))
     }
 }
 
@@ -395,7 +361,7 @@ mod tests {
     use super::*;
     use crate::ids::AccountId;
 
-    fn remote(max_cached: usize) -> FallbackMinter {
+    fn remote(max_entries: u64) -> FallbackMinter {
         let client = Client::builder(
             AccountId::new("acct").unwrap(),
             crate::api::Credentials::api_token("t").unwrap(),
@@ -405,7 +371,7 @@ mod tests {
         .unwrap();
         FallbackMinter::builder()
             .client(client)
-            .max_cached(max_cached)
+            .max_entries(max_entries)
             .build()
             .unwrap()
     }
@@ -418,7 +384,7 @@ mod tests {
             ErrorKind::InvalidConfig { .. }
         ));
         let client = remote(1).client().unwrap().clone();
-        for share in [-0.1, 1.1, f64::NAN] {
+        for share in [-0.1, 0.0, 1.1, f64::NAN] {
             assert!(matches!(
                 kind(
                     FallbackMinter::builder()
@@ -428,31 +394,73 @@ mod tests {
                 ErrorKind::InvalidConfig { .. }
             ));
         }
+        assert!(matches!(
+            kind(
+                FallbackMinter::builder()
+                    .client(client.clone())
+                    .max_entries(0)
+            ),
+            ErrorKind::InvalidConfig { .. }
+        ));
+        // The bounds are those of the caching signer: 1.0 is a share.
+        let one = FallbackMinter::builder()
+            .client(client)
+            .min_remaining_share(1.0)
+            .build()
+            .unwrap();
+        assert!(format!("{one:?}").contains("min_remaining_share: 1.0"));
     }
 
-    #[test]
-    fn cache_is_bounded_by_dropping_idle_entries() {
+    fn demo_token(video: &VideoId) -> Arc<Cached> {
+        let signer = Signer::new(
+            SigningKey::parse(include_str!("../../fixtures/demo/demo.jwk.json"), None).unwrap(),
+        );
+        let now = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        Arc::new(Cached {
+            token: signer
+                .mint_at(now, video, &TokenOptions::default())
+                .unwrap(),
+            issued: now.unix_timestamp(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_stale_entry_is_dropped_only_while_it_is_still_the_entry() {
+        let m = remote(10);
+        let Mode::Remote(r) = &m.inner.mode else {
+            unreachable!()
+        };
+        let key = (
+            VideoId::new(&"a".repeat(32)).unwrap(),
+            TokenOptions::default(),
+        );
+        let stale = demo_token(&key.0);
+        let replacement = demo_token(&key.0);
+        // A slow caller still holds the stale entry after another caller
+        // replaced it: its drop must leave the replacement alone.
+        r.cache.insert(key.clone(), replacement.clone()).await;
+        r.forget(&key, &stale).await;
+        let kept = r.cache.get(&key).await.expect("the replacement is kept");
+        assert!(Arc::ptr_eq(&kept, &replacement));
+        // The caller that holds the current entry does drop it.
+        r.forget(&key, &replacement).await;
+        assert!(r.cache.get(&key).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn cache_is_bounded_by_max_entries() {
         let m = remote(3);
         let Mode::Remote(r) = &m.inner.mode else {
             unreachable!()
         };
-        let opts = TokenOptions::default();
         for i in 0..10u8 {
-            let v = VideoId::new(&format!("{:032x}", i)).unwrap();
-            drop(r.entry(&v, &opts, 0));
-            assert!(r.cached_entries() <= 3);
+            let v = VideoId::new(&format!("{i:032x}")).unwrap();
+            r.cache
+                .insert((v, TokenOptions::default()), demo_token(&v))
+                .await;
+            r.cache.run_pending_tasks().await;
+            assert!(r.cache.entry_count() <= 3, "{}", r.cache.entry_count());
         }
-        // Entries in use are never dropped.
-        let held: Vec<_> = (0..5u8)
-            .map(|i| {
-                r.entry(
-                    &VideoId::new(&format!("{:032x}", 100 + i)).unwrap(),
-                    &opts,
-                    0,
-                )
-            })
-            .collect();
-        assert_eq!(r.cached_entries(), 5);
-        drop(held);
+        assert!(r.cache.entry_count() >= 1);
     }
 }
