@@ -503,3 +503,27 @@ fn a_given_kid_is_kept_on_a_public_key() {
     .unwrap();
     assert_eq!(public.kid().map(KeyId::as_str), Some("given"));
 }
+
+#[test]
+fn a_public_key_with_a_modulus_of_0_or_1_is_read_as_public_and_refused_for_size() {
+    // `RSAPublicKey { n, e }` with n = 0 or 1 starts like a private key's
+    // version INTEGER; it is two INTEGERs only, so it is read as public.
+    for (n, bits) in [(&[1u8][..], 1), (&[0u8][..], 0)] {
+        let der = pkcs1_public(n, &[1, 0, 1]);
+        assert_eq!(public_kind(&der), ErrorKind::KeyTooSmall { bits }, "{n:?}");
+        assert_eq!(
+            SigningKey::parse(&der, Some(kid(DEMO_KID)))
+                .unwrap_err()
+                .kind(),
+            &ErrorKind::PublicKeyOnly
+        );
+    }
+    // Three INTEGERs after a leading 0 are a (truncated) private key.
+    let three = seq(&[&uint(&[0]), &uint(&demo_n()), &uint(&[1, 0, 1])]);
+    assert_eq!(
+        public_kind(&three),
+        ErrorKind::InvalidDer {
+            what: "PKCS#1 RSAPrivateKey"
+        }
+    );
+}
