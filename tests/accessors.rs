@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cf_stream_token::{AccessRule, Action, CountryCode, TokenOptions, Verifier};
+use cf_stream_token::{AccessRule, Action, CountryCode, IpNetwork, TokenOptions, Verifier};
 
 use crate::common::*;
 
@@ -90,4 +90,13 @@ fn a_country_rule_from_codes_equals_the_one_from_strings() {
     let [allow, block] = AccessRule::allow_only_countries([CountryCode::TOR]).unwrap();
     assert_eq!(allow, AccessRule::countries(Action::Allow, ["T1"]).unwrap());
     assert_eq!(block, AccessRule::any(Action::Block));
+}
+
+#[test]
+fn ip_networks_debug_as_written() {
+    let net = IpNetwork::new("93.184.216.0/24").unwrap();
+    assert_eq!(format!("{net:?}"), "IpNetwork(\"93.184.216.0/24\")");
+    let addr = IpNetwork::new("2400:cb00::1").unwrap();
+    assert_eq!(format!("{addr:?}"), "IpNetwork(\"2400:cb00::1\")");
+    assert_eq!(format!("{:?}", [CountryCode::TOR]), "[CountryCode(\"T1\")]");
 }
