@@ -100,3 +100,39 @@ fn ip_networks_debug_as_written() {
     assert_eq!(format!("{addr:?}"), "IpNetwork(\"2400:cb00::1\")");
     assert_eq!(format!("{:?}", [CountryCode::TOR]), "[CountryCode(\"T1\")]");
 }
+
+#[test]
+fn resolve_at_gives_the_times_a_mint_would() {
+    let backdated = TokenOptions::builder()
+        .lifetime(Duration::from_secs(7200))
+        .backdate_not_before(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    assert_eq!(
+        backdated.resolve_at(at(NOW)).unwrap(),
+        (NOW + 7200, Some(NOW - 60))
+    );
+    assert_eq!(
+        TokenOptions::default().resolve_at(at(NOW)).unwrap(),
+        (NOW + 3600, None)
+    );
+    let token = demo_signer()
+        .mint_at(at(NOW), &video(), &backdated)
+        .unwrap();
+    assert_eq!(
+        (token.claims().exp(), token.claims().nbf()),
+        backdated.resolve_at(at(NOW)).unwrap()
+    );
+    // The same policy as minting: here, an absolute expiry already past.
+    let past = TokenOptions::builder()
+        .expires_at(at(NOW - 1))
+        .build()
+        .unwrap();
+    assert_eq!(
+        past.resolve_at(at(NOW)).unwrap_err().kind(),
+        &cf_stream_token::ErrorKind::ExpiryNotInFuture {
+            exp: NOW - 1,
+            now: NOW
+        }
+    );
+}
