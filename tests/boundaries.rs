@@ -527,3 +527,148 @@ fn a_public_key_with_a_modulus_of_0_or_1_is_read_as_public_and_refused_for_size(
         }
     );
 }
+
+/// An SPKI with a chosen algorithm OID and raw parameter bytes.
+fn spki_with(oid: &[u8], params: &[u8], pkcs1: &[u8]) -> Vec<u8> {
+    let alg = seq(&[&tlv(0x06, oid), params]);
+    let bits = [&[0u8][..], pkcs1].concat();
+    seq(&[&alg, &tlv(0x03, &bits)])
+}
+
+const RSA_ENCRYPTION: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+
+#[test]
+fn a_multi_byte_tag_is_refused_even_where_any_value_may_stand() {
+    let key = pkcs1_public(&demo_n(), &[1, 0, 1]);
+    // The algorithm's parameters are read as any one value: NULL is fine ...
+    let null = spki_with(&RSA_ENCRYPTION, &[0x05, 0x00], &key);
+    assert_eq!(PublicKey::parse(&null, None).unwrap().bits(), 2048);
+    // ... a high-tag-number form (low five bits all set) is not DER a key has.
+    let high_tag = spki_with(&RSA_ENCRYPTION, &[0x1f, 0x00], &key);
+    assert_eq!(
+        public_kind(&high_tag),
+        ErrorKind::InvalidDer {
+            what: "SubjectPublicKeyInfo"
+        }
+    );
+}
+
+#[test]
+fn a_structure_version_must_be_a_small_integer_0_or_1() {
+    let der = bytes("demo/demo_pkcs1.der");
+    let content = &der[7..];
+    let k = || kid(DEMO_KID);
+    // 256 and 2^32 end in zero bytes: read as anything but their value they
+    // would pass for version 0.
+    for version in [&[0x01, 0x00][..], &[0x01, 0x00, 0x00, 0x00, 0x00]] {
+        let pkcs1 = seq(&[&uint(version), content]);
+        assert_eq!(
+            SigningKey::from_pkcs1_der(&pkcs1, k()).unwrap_err().kind(),
+            &ErrorKind::InvalidDer {
+                what: "PKCS#1 RSAPrivateKey"
+            },
+            "{version:?}"
+        );
+        let mut pkcs8 = bytes("demo/demo_pkcs8.der");
+        let body = pkcs8.split_off(7);
+        let pkcs8 = seq(&[&uint(version), &body]);
+        assert_eq!(
+            SigningKey::from_pkcs8_der(&pkcs8, k()).unwrap_err().kind(),
+            &ErrorKind::InvalidDer {
+                what: "PKCS#8 PrivateKeyInfo"
+            },
+            "{version:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_algorithm_is_named_by_its_oid_up_to_48_characters() {
+    let key = pkcs1_public(&demo_n(), &[1, 0, 1]);
+    // "1.2.10" and 21 times ".5": exactly 48 characters, shown whole.
+    let oid = [&[0x2a, 0x0a][..], &[0x05; 21]].concat();
+    let exact = format!("OID 1.2.10{}", ".5".repeat(21));
+    assert_eq!(exact.len(), 4 + 48);
+    assert_eq!(
+        public_kind(spki_with(&oid, &[0x05, 0x00], &key)),
+        ErrorKind::NotRsa { found: exact }
+    );
+    // One arc more: cut at 48 and marked.
+    let longer = [&oid[..], &[0x05]].concat();
+    assert_eq!(
+        public_kind(spki_with(&longer, &[0x05, 0x00], &key)),
+        ErrorKind::NotRsa {
+            found: format!("OID 1.2.10{}.", ".5".repeat(21))[..52].to_owned() + "..."
+        }
+    );
+}
+
+#[test]
+fn jwk_key_ops_must_allow_signing_or_verifying() {
+    let mut jwk = json("demo/demo.jwk.json");
+    for ops in [
+        serde_json::json!(["sign"]),
+        serde_json::json!(["verify"]),
+        serde_json::json!(["encrypt", "sign"]),
+        serde_json::json!(["verify", "decrypt"]),
+    ] {
+        jwk["key_ops"] = ops.clone();
+        let key = SigningKey::parse(jwk.to_string(), None).unwrap_or_else(|e| panic!("{ops}: {e}"));
+        assert_eq!(key.kid().as_str(), DEMO_KID);
+    }
+    jwk["key_ops"] = serde_json::json!(["encrypt", "wrapKey"]);
+    assert_eq!(
+        SigningKey::parse(jwk.to_string(), None).unwrap_err().kind(),
+        &ErrorKind::KeyUseMismatch {
+            member: "key_ops",
+            value: "encrypt,wrapKey".into()
+        }
+    );
+    jwk["key_ops"] = serde_json::json!([]);
+    assert_eq!(
+        SigningKey::parse(jwk.to_string(), None).unwrap_err().kind(),
+        &ErrorKind::KeyUseMismatch {
+            member: "key_ops",
+            value: String::new()
+        }
+    );
+}
+
+#[test]
+fn jwk_private_members_with_leading_zero_bytes_load_to_the_same_key() {
+    let reference = demo_key();
+    let jwk = json("demo/demo.jwk.json");
+    for member in ["d", "p", "q", "dp", "dq", "qi"] {
+        let mut j = jwk.clone();
+        let value = URL.decode(j[member].as_str().unwrap()).unwrap();
+        j[member] = URL.encode([&[0u8, 0][..], &value].concat()).into();
+        let key =
+            SigningKey::parse(j.to_string(), None).unwrap_or_else(|e| panic!("{member}: {e}"));
+        assert_eq!(key.public_key(), reference.public_key(), "{member}");
+        assert_eq!(
+            key.sign_rs256(b"m").unwrap(),
+            reference.sign_rs256(b"m").unwrap(),
+            "{member}"
+        );
+    }
+    // A member that is all zero bytes is kept as zero, and refused.
+    let mut j = jwk.clone();
+    j["qi"] = URL.encode([0u8; 4]).into();
+    assert_eq!(
+        SigningKey::parse(j.to_string(), None).unwrap_err().kind(),
+        &ErrorKind::InconsistentKey
+    );
+}
+
+#[test]
+fn a_pem_label_must_be_one_line_of_1_to_64_characters() {
+    // Without an END line: a label that passes is then refused as truncated,
+    // one that does not is not taken for PEM at all.
+    let no_end = |label: &str| public_kind(format!("-----BEGIN {label}-----\nAQID\n"));
+    assert_eq!(no_end(&"K".repeat(64)), ErrorKind::TruncatedPem);
+    assert_eq!(no_end("K"), ErrorKind::TruncatedPem);
+    assert_eq!(no_end(&"K".repeat(65)), ErrorKind::NotAKey);
+    assert_eq!(no_end(""), ErrorKind::NotAKey);
+    assert_eq!(no_end("RSA\nPRIVATE KEY"), ErrorKind::NotAKey);
+    assert_eq!(no_end("RSA\rPRIVATE KEY"), ErrorKind::NotAKey);
+}
