@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the files that guard keys, tokens and the 24-hour cap.
 #
-# Runs `cargo mutants` (cargo-mutants 27.x) on each file in turn and fails if a
+# Runs `cargo mutants` (cargo-mutants 27.x) over the files in one pass and fails if a
 # mutant survives (is "missed") that .cargo/mutants.toml does not list as
 # equivalent. Test command, timeouts and the equivalents list live in
 # .cargo/mutants.toml, so a bare `cargo mutants` does the same thing.
