@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per concern.
 
+mod accessors;
+mod boundaries;
 #[cfg(feature = "cache")]
 mod cache;
 mod common;
