@@ -100,8 +100,10 @@ mod cache;
 mod claims;
 mod clock;
 pub mod dangerous;
+mod duration;
 mod error;
 pub mod hazmat;
+mod http;
 mod ids;
 mod key;
 mod rules;
@@ -121,16 +123,23 @@ pub use crate::claims::{
     Claims, DEFAULT_LIFETIME, MAX_LIFETIME, MAX_TOKEN_LEN, MAX_URL_LEN, ResolvedTimes,
     TokenOptions, TokenOptionsBuilder,
 };
+pub use crate::duration::parse_duration;
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 pub use crate::signer::{Signer, Token};
 pub use crate::url::{
-    AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackUrls, PlaybackUrlsBuilder, SignedUrls,
+    AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackTemplate, PlaybackTemplateBuilder,
+    PlaybackUrls, PlaybackUrlsBuilder, SignedUrls,
     StreamHost, Surface, Thumbnail,
 };
 pub use crate::verify::Verifier;
+
+/// The `time` crate this one takes and returns times in
+/// ([`OffsetDateTime`](time::OffsetDateTime)), so that code using this
+/// crate needs no dependency of its own on a matching version.
+pub use time;
 
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]

@@ -2,6 +2,7 @@
 //! public halves.
 
 mod der;
+mod env;
 mod jwk;
 mod pem;
 mod rsa;
