@@ -156,6 +156,41 @@ impl FromStr for Kind {
     }
 }
 
+/// The surfaces for several `--kind`s (in order, each once), each with the
+/// parameters it takes; a parameter no kind takes is refused.
+pub(crate) fn surfaces(kinds: &[Kind], params: &[(String, String)]) -> Result<Vec<Surface>, String> {
+    if let [kind] = kinds {
+        return surface(*kind, params).map(|s| vec![s]);
+    }
+    for (i, kind) in kinds.iter().enumerate() {
+        if kinds[..i].contains(kind) {
+            return Err(format!("--kind {kind} is given twice"));
+        }
+    }
+    if let Some((name, _)) = params
+        .iter()
+        .find(|(name, _)| !kinds.iter().any(|k| k.params().contains(&name.as_str())))
+    {
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        return Err(format!(
+            "parameter {} is taken by none of --kind {}",
+            echo(name),
+            names.join(", ")
+        ));
+    }
+    kinds
+        .iter()
+        .map(|kind| {
+            let own: Vec<(String, String)> = params
+                .iter()
+                .filter(|(name, _)| kind.params().contains(&name.as_str()))
+                .cloned()
+                .collect();
+            surface(*kind, &own)
+        })
+        .collect()
+}
+
 /// The surface for `kind` with its query parameters, in the order given.
 ///
 /// Each name may appear once and must be one `kind` takes
