@@ -89,7 +89,9 @@ mod tests {
         assert_eq!(d("2h"), 7200);
         assert_eq!(d("1h30m"), 5400);
         assert_eq!(d("1h2m3s"), 3723);
-        for bad in ["", "1.5h", "h", "1x", "1m1h", "1h1h", "1h 30m", "-5", "1h30"] {
+        for bad in [
+            "", "1.5h", "h", "1x", "1m1h", "1h1h", "1h 30m", "-5", "1h30",
+        ] {
             let e = parse_duration(bad).unwrap_err();
             assert_eq!(
                 e.to_string(),
@@ -98,7 +100,9 @@ mod tests {
             );
         }
         assert_eq!(
-            parse_duration("99999999999999999999").unwrap_err().to_string(),
+            parse_duration("99999999999999999999")
+                .unwrap_err()
+                .to_string(),
             "invalid duration \"99999999999999999999\": the number is too large"
         );
         assert_eq!(

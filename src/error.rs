@@ -1164,7 +1164,8 @@ mod tests {
         for (kind, areas) in table() {
             let name = kind.name();
             assert!(
-                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
                 "{name}"
             );
             if !names.contains(&name) {
@@ -1176,7 +1177,11 @@ mod tests {
             } else if areas.policy {
                 400
             } else if areas.verification {
-                if matches!(kind, MalformedToken { .. }) { 400 } else { 401 }
+                if matches!(kind, MalformedToken { .. }) {
+                    400
+                } else {
+                    401
+                }
             } else if matches!(
                 kind,
                 InvalidVideoId | InvalidKeyId | InvalidUrlPart { .. } | InvalidSyntax { .. }

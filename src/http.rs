@@ -136,27 +136,23 @@ impl Error {
     /// ever holds key material, a token or a credential (the `Display`
     /// texts are kept free of them, and of what Cloudflare said).
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "error": self.kind().name(), "message": self.to_string() })
-            .to_string()
+        serde_json::json!({ "error": self.kind().name(), "message": self.to_string() }).to_string()
     }
 }
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl axum::response::IntoResponse for Error {
-    /// [`Error::http_status`] with the JSON body of [`Error::to_json`]
-    /// and `Cache-Control: no-store`.
+    /// [`Error::http_status`] with the JSON body of [`Error::to_json`].
     fn into_response(self) -> axum::response::Response {
         use axum::http::{HeaderValue, StatusCode, header};
         let status =
             StatusCode::from_u16(self.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, self.to_json()).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
+        response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }

@@ -131,8 +131,7 @@ pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RU
 pub use crate::signer::{Signer, Token};
 pub use crate::url::{
     AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackTemplate, PlaybackTemplateBuilder,
-    PlaybackUrls, PlaybackUrlsBuilder, SignedUrls,
-    StreamHost, Surface, Thumbnail,
+    PlaybackUrls, PlaybackUrlsBuilder, SignedUrls, StreamHost, Surface, Thumbnail,
 };
 pub use crate::verify::Verifier;
 

@@ -647,14 +647,23 @@ impl Rendered {
         })
     }
 
-    /// One token for `video` as of `now`, spliced into every URL.
+    /// One token for `video` as of `now`, spliced into every URL; with
+    /// `options` instead of the built ones when given (made downloadable
+    /// when a surface is a download).
     fn mint_at(
         &self,
         signer: &Signer,
         video: &VideoId,
+        options: Option<&TokenOptions>,
         now: OffsetDateTime,
     ) -> Result<SignedUrls, Error> {
-        let token = signer.mint_at(now, video, &self.options)?;
+        let token = match options {
+            None => signer.mint_at(now, video, &self.options)?,
+            Some(o) if !o.downloadable() && self.surfaces.iter().any(Surface::is_download) => {
+                signer.mint_at(now, video, &o.with_downloadable())?
+            }
+            Some(o) => signer.mint_at(now, video, o)?,
+        };
         // `build` checked the bound; this keeps the promise even if the
         // bound were ever wrong, at the cost of one comparison.
         let longest = url_len(self.host.0.len(), token.as_str().len(), self.longest_suffix);
@@ -733,7 +742,7 @@ impl PlaybackUrls {
     /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
     /// failure.
     pub fn mint_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedUrls, Error> {
-        self.rendered.mint_at(signer, &self.video, now)
+        self.rendered.mint_at(signer, &self.video, None, now)
     }
 
     /// Mint as of the system clock.
@@ -878,7 +887,7 @@ impl PlaybackTemplate {
         video: &VideoId,
         now: OffsetDateTime,
     ) -> Result<SignedUrls, Error> {
-        self.rendered.mint_at(signer, video, now)
+        self.rendered.mint_at(signer, video, None, now)
     }
 
     /// Mint for `video` as of the system clock.
@@ -887,7 +896,39 @@ impl PlaybackTemplate {
     /// As [`PlaybackTemplate::mint_at`].
     pub fn mint(&self, signer: &Signer, video: &VideoId) -> Result<SignedUrls, Error> {
         self.rendered
-            .mint_at(signer, video, crate::clock::system_now())
+            .mint_at(signer, video, None, crate::clock::system_now())
+    }
+
+    /// Mint for `video` as of `now` with `options` instead of the
+    /// template's (access rules from the request, say); made downloadable
+    /// when a surface is a download. Options built apart from the template
+    /// were not measured against its URLs, so a URL over
+    /// [`MAX_URL_LEN`] is refused here.
+    ///
+    /// # Errors
+    /// As [`PlaybackTemplate::mint_at`], and [`ErrorKind::UrlTooLong`].
+    pub fn mint_with_at(
+        &self,
+        signer: &Signer,
+        video: &VideoId,
+        options: &TokenOptions,
+        now: OffsetDateTime,
+    ) -> Result<SignedUrls, Error> {
+        self.rendered.mint_at(signer, video, Some(options), now)
+    }
+
+    /// [`PlaybackTemplate::mint_with_at`] as of the system clock.
+    ///
+    /// # Errors
+    /// As [`PlaybackTemplate::mint_with_at`].
+    pub fn mint_with(
+        &self,
+        signer: &Signer,
+        video: &VideoId,
+        options: &TokenOptions,
+    ) -> Result<SignedUrls, Error> {
+        self.rendered
+            .mint_at(signer, video, Some(options), crate::clock::system_now())
     }
 }
 
@@ -1038,7 +1079,10 @@ impl serde::Serialize for SignedUrls {
         let mut map = s.serialize_map(Some(self.urls.len()))?;
         for (i, (surface, url)) in self.iter().enumerate() {
             let name = surface.name();
-            let seen = self.surfaces[..i].iter().filter(|s| s.name() == name).count();
+            let seen = self.surfaces[..i]
+                .iter()
+                .filter(|s| s.name() == name)
+                .count();
             if seen == 0 {
                 map.serialize_entry(name, url)?;
             } else {

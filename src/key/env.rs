@@ -120,14 +120,13 @@ impl SigningKey {
 /// Read a key file whole, at most [`MAX_KEY_FILE`], into a buffer that is
 /// zeroized when dropped.
 pub(crate) fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let unreadable = |e: std::io::Error| -> Error { ErrorKind::KeyFileUnreadable { io: e.kind() }.into() };
+    let unreadable =
+        |e: std::io::Error| -> Error { ErrorKind::KeyFileUnreadable { io: e.kind() }.into() };
     let file = std::fs::File::open(path).map_err(unreadable)?;
     // Sized up front so that the buffer never grows, which would leave an
     // unzeroized copy of the key behind.
     let size = file.metadata().map_or(0, |m| m.len()).min(MAX_KEY_FILE);
-    let mut bytes = Zeroizing::new(Vec::with_capacity(
-        usize::try_from(size).unwrap_or(0) + 1,
-    ));
+    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
     file.take(MAX_KEY_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;

@@ -216,7 +216,10 @@ mod tests {
     #[test]
     fn tokens_are_taken_out_of_playback_urls() {
         let host = "https://customer-abc.cloudflarestream.com";
-        assert_eq!(token_in(&format!("{host}/aa.bb.cc/manifest/video.m3u8")), "aa.bb.cc");
+        assert_eq!(
+            token_in(&format!("{host}/aa.bb.cc/manifest/video.m3u8")),
+            "aa.bb.cc"
+        );
         assert_eq!(token_in(&format!("{host}/aa.bb.cc/iframe")), "aa.bb.cc");
         assert_eq!(token_in(&format!("{host}/aa.bb.cc?x=1")), "aa.bb.cc");
         assert_eq!(token_in("http://localhost:8443/aa.bb.cc/watch"), "aa.bb.cc");

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use cf_stream_token::{
-    AccessRule, AnimatedThumbnail, ErrorKind, Dash, Download, Fit, Hls, MAX_LIFETIME, Surface,
+    AccessRule, AnimatedThumbnail, Dash, Download, ErrorKind, Fit, Hls, MAX_LIFETIME, Surface,
     Thumbnail,
 };
 
@@ -158,7 +158,10 @@ impl FromStr for Kind {
 
 /// The surfaces for several `--kind`s (in order, each once), each with the
 /// parameters it takes; a parameter no kind takes is refused.
-pub(crate) fn surfaces(kinds: &[Kind], params: &[(String, String)]) -> Result<Vec<Surface>, String> {
+pub(crate) fn surfaces(
+    kinds: &[Kind],
+    params: &[(String, String)],
+) -> Result<Vec<Surface>, String> {
     if let [kind] = kinds {
         return surface(*kind, params).map(|s| vec![s]);
     }
@@ -626,7 +629,8 @@ mod tests {
         );
         assert_eq!(
             err(Kind::Thumbnail, &[("time", "8 s")]),
-            r#"invalid duration "8 s": units are h, m and s"#
+            "invalid duration \"8 s\": expected whole seconds (90) or whole numbers with the \
+             units h, m and s, largest first, each once (90s, 30m, 2h, 1h30m, 1m2s)"
         );
         for fps in ["300", "x", "-1"] {
             assert_eq!(
