@@ -209,6 +209,11 @@ fn token_text(arg: &str) -> anyhow::Result<Zeroizing<String>> {
     Ok(trimmed)
 }
 
+/// Now, from the library's system clock: the one clock this crate reads.
+pub(crate) fn now() -> OffsetDateTime {
+    SystemClock.now()
+}
+
 #[cfg(test)]
 mod tests {
     use super::token_in;
@@ -223,12 +228,7 @@ mod tests {
         assert_eq!(token_in(&format!("{host}/aa.bb.cc/iframe")), "aa.bb.cc");
         assert_eq!(token_in(&format!("{host}/aa.bb.cc?x=1")), "aa.bb.cc");
         assert_eq!(token_in("http://localhost:8443/aa.bb.cc/watch"), "aa.bb.cc");
-        assert_eq!(token_in(&format!("{host}")), "");
+        assert_eq!(token_in(host), "");
         assert_eq!(token_in(" aa.bb.cc\n"), "aa.bb.cc");
     }
-}
-
-/// Now, from the library's system clock: the one clock this crate reads.
-pub(crate) fn now() -> OffsetDateTime {
-    SystemClock.now()
 }
