@@ -1,8 +1,8 @@
 //! A real backend: an axum service that hands out signed playback URLs,
-//! minted per request from one shared signer.
+//! minted per request from one shared signer and one URL template.
 //!
 //! ```text
-//! cargo run --example axum_playback
+//! cargo run --example axum_playback --features axum
 //! curl 'http://127.0.0.1:3000/videos/ea95132c15732412d22c1476fa83f27a/playback?country=GB'
 //! ```
 //!
@@ -10,8 +10,9 @@
 //! `{"video","kid","exp","hls","dash","thumbnail"}`: HLS, DASH and
 //! thumbnail URLs carrying one token, valid for an hour. `?country=GB,US`
 //! restricts it to viewers in those countries (an `allow` rule for them,
-//! then `block` for everyone else). A bad video id or country is a 400 with
-//! `{"error"}`.
+//! then `block` for everyone else). A refusal is the crate's own
+//! `{"error","message"}` answer, with its `http_status` (400 for a bad
+//! video id or country).
 //!
 //! Settings, from the environment:
 //!
@@ -27,30 +28,25 @@
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use cf_stream_token::{
-    AccessRule, Dash, Hls, KeyId, PlaybackUrls, Signer, SigningKey, StreamHost, Surface, Thumbnail,
-    TokenOptions, VideoId,
+    AccessRule, Dash, Error, ErrorKind, Hls, KeyId, PlaybackTemplate, SignedUrls, Signer,
+    SigningKey, StreamHost, Surface, Thumbnail, TokenOptions, VideoId,
 };
 use serde::{Deserialize, Serialize};
 
 /// The project's demo key: public, for demos and tests only.
 const DEMO_KEY: &str = include_str!("../fixtures/demo/demo_create_result.json");
 
-/// How long each token lives.
-const LIFETIME: Duration = Duration::from_secs(3600);
-/// `nbf` this far back, for viewers whose clocks run a little behind.
-const SKEW: Duration = Duration::from_secs(60);
-
-/// What every request shares: the signer (an `Arc` inside, so cloning the
-/// state per request copies a pointer) and the host.
+/// What every request shares: the signer and the template (an `Arc`
+/// inside each, so cloning the state per request copies pointers).
 #[derive(Clone, Debug)]
 pub(crate) struct AppState {
     pub(crate) signer: Signer,
-    pub(crate) host: StreamHost,
+    pub(crate) template: PlaybackTemplate,
 }
 
 /// The service's settings, read once at start-up.
@@ -67,37 +63,36 @@ pub(crate) struct Settings {
 /// # Errors
 /// A key that is set but unreadable, or a bad customer code: refused at
 /// start-up rather than on the first request.
-pub(crate) fn settings(
-    var: impl Fn(&str) -> Option<String>,
-) -> Result<Settings, cf_stream_token::Error> {
+pub(crate) fn settings(var: impl Fn(&str) -> Option<String>) -> Result<Settings, Error> {
     let set = |name| var(name).filter(|v: &String| !v.trim().is_empty());
     let mut notices = Vec::new();
-    let key = match set("CF_STREAM_SIGNING_KEY") {
-        Some(key) => {
-            let kid = set("CF_STREAM_KEY_ID")
-                .map(|k| KeyId::new(k.trim()))
-                .transpose()?;
-            SigningKey::parse(key.trim(), kid)?
-        }
-        None => {
-            notices.push(
-                "CF_STREAM_SIGNING_KEY is not set: signing with the built-in demo key, \
-                 which is public and which no real Stream account accepts"
-                    .to_owned(),
-            );
+    let key = match SigningKey::from_env_with(&var) {
+        Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { .. }) => {
+            notices.push("CF_STREAM_SIGNING_KEY is not set: signing with the built-in demo key, which is public and which no real Stream account accepts".to_owned());
             SigningKey::parse(DEMO_KEY, None)?
         }
+        key => key?,
     };
     let code = set("CF_STREAM_CUSTOMER_CODE").unwrap_or_else(|| {
         notices.push("CF_STREAM_CUSTOMER_CODE is not set: using `demo`".to_owned());
         "demo".to_owned()
     });
+    // Built once: an hour, `nbf` a minute back for viewers' clock skew.
+    let options = TokenOptions::builder()
+        .lifetime(Duration::from_secs(3600))
+        .backdate_not_before(Duration::from_secs(60));
+    let template = PlaybackTemplate::builder(StreamHost::customer_code(code.trim())?)
+        .options(options.build()?)
+        .surfaces([Surface::Hls(Hls::new()), Surface::Dash(Dash::new())])
+        .surface(Surface::Thumbnail(
+            Thumbnail::new().time(Duration::from_secs(1)),
+        ))
+        .build()?;
+    let signer = Signer::new(key);
+    let bind = set("BIND").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
     Ok(Settings {
-        state: AppState {
-            signer: Signer::new(key),
-            host: StreamHost::customer_code(code.trim())?,
-        },
-        bind: set("BIND").unwrap_or_else(|| "127.0.0.1:3000".to_owned()),
+        state: AppState { signer, template },
+        bind,
         notices,
     })
 }
@@ -125,68 +120,48 @@ struct PlaybackQuery {
 
 #[derive(Serialize)]
 struct Playback {
-    video: String,
-    kid: String,
+    video: VideoId,
+    kid: KeyId,
     exp: i64,
-    hls: String,
-    dash: String,
-    thumbnail: String,
-}
-
-fn error(status: StatusCode, message: impl ToString) -> Response {
-    let body = serde_json::json!({ "error": message.to_string() });
-    (status, Json(body)).into_response()
+    /// `hls`, `dash`, `thumbnail`: the surfaces' names.
+    #[serde(flatten)]
+    urls: SignedUrls,
 }
 
 async fn playback(
     State(state): State<AppState>,
     Path(uid): Path<String>,
     Query(query): Query<PlaybackQuery>,
-) -> Response {
-    let Ok(video) = VideoId::new(&uid) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "not a video id: expected 32 hex characters",
-        );
-    };
-    let mut options = TokenOptions::builder()
-        .lifetime(LIFETIME)
-        .backdate_not_before(SKEW);
-    if let Some(countries) = query.country.as_deref() {
-        match AccessRule::allow_only_countries(countries.split(',').map(str::trim)) {
-            Ok(rules) => options = options.access_rules(rules),
-            Err(e) => return error(StatusCode::BAD_REQUEST, e),
-        }
-    }
-    let options = match options.build() {
-        Ok(options) => options,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e),
-    };
-    let hls = Surface::Hls(Hls::new());
-    let dash = Surface::Dash(Dash::new());
-    let thumbnail = Surface::Thumbnail(Thumbnail::new().time(Duration::from_secs(1)));
-    // One token, one RSA signature (well under a millisecond of CPU), for
+) -> Result<impl IntoResponse, Error> {
+    // `Path<VideoId>` works too; parsing here makes a bad id the crate's JSON 400.
+    let video: VideoId = uid.parse()?;
+    // One token, one RSA signature (a quarter of a millisecond of CPU), for
     // all three URLs: cheap enough to do on the async worker.
-    let signed = PlaybackUrls::builder(state.host.clone(), video)
-        .options(options)
-        .surfaces([hls.clone(), dash.clone(), thumbnail.clone()])
-        .build()
-        .and_then(|urls| urls.mint(&state.signer));
-    let signed = match signed {
-        Ok(signed) => signed,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    let urls = match query.country.as_deref() {
+        None => state.template.mint(&state.signer, &video)?,
+        Some(countries) => {
+            let rules = AccessRule::allow_only_countries(countries.split(',').map(str::trim))?;
+            let options = state
+                .template
+                .token_options()
+                .to_builder()
+                .access_rules(rules);
+            state
+                .template
+                .mint_with(&state.signer, &video, &options.build()?)?
+        }
     };
-    let url = |s: &Surface| signed.get(s).unwrap_or_default().to_owned();
-    let body = Playback {
-        video: video.to_string(),
-        kid: signed.token().kid().to_string(),
-        exp: signed.token().exp(),
-        hls: url(&hls),
-        dash: url(&dash),
-        thumbnail: url(&thumbnail),
-    };
+    let (kid, exp) = (*urls.token().kid(), urls.token().exp());
     // The URLs are bearer credentials until they expire: no caching.
-    ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(Playback {
+            video,
+            kid,
+            exp,
+            urls,
+        }),
+    ))
 }
 
 #[tokio::main]
@@ -196,11 +171,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("note: {notice}");
     }
     let listener = tokio::net::TcpListener::bind(&settings.bind).await?;
-    eprintln!(
-        "signing with key {}; listening on http://{}/videos/{{uid}}/playback",
-        settings.state.signer.kid(),
-        listener.local_addr()?
-    );
+    let (kid, addr) = (settings.state.signer.kid(), listener.local_addr()?);
+    eprintln!("signing with key {kid}; listening on http://{addr}/videos/{{uid}}/playback");
     serve(listener, settings.state).await?;
     Ok(())
 }

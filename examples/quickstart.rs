@@ -12,27 +12,23 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use cf_stream_token::{KeyId, Signer, SigningKey, TokenOptions, VideoId};
+use cf_stream_token::time::format_description::well_known::Rfc3339;
+use cf_stream_token::{ErrorKind, Signer, SigningKey, TokenOptions, VideoId};
 
 const DEMO_KEY: &str = include_str!("../fixtures/demo/demo_create_result.json");
 const DEMO_VIDEO: &str = "ea95132c15732412d22c1476fa83f27a";
+/// Stands for the account's customer code until `CF_STREAM_CUSTOMER_CODE`
+/// gives it.
+const PLACEHOLDER_CODE: &str = "YOUR_CUSTOMER_CODE";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (key, source) = match std::env::var("CF_STREAM_SIGNING_KEY") {
-        Ok(material) => {
-            let kid = std::env::var("CF_STREAM_KEY_ID")
-                .ok()
-                .map(|k| KeyId::new(&k))
-                .transpose()?;
-            (
-                SigningKey::parse(material.trim(), kid)?,
-                "CF_STREAM_SIGNING_KEY",
-            )
-        }
-        Err(_) => (
+    let (key, source) = match SigningKey::from_env() {
+        Ok(key) => (key, "CF_STREAM_SIGNING_KEY"),
+        Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { .. }) => (
             SigningKey::parse(DEMO_KEY, None)?,
             "built-in demo key, public, not for production",
         ),
+        Err(e) => return Err(e.into()),
     };
     let signer = Signer::new(key);
     let video = VideoId::new(DEMO_VIDEO)?;
@@ -52,17 +48,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part)?;
         println!("{name}: {}", String::from_utf8(bytes)?);
     }
-    println!("expires: {}", token.expires_at());
+    println!("expires: {}", token.expires_at().format(&Rfc3339)?);
+
+    let code = std::env::var("CF_STREAM_CUSTOMER_CODE")
+        .ok()
+        .filter(|c| !c.trim().is_empty());
     println!(
-        "\nHLS URL (customer code `demo`):\nhttps://customer-demo.cloudflarestream.com/{token}/manifest/video.m3u8"
+        "\nHLS URL:\nhttps://customer-{}.cloudflarestream.com/{token}/manifest/video.m3u8",
+        code.as_deref().map_or(PLACEHOLDER_CODE, str::trim)
     );
+    if code.is_none() {
+        println!(
+            "\n{PLACEHOLDER_CODE} stands for your account's customer code: in the Cloudflare \
+             dashboard, Stream shows it in every video's embed and playback URLs \
+             (customer-CODE.cloudflarestream.com). Set CF_STREAM_CUSTOMER_CODE to use it here."
+        );
+    }
 
     // The verifier accepts it as of now, with the same key's public half.
     let claims = signer.verifier().verify(token.as_str())?;
     println!(
         "\nverified locally: sub={} exp={}",
         claims.video(),
-        claims.exp()
+        claims.expires_at().format(&Rfc3339)?
     );
     Ok(())
 }

@@ -390,6 +390,87 @@ impl TokenOptionsBuilder {
     }
 }
 
+/// A lifetime or back-dating in JSON: whole seconds, or a duration text
+/// as [`parse_duration`](crate::parse_duration) reads it.
+struct DurationJson(Duration);
+
+impl<'de> serde::Deserialize<'de> for DurationJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = DurationJson;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("whole seconds, or a duration such as \"90s\", \"2h\" or \"1h30m\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationJson, E> {
+                Ok(DurationJson(Duration::from_secs(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DurationJson, E> {
+                crate::duration::parse_duration(v)
+                    .map(DurationJson)
+                    .map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The JSON shape of [`TokenOptions`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct OptionsJson {
+    #[serde(default)]
+    lifetime: Option<DurationJson>,
+    #[serde(default)]
+    backdate: Option<DurationJson>,
+    #[serde(default)]
+    downloadable: Option<bool>,
+    #[serde(default)]
+    access_rules: Option<Vec<AccessRule>>,
+}
+
+/// Options from a configuration file:
+/// `{"lifetime": "2h", "backdate": "60s", "downloadable": false,
+/// "accessRules": [...]}`. Every member is optional (the defaults are the
+/// builder's), an unknown member is refused, `lifetime` and `backdate` are
+/// whole seconds or a duration text as [`parse_duration`](crate::parse_duration)
+/// reads it, `accessRules` is Cloudflare's JSON, and every check of
+/// [`TokenOptionsBuilder::build`] runs while deserialising: a 25-hour
+/// lifetime does not deserialise.
+///
+/// ```
+/// use cf_stream_token::TokenOptions;
+/// let opts: TokenOptions = serde_json::from_str(r#"{
+///     "lifetime": "2h", "backdate": 60,
+///     "accessRules": [{"type": "ip.geoip.country", "action": "allow", "country": ["GB"]},
+///                     {"type": "any", "action": "block"}]
+/// }"#)?;
+/// assert_eq!(opts.lifetime_secs(), Some(7200));
+/// assert_eq!(opts.access_rules().len(), 2);
+/// let e = serde_json::from_str::<TokenOptions>(r#"{"lifetime": "25h"}"#).unwrap_err();
+/// assert!(e.to_string().contains("exceeds the 24-hour cap"), "{e}");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+impl<'de> serde::Deserialize<'de> for TokenOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let json = <OptionsJson as serde::Deserialize>::deserialize(d)?;
+        let mut b = TokenOptions::builder();
+        if let Some(DurationJson(lifetime)) = json.lifetime {
+            b = b.lifetime(lifetime);
+        }
+        if let Some(DurationJson(by)) = json.backdate {
+            b = b.backdate_not_before(by);
+        }
+        if let Some(yes) = json.downloadable {
+            b = b.downloadable(yes);
+        }
+        if let Some(rules) = json.access_rules {
+            b = b.access_rules(rules);
+        }
+        b.build().map_err(serde::de::Error::custom)
+    }
+}
+
 /// The claims of a Stream token, as minted or as verified.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claims {
@@ -404,6 +485,24 @@ pub struct Claims {
 fn to_datetime(unix: i64) -> OffsetDateTime {
     // Every stored time was range-checked on the way in.
     OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Cloudflare's member names, every member present, in the order they are
+/// minted: `{"sub","kid","exp","nbf","downloadable","accessRules"}`, `nbf`
+/// `null` and `downloadable` `false` when the token leaves them out,
+/// `accessRules` an array (empty when absent), times in unix seconds.
+impl serde::Serialize for Claims {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("Claims", 6)?;
+        st.serialize_field("sub", &self.video)?;
+        st.serialize_field("kid", &self.kid)?;
+        st.serialize_field("exp", &self.exp)?;
+        st.serialize_field("nbf", &self.nbf)?;
+        st.serialize_field("downloadable", &self.downloadable)?;
+        st.serialize_field("accessRules", &*self.access_rules)?;
+        st.end()
+    }
 }
 
 impl Claims {

@@ -106,6 +106,19 @@ pub enum ErrorKind {
         /// Its value.
         value: String,
     },
+    /// The key file could not be read (its name is not repeated: it may be
+    /// key contents passed where a name belongs).
+    KeyFileUnreadable {
+        /// What the operating system said.
+        io: std::io::ErrorKind,
+    },
+    /// A key file is larger than any key form (1 MiB).
+    KeyFileTooLarge,
+    /// A key setting holds what looks like a file path, not key contents.
+    KeyLooksLikePath {
+        /// Where the value came from (an environment variable name).
+        name: &'static str,
+    },
     /// Two-prime RSA only: multi-prime keys and other variants are refused.
     UnsupportedKey {
         /// What is unsupported.
@@ -203,6 +216,17 @@ pub enum ErrorKind {
     InvalidIpNetwork {
         /// The value given (cut to 64 characters).
         value: String,
+    },
+
+    /// A text form (an access rule such as `allow:country=GB`, a duration
+    /// such as `1h30m`) does not parse.
+    InvalidSyntax {
+        /// What was being read (`"access rule"`, `"duration"`).
+        what: &'static str,
+        /// The value given (cut to 64 characters).
+        value: String,
+        /// What is wrong, and the forms that are accepted.
+        reason: &'static str,
     },
 
     // ---- playback URLs ----
@@ -432,8 +456,9 @@ impl Error {
     /// [`UnexpectedJson`], [`PublicKeyOnly`], [`NotRsa`], [`KeyTooSmall`],
     /// [`KeyTooLarge`], [`InvalidExponent`], [`InconsistentKey`],
     /// [`WeakKey`], [`MissingJwkMember`], [`KeyUseMismatch`],
-    /// [`UnsupportedKey`], [`WrongKeyForm`], [`KeyIdRequired`],
-    /// [`KeyIdMismatch`], [`ResponseKeyMismatch`]).
+    /// [`KeyLooksLikePath`], [`KeyFileUnreadable`], [`KeyFileTooLarge`],
+    /// [`UnsupportedKey`], [`WrongKeyForm`],
+    /// [`KeyIdRequired`], [`KeyIdMismatch`], [`ResponseKeyMismatch`]).
     ///
     /// Not [`InvalidKeyId`] (a malformed identifier, whatever the key) nor
     /// [`CreatedKeyUnusable`] (an API outcome: see `is_api`).
@@ -456,6 +481,9 @@ impl Error {
     /// [`WeakKey`]: ErrorKind::WeakKey
     /// [`MissingJwkMember`]: ErrorKind::MissingJwkMember
     /// [`KeyUseMismatch`]: ErrorKind::KeyUseMismatch
+    /// [`KeyLooksLikePath`]: ErrorKind::KeyLooksLikePath
+    /// [`KeyFileUnreadable`]: ErrorKind::KeyFileUnreadable
+    /// [`KeyFileTooLarge`]: ErrorKind::KeyFileTooLarge
     /// [`UnsupportedKey`]: ErrorKind::UnsupportedKey
     /// [`WrongKeyForm`]: ErrorKind::WrongKeyForm
     /// [`KeyIdRequired`]: ErrorKind::KeyIdRequired
@@ -485,6 +513,9 @@ impl Error {
                 | WeakKey { .. }
                 | MissingJwkMember { .. }
                 | KeyUseMismatch { .. }
+                | KeyLooksLikePath { .. }
+                | KeyFileUnreadable { .. }
+                | KeyFileTooLarge
                 | UnsupportedKey { .. }
                 | WrongKeyForm { .. }
                 | KeyIdRequired
@@ -713,9 +744,17 @@ impl fmt::Display for ErrorKind {
             KeyUseMismatch { member, value } => {
                 write!(f, "JWK `{member}` is {value:?}, not RS256 signing")
             }
+            KeyFileUnreadable { io } => write!(f, "cannot read the key file: {io}"),
+            KeyFileTooLarge => f.write_str("the key file is larger than 1 MiB: not a key"),
+            KeyLooksLikePath { name } => write!(
+                f,
+                "{name} looks like a path, not a key: use SigningKey::from_file, or `--key FILE` on the command line"
+            ),
             UnsupportedKey { what } => write!(f, "unsupported key: {what}"),
             WrongKeyForm { expected } => write!(f, "wrong key form: expected {expected}"),
-            KeyIdRequired => f.write_str("this key form carries no key id; give one"),
+            KeyIdRequired => f.write_str(
+                "this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line",
+            ),
             KeyIdMismatch { expected, found } => {
                 write!(f, "key id mismatch: expected {expected:?}, the key says {found:?}")
             }
@@ -759,10 +798,23 @@ impl fmt::Display for ErrorKind {
             InvalidIpNetwork { value } => {
                 write!(f, "{value:?} is not an IP address or CIDR network")
             }
+            InvalidUrlPart { what, value }
+                if *what == "customer code" && value.starts_with("customer-") =>
+            {
+                write!(
+                    f,
+                    "invalid {what}: {value:?} (give the code without its `customer-` prefix)"
+                )
+            }
             InvalidUrlPart { what, value } => match url_part_rule(what) {
                 Some(rule) => write!(f, "invalid {what}: {value:?} ({rule})"),
                 None => write!(f, "invalid {what}: {value:?}"),
             },
+            InvalidSyntax {
+                what,
+                value,
+                reason,
+            } => write!(f, "invalid {what} {value:?}: {reason}"),
             UrlTooLong { len, max } => write!(
                 f,
                 "playback URL could be {len} bytes long; Cloudflare serves at most {max}"
@@ -935,9 +987,13 @@ mod tests {
             CreateOutcomeUnknown { .. } => 59,
             SigningFailed => 60,
             InvalidConfig { .. } => 61,
+            KeyLooksLikePath { .. } => 62,
+            InvalidSyntax { .. } => 63,
+            KeyFileUnreadable { .. } => 64,
+            KeyFileTooLarge => 65,
         }
     }
-    const KINDS: usize = 62;
+    const KINDS: usize = 66;
 
     /// Every kind (some twice, where a field could matter) and what each
     /// predicate must say of it.
@@ -1077,7 +1133,66 @@ mod tests {
             (CreateOutcomeUnknown { timed_out: false }, API),
             (SigningFailed, NONE),
             (InvalidConfig { what: "w" }, NONE),
+            (
+                KeyLooksLikePath {
+                    name: "CF_STREAM_SIGNING_KEY",
+                },
+                KEY,
+            ),
+            (
+                KeyFileUnreadable {
+                    io: std::io::ErrorKind::NotFound,
+                },
+                KEY,
+            ),
+            (KeyFileTooLarge, KEY),
+            (
+                InvalidSyntax {
+                    what: "duration",
+                    value: s("1.5h"),
+                    reason: "r",
+                },
+                NONE,
+            ),
         ]
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_snake_case_name_and_a_status() {
+        use ErrorKind::*;
+        let mut names: Vec<&str> = Vec::new();
+        for (kind, areas) in table() {
+            let name = kind.name();
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{name}"
+            );
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            let status = Error::new(kind.clone()).http_status();
+            let expected = if areas.transient {
+                503
+            } else if areas.policy {
+                400
+            } else if areas.verification {
+                if matches!(kind, MalformedToken { .. }) {
+                    400
+                } else {
+                    401
+                }
+            } else if matches!(
+                kind,
+                InvalidVideoId | InvalidKeyId | InvalidUrlPart { .. } | InvalidSyntax { .. }
+            ) {
+                400
+            } else {
+                500
+            };
+            assert_eq!(status, expected, "{kind:?}");
+        }
+        assert_eq!(names.len(), KINDS);
     }
 
     #[test]

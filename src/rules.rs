@@ -228,6 +228,66 @@ impl AccessRule {
     }
 }
 
+/// The command line's rule syntax: `allow|block` `:` `any` |
+/// `country=CC[,CC..]` | `ip=ADDR_OR_CIDR[,..]`.
+///
+/// Keywords are lower case; country codes may be any case (they are
+/// upper-cased). Blanks around list items are ignored; an empty item is an
+/// error. Each value is checked (assigned ISO 3166-1 codes, addresses and
+/// CIDRs that parse); the checks on a list as a whole (at most five,
+/// nothing after `any`) run when the token options are built.
+///
+/// ```
+/// use cf_stream_token::{AccessRule, Action};
+/// let rule: AccessRule = "allow:country=GB,us".parse()?;
+/// assert_eq!(rule, AccessRule::countries(Action::Allow, ["GB", "US"])?);
+/// assert_eq!("block:any".parse::<AccessRule>()?, AccessRule::any(Action::Block));
+/// let ip: AccessRule = "allow:ip=1.2.3.0/24,2400:cb00::/32".parse()?;
+/// assert_eq!(ip, AccessRule::networks(Action::Allow, ["1.2.3.0/24", "2400:cb00::/32"])?);
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+impl FromStr for AccessRule {
+    type Err = Error;
+
+    /// # Errors
+    /// [`ErrorKind::InvalidSyntax`] (`what: "rule"`) naming the spec and
+    /// what is wrong with it; [`ErrorKind::InvalidCountryCode`] or
+    /// [`ErrorKind::InvalidIpNetwork`] for a value that is not one.
+    fn from_str(spec: &str) -> Result<Self, Error> {
+        let bad = |reason: &'static str| -> Error {
+            ErrorKind::InvalidSyntax {
+                what: "rule",
+                value: echo(spec, ECHO_MAX_CHARS),
+                reason,
+            }
+            .into()
+        };
+        let (action, target) = spec
+            .split_once(':')
+            .ok_or_else(|| bad("expected ACTION:TARGET, e.g. allow:country=GB or block:any"))?;
+        let action = match action {
+            "allow" => Action::Allow,
+            "block" => Action::Block,
+            _ => return Err(bad("the action must be `allow` or `block`")),
+        };
+        if target == "any" {
+            return Ok(AccessRule::any(action));
+        }
+        let (kind, list) = target.split_once('=').ok_or_else(|| {
+            bad("the target must be `any`, `country=CC[,CC..]` or `ip=ADDR[,..]`")
+        })?;
+        let items: Vec<&str> = list.split(',').map(str::trim).collect();
+        if items.iter().any(|i| i.is_empty()) {
+            return Err(bad("the list has an empty item"));
+        }
+        match kind {
+            "country" => AccessRule::countries(action, &items),
+            "ip" => AccessRule::networks(action, &items),
+            _ => Err(bad("the target must be `any`, `country=...` or `ip=...`")),
+        }
+    }
+}
+
 /// Check a rule list as a whole: at most [`MAX_ACCESS_RULES`], nothing after
 /// an `any` rule (it could never match), no empty lists.
 pub(crate) fn validate(rules: &[AccessRule]) -> Result<(), Error> {

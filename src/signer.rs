@@ -223,6 +223,14 @@ impl Token {
     }
 }
 
+/// The compact token string: a token in a JSON answer is the string a URL
+/// carries.
+impl serde::Serialize for Token {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.compact)

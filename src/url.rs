@@ -391,6 +391,24 @@ pub enum Surface {
 }
 
 impl Surface {
+    /// A short name for the surface, the command line's `--kind`: `iframe`,
+    /// `watch`, `hls`, `dash`, `thumbnail`, `gif`, `mp4`, `m4a`, `webrtc`.
+    /// [`SignedUrls`] serialises its URLs under these names and has an
+    /// accessor of each name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Surface::Iframe => "iframe",
+            Surface::Watch => "watch",
+            Surface::Hls(_) => "hls",
+            Surface::Dash(_) => "dash",
+            Surface::Thumbnail(_) => "thumbnail",
+            Surface::AnimatedThumbnail(_) => "gif",
+            Surface::Mp4Download(_) => "mp4",
+            Surface::AudioDownload(_) => "m4a",
+            Surface::WebRtc => "webrtc",
+        }
+    }
+
     /// The path after the token, e.g. `manifest/video.m3u8`.
     pub fn path(&self) -> &'static str {
         match self {
@@ -582,8 +600,15 @@ fn checked_filename(name: &str) -> Result<&str, Error> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct PlaybackUrls {
-    host: StreamHost,
     video: VideoId,
+    rendered: Rendered,
+}
+
+/// A host, token options and surfaces, checked and rendered once: what
+/// [`PlaybackUrls`] (one video) and [`PlaybackTemplate`] (any video) share.
+#[derive(Clone, Debug)]
+struct Rendered {
+    host: StreamHost,
     options: TokenOptions,
     surfaces: Arc<[Surface]>,
     /// Path and query of each surface, rendered once.
@@ -592,51 +617,53 @@ pub struct PlaybackUrls {
     longest_suffix: usize,
 }
 
-/// Length of `https://<host>/<token>/<suffix>`.
-fn url_len(host: usize, token: usize, suffix: usize) -> usize {
-    "https://".len() + host + 1 + token + 1 + suffix
-}
-
-impl PlaybackUrls {
-    /// Start building URLs for `video` on `host`, with default token options
-    /// and no surfaces.
-    pub fn builder(host: StreamHost, video: VideoId) -> PlaybackUrlsBuilder {
-        PlaybackUrlsBuilder {
-            host,
-            video,
-            options: TokenOptions::default(),
-            surfaces: Vec::new(),
+impl Rendered {
+    /// Check every surface and render its path and query once.
+    fn new(host: StreamHost, options: TokenOptions, surfaces: Vec<Surface>) -> Result<Self, Error> {
+        let suffixes: Box<[Box<str>]> = surfaces
+            .iter()
+            .map(|s| s.suffix().map(String::into_boxed_str))
+            .collect::<Result<_, _>>()?;
+        let options = if surfaces.iter().any(Surface::is_download) {
+            options.with_downloadable()
+        } else {
+            options
+        };
+        let longest_suffix = suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
+        let bound = url_len(host.0.len(), options.max_token_len(), longest_suffix);
+        if bound > MAX_URL_LEN {
+            return Err(ErrorKind::UrlTooLong {
+                len: bound,
+                max: MAX_URL_LEN,
+            }
+            .into());
         }
+        Ok(Rendered {
+            host,
+            options,
+            surfaces: Arc::from(surfaces),
+            suffixes,
+            longest_suffix,
+        })
     }
 
-    /// The host.
-    pub fn host(&self) -> &StreamHost {
-        &self.host
-    }
-
-    /// The video.
-    pub fn video(&self) -> &VideoId {
-        &self.video
-    }
-
-    /// The token options minting uses: those given, made downloadable when
-    /// a surface is a download.
-    pub fn token_options(&self) -> &TokenOptions {
-        &self.options
-    }
-
-    /// The surfaces, in the order given.
-    pub fn surfaces(&self) -> &[Surface] {
-        &self.surfaces
-    }
-
-    /// Mint one token as of `now` and make every surface's URL with it.
-    ///
-    /// # Errors
-    /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
-    /// failure.
-    pub fn mint_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedUrls, Error> {
-        let token = signer.mint_at(now, &self.video, &self.options)?;
+    /// One token for `video` as of `now`, spliced into every URL; with
+    /// `options` instead of the built ones when given (made downloadable
+    /// when a surface is a download).
+    fn mint_at(
+        &self,
+        signer: &Signer,
+        video: &VideoId,
+        options: Option<&TokenOptions>,
+        now: OffsetDateTime,
+    ) -> Result<SignedUrls, Error> {
+        let token = match options {
+            None => signer.mint_at(now, video, &self.options)?,
+            Some(o) if !o.downloadable() && self.surfaces.iter().any(Surface::is_download) => {
+                signer.mint_at(now, video, &o.with_downloadable())?
+            }
+            Some(o) => signer.mint_at(now, video, o)?,
+        };
         // `build` checked the bound; this keeps the promise even if the
         // bound were ever wrong, at the cost of one comparison.
         let longest = url_len(self.host.0.len(), token.as_str().len(), self.longest_suffix);
@@ -668,6 +695,54 @@ impl PlaybackUrls {
             surfaces: Arc::clone(&self.surfaces),
             urls,
         })
+    }
+}
+
+/// Length of `https://<host>/<token>/<suffix>`.
+fn url_len(host: usize, token: usize, suffix: usize) -> usize {
+    "https://".len() + host + 1 + token + 1 + suffix
+}
+
+impl PlaybackUrls {
+    /// Start building URLs for `video` on `host`, with default token options
+    /// and no surfaces.
+    pub fn builder(host: StreamHost, video: VideoId) -> PlaybackUrlsBuilder {
+        PlaybackUrlsBuilder {
+            host,
+            video,
+            options: TokenOptions::default(),
+            surfaces: Vec::new(),
+        }
+    }
+
+    /// The host.
+    pub fn host(&self) -> &StreamHost {
+        &self.rendered.host
+    }
+
+    /// The video.
+    pub fn video(&self) -> &VideoId {
+        &self.video
+    }
+
+    /// The token options minting uses: those given, made downloadable when
+    /// a surface is a download.
+    pub fn token_options(&self) -> &TokenOptions {
+        &self.rendered.options
+    }
+
+    /// The surfaces, in the order given.
+    pub fn surfaces(&self) -> &[Surface] {
+        &self.rendered.surfaces
+    }
+
+    /// Mint one token as of `now` and make every surface's URL with it.
+    ///
+    /// # Errors
+    /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
+    /// failure.
+    pub fn mint_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedUrls, Error> {
+        self.rendered.mint_at(signer, &self.video, None, now)
     }
 
     /// Mint as of the system clock.
@@ -721,32 +796,179 @@ impl PlaybackUrlsBuilder {
     /// when a URL (host, the longest token these options can make, path and
     /// query) could pass [`MAX_URL_LEN`].
     pub fn build(self) -> Result<PlaybackUrls, Error> {
-        let suffixes: Box<[Box<str>]> = self
-            .surfaces
-            .iter()
-            .map(|s| s.suffix().map(String::into_boxed_str))
-            .collect::<Result<_, _>>()?;
-        let options = if self.surfaces.iter().any(Surface::is_download) {
-            self.options.with_downloadable()
-        } else {
-            self.options
-        };
-        let longest_suffix = suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
-        let bound = url_len(self.host.0.len(), options.max_token_len(), longest_suffix);
-        if bound > MAX_URL_LEN {
-            return Err(ErrorKind::UrlTooLong {
-                len: bound,
-                max: MAX_URL_LEN,
-            }
-            .into());
-        }
         Ok(PlaybackUrls {
-            host: self.host,
             video: self.video,
-            options,
-            surfaces: Arc::from(self.surfaces),
-            suffixes,
-            longest_suffix,
+            rendered: Rendered::new(self.host, self.options, self.surfaces)?,
+        })
+    }
+}
+
+/// Playback URLs for any video: a host, token options and surfaces, checked
+/// and rendered once at start-up by [`PlaybackTemplateBuilder::build`], then
+/// minted for each video a request names. Each [`mint`](Self::mint) is one
+/// token (one RSA signature) spliced into every surface's URL; nothing is
+/// checked or rendered again.
+///
+/// ```
+/// use std::time::Duration;
+/// use cf_stream_token::{
+///     AccessRule, Hls, PlaybackTemplate, Signer, SigningKey, StreamHost, Surface, Thumbnail,
+///     TokenOptions, VideoId,
+/// };
+///
+/// // At start-up.
+/// let signer = Signer::new(SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None)?);
+/// let template = PlaybackTemplate::builder(StreamHost::customer_code("f33zs165nr7gyfy4")?)
+///     .options(
+///         TokenOptions::builder()
+///             .lifetime(Duration::from_secs(2 * 3600))
+///             .access_rules(AccessRule::allow_only_countries(["GB"])?)
+///             .build()?,
+///     )
+///     .surfaces([
+///         Surface::Hls(Hls::new()),
+///         Surface::Thumbnail(Thumbnail::new().time(Duration::from_secs(1))),
+///     ])
+///     .build()?;
+///
+/// // Per request.
+/// let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
+/// let signed = template.mint(&signer, &video)?;
+/// let token = signed.token();
+/// assert_eq!(
+///     signed.hls(),
+///     Some(&*format!("https://customer-f33zs165nr7gyfy4.cloudflarestream.com/{token}/manifest/video.m3u8"))
+/// );
+/// assert!(signed.thumbnail().unwrap().ends_with("/thumbnails/thumbnail.jpg?time=1s"));
+/// assert_eq!(signed.dash(), None); // not asked for
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PlaybackTemplate {
+    rendered: Rendered,
+}
+
+impl PlaybackTemplate {
+    /// Start building a template for `host`, with default token options and
+    /// no surfaces.
+    pub fn builder(host: StreamHost) -> PlaybackTemplateBuilder {
+        PlaybackTemplateBuilder {
+            host,
+            options: TokenOptions::default(),
+            surfaces: Vec::new(),
+        }
+    }
+
+    /// The host.
+    pub fn host(&self) -> &StreamHost {
+        &self.rendered.host
+    }
+
+    /// The token options minting uses: those given, made downloadable when
+    /// a surface is a download.
+    pub fn token_options(&self) -> &TokenOptions {
+        &self.rendered.options
+    }
+
+    /// The surfaces, in the order given.
+    pub fn surfaces(&self) -> &[Surface] {
+        &self.rendered.surfaces
+    }
+
+    /// Mint one token for `video` as of `now` and make every surface's URL
+    /// with it.
+    ///
+    /// # Errors
+    /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
+    /// failure.
+    pub fn mint_at(
+        &self,
+        signer: &Signer,
+        video: &VideoId,
+        now: OffsetDateTime,
+    ) -> Result<SignedUrls, Error> {
+        self.rendered.mint_at(signer, video, None, now)
+    }
+
+    /// Mint for `video` as of the system clock.
+    ///
+    /// # Errors
+    /// As [`PlaybackTemplate::mint_at`].
+    pub fn mint(&self, signer: &Signer, video: &VideoId) -> Result<SignedUrls, Error> {
+        self.rendered
+            .mint_at(signer, video, None, crate::clock::system_now())
+    }
+
+    /// Mint for `video` as of `now` with `options` instead of the
+    /// template's (access rules from the request, say); made downloadable
+    /// when a surface is a download. Options built apart from the template
+    /// were not measured against its URLs, so a URL over
+    /// [`MAX_URL_LEN`] is refused here.
+    ///
+    /// # Errors
+    /// As [`PlaybackTemplate::mint_at`], and [`ErrorKind::UrlTooLong`].
+    pub fn mint_with_at(
+        &self,
+        signer: &Signer,
+        video: &VideoId,
+        options: &TokenOptions,
+        now: OffsetDateTime,
+    ) -> Result<SignedUrls, Error> {
+        self.rendered.mint_at(signer, video, Some(options), now)
+    }
+
+    /// [`PlaybackTemplate::mint_with_at`] as of the system clock.
+    ///
+    /// # Errors
+    /// As [`PlaybackTemplate::mint_with_at`].
+    pub fn mint_with(
+        &self,
+        signer: &Signer,
+        video: &VideoId,
+        options: &TokenOptions,
+    ) -> Result<SignedUrls, Error> {
+        self.rendered
+            .mint_at(signer, video, Some(options), crate::clock::system_now())
+    }
+}
+
+/// Builder for [`PlaybackTemplate`]; [`build`](PlaybackTemplateBuilder::build)
+/// checks every surface's parameters, as [`PlaybackUrlsBuilder::build`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct PlaybackTemplateBuilder {
+    host: StreamHost,
+    options: TokenOptions,
+    surfaces: Vec<Surface>,
+}
+
+impl PlaybackTemplateBuilder {
+    /// Token options (default: [`TokenOptions::default`]). `downloadable` is
+    /// turned on for you when a surface is a download.
+    pub fn options(mut self, options: TokenOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Add a surface.
+    pub fn surface(mut self, surface: Surface) -> Self {
+        self.surfaces.push(surface);
+        self
+    }
+
+    /// Add several surfaces, in order.
+    pub fn surfaces(mut self, surfaces: impl IntoIterator<Item = Surface>) -> Self {
+        self.surfaces.extend(surfaces);
+        self
+    }
+
+    /// Check every surface and render its path and query once.
+    ///
+    /// # Errors
+    /// As [`PlaybackUrlsBuilder::build`].
+    pub fn build(self) -> Result<PlaybackTemplate, Error> {
+        Ok(PlaybackTemplate {
+            rendered: Rendered::new(self.host, self.options, self.surfaces)?,
         })
     }
 }
@@ -791,6 +1013,83 @@ impl SignedUrls {
     /// The URLs, owned, in the order the surfaces were given.
     pub fn into_urls(self) -> Vec<String> {
         self.urls
+    }
+
+    /// The URL of the first surface of this [`Surface::name`] (`"hls"`,
+    /// `"thumbnail"`, ...), whatever its parameters.
+    pub fn by_name(&self, name: &str) -> Option<&str> {
+        self.surfaces
+            .iter()
+            .position(|s| s.name() == name)
+            .map(|i| self.urls[i].as_str())
+    }
+
+    /// The first [`Surface::Iframe`] URL (the player embed).
+    pub fn iframe(&self) -> Option<&str> {
+        self.by_name("iframe")
+    }
+
+    /// The first [`Surface::Watch`] URL (the hosted watch page).
+    pub fn watch(&self) -> Option<&str> {
+        self.by_name("watch")
+    }
+
+    /// The first [`Surface::Hls`] URL.
+    pub fn hls(&self) -> Option<&str> {
+        self.by_name("hls")
+    }
+
+    /// The first [`Surface::Dash`] URL.
+    pub fn dash(&self) -> Option<&str> {
+        self.by_name("dash")
+    }
+
+    /// The first [`Surface::Thumbnail`] URL (a still).
+    pub fn thumbnail(&self) -> Option<&str> {
+        self.by_name("thumbnail")
+    }
+
+    /// The first [`Surface::AnimatedThumbnail`] URL.
+    pub fn gif(&self) -> Option<&str> {
+        self.by_name("gif")
+    }
+
+    /// The first [`Surface::Mp4Download`] URL.
+    pub fn mp4(&self) -> Option<&str> {
+        self.by_name("mp4")
+    }
+
+    /// The first [`Surface::AudioDownload`] URL.
+    pub fn m4a(&self) -> Option<&str> {
+        self.by_name("m4a")
+    }
+
+    /// The first [`Surface::WebRtc`] URL.
+    pub fn webrtc(&self) -> Option<&str> {
+        self.by_name("webrtc")
+    }
+}
+
+/// A JSON object from each surface's [`name`](Surface::name) to its URL,
+/// in the order given: `{"hls": "https://...", "thumbnail": "https://..."}`.
+/// A name given again gets its position: `thumbnail_2`, `thumbnail_3`.
+impl serde::Serialize for SignedUrls {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(Some(self.urls.len()))?;
+        for (i, (surface, url)) in self.iter().enumerate() {
+            let name = surface.name();
+            let seen = self.surfaces[..i]
+                .iter()
+                .filter(|s| s.name() == name)
+                .count();
+            if seen == 0 {
+                map.serialize_entry(name, url)?;
+            } else {
+                map.serialize_entry(&format!("{name}_{}", seen + 1), url)?;
+            }
+        }
+        map.end()
     }
 }
 

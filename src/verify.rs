@@ -217,6 +217,14 @@ pub(crate) fn split_compact(token: &str) -> Result<Compact<'_>, Error> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(malformed("token is too long"));
     }
+    // A line break pasted into a token would otherwise reach the signature
+    // check, and be reported as a bad signature.
+    if token
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return Err(malformed("the token holds a blank or a line break"));
+    }
     let mut parts = token.split('.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(header), Some(payload), Some(signature), None) => Ok(Compact {

@@ -134,13 +134,13 @@ async fn rules_come_from_the_query_and_bad_input_is_a_400() {
     assert_eq!(cache, None);
     assert_eq!(
         body,
-        serde_json::json!({"error": "\"UK\" is not an ISO 3166-1 alpha-2 country code"})
+        serde_json::json!({"error": "invalid_country_code", "message": "\"UK\" is not an ISO 3166-1 alpha-2 country code"})
     );
     let (status, _, body) = get(addr, "/videos/not-a-video/playback").await;
     assert_eq!(status, 400);
     assert_eq!(
         body,
-        serde_json::json!({"error": "not a video id: expected 32 hex characters"})
+        serde_json::json!({"error": "invalid_video_id", "message": "invalid video id: expected 32 hexadecimal characters"})
     );
 }
 
@@ -179,5 +179,8 @@ async fn the_key_comes_from_the_environment_and_serves_concurrent_requests() {
         text("other/other_pkcs1.pem"),
     )]))
     .unwrap_err();
-    assert_eq!(e.to_string(), "this key form carries no key id; give one");
+    assert_eq!(
+        e.to_string(),
+        "this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line"
+    );
 }

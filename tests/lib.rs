@@ -13,6 +13,7 @@ mod mint;
 mod props;
 mod rules;
 mod secrets;
+mod serde_forms;
 mod urls;
 mod vectors;
 mod verify;
@@ -24,9 +25,12 @@ mod api;
 #[cfg(feature = "api")]
 mod fallback;
 
-// examples/axum_playback.rs on 127.0.0.1 (reqwest, from feature "api", asks it).
-#[cfg(feature = "api")]
+// examples/axum_playback.rs, and a small app written here against the
+// public API, on 127.0.0.1 (reqwest, from feature "api", asks them).
+#[cfg(all(feature = "api", feature = "axum"))]
 mod axum_example;
+#[cfg(all(feature = "api", feature = "axum"))]
+mod web;
 
 // Feature "emulator": the local Stream, through the crate's client and raw HTTP.
 #[cfg(feature = "emulator")]

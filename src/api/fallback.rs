@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use moka::future::Cache;
 use moka::ops::compute::Op;
-use zeroize::Zeroizing;
 
-use super::client::env_value;
 use super::{Client, ClientBuilder};
 use crate::claims::TokenOptions;
 use crate::clock::{Clock, SystemClock};
@@ -16,7 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::freshness::{
     DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE, Freshness, check_max_entries,
 };
-use crate::ids::{KeyId, VideoId};
+use crate::ids::VideoId;
 use crate::key::SigningKey;
 use crate::signer::{Signer, Token};
 
@@ -186,13 +184,15 @@ impl FallbackMinterBuilder {
     /// [`ClientBuilder::from_env_with`] and [`ClientBuilder::build`].
     pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let builder = FallbackMinter::builder();
-        if let Some(key) = env_value(&var, "CF_STREAM_SIGNING_KEY").map(Zeroizing::new) {
-            let kid = env_value(&var, "CF_STREAM_KEY_ID")
-                .map(|k| KeyId::new(&k))
-                .transpose()?;
-            return Ok(builder.signing_key(SigningKey::parse(key.as_bytes(), kid)?));
+        // The key is read where every key from the environment is read; only
+        // its absence sends the minter to the API.
+        match SigningKey::from_env_with(&var) {
+            Ok(key) => Ok(builder.signing_key(key)),
+            Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { name } if *name == crate::key::ENV_SIGNING_KEY) => {
+                Ok(builder.client(ClientBuilder::from_env_with(&var)?.build()?))
+            }
+            Err(e) => Err(e),
         }
-        Ok(builder.client(ClientBuilder::from_env_with(&var)?.build()?))
     }
 
     /// Sign locally with this signer. Takes precedence over any client.

@@ -104,6 +104,32 @@ pub struct KeyInfo {
     created_raw: Option<String>,
 }
 
+/// `{"id", "created"}`, `created` in RFC 3339, or `null` with
+/// `created_raw` (the text Cloudflare sent, if any) when that was not an
+/// RFC 3339 date-time: what `cf-stream-token keys list` prints.
+impl Serialize for KeyInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeStruct as _};
+        let created = self
+            .created
+            .map(|t| t.format(&time::format_description::well_known::Rfc3339))
+            .transpose()
+            .map_err(S::Error::custom)?;
+        let raw = if created.is_none() {
+            self.created_raw.as_deref()
+        } else {
+            None
+        };
+        let mut st = s.serialize_struct("KeyInfo", 2 + usize::from(raw.is_some()))?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("created", &created)?;
+        if let Some(raw) = raw {
+            st.serialize_field("created_raw", raw)?;
+        }
+        st.end()
+    }
+}
+
 impl KeyInfo {
     /// The key id (`kid`).
     pub fn id(&self) -> &KeyId {

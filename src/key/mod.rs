@@ -3,6 +3,8 @@
 
 mod backend;
 mod der;
+mod env;
+pub(crate) use self::env::ENV_SIGNING_KEY;
 #[cfg(feature = "emulator")]
 pub(crate) mod export;
 mod jwk;

@@ -54,7 +54,7 @@ fn mint_reads_every_key_form() {
         assert_eq!(
             cli(&["mint", "--key", &key, "--video", VIDEO]).fails(1),
             format!(
-                "key file {:?}: this key form carries no key id; give one",
+                "key file {:?}: this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line",
                 key
             )
         );
@@ -153,7 +153,7 @@ fn the_key_can_come_from_the_environment_and_the_flag_wins() {
         cli(&["mint", "--video", VIDEO])
             .env("CF_STREAM_SIGNING_KEY", &text("demo/demo_pkcs1.pem"))
             .fails(1),
-        "CF_STREAM_SIGNING_KEY: this key form carries no key id; give one"
+        "CF_STREAM_SIGNING_KEY: this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line"
     );
     assert_eq!(
         cli(&["mint", "--video", VIDEO])
@@ -305,7 +305,9 @@ fn ttl_exp_nbf_downloadable() {
     );
     assert_eq!(
         with(&["--ttl", "2 hours"]).fails(2),
-        r#"invalid value '2 hours' for '--ttl <DUR>': invalid duration "2 hours": units are h, m and s"#
+        "invalid value '2 hours' for '--ttl <DUR>': invalid duration \"2 hours\": expected whole seconds \
+         (90) or whole numbers with the units h, m and s, largest first, each once (90s, 30m, 2h, \
+         1h30m, 1m2s)"
     );
     assert_eq!(
         with(&["--ttl", "2h", "--exp", &exp.to_string()]).fails(2),

@@ -28,6 +28,7 @@ mod help;
 mod inspect;
 mod keys;
 mod mint;
+mod scripting;
 mod url;
 mod verify;
 

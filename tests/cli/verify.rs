@@ -128,8 +128,8 @@ fn verify_refusals_say_why() {
         "key file \"nope.pem\": No such file or directory (os error 2)"
     );
     assert_eq!(
-        cli(&["verify", &good]).fails(2),
-        "the following required arguments were not provided: --key <FILE>"
+        cli(&["verify", &good]).fails(1),
+        "no key: give --key FILE or set CF_STREAM_SIGNING_KEY"
     );
 }
 

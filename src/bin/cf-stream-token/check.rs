@@ -2,14 +2,14 @@
 
 use anyhow::Context as _;
 use cf_stream_token::dangerous::{Header, decode_unverified};
-use cf_stream_token::{AccessRule, Claims, MAX_LIFETIME, Verifier};
+use cf_stream_token::{AccessRule, Claims, MAX_LIFETIME, Signer, Verifier};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{InspectArgs, VerifyArgs};
-use crate::emit;
-use crate::input::{now, read_key_file, shown, token_arg};
+use crate::input::{env_key, key_name, now, read_key_arg, token_arg};
+use crate::{Usage, emit};
 
 /// The claims with every member present, in the order they are minted:
 /// `nbf` null and `downloadable` false when the token leaves them out,
@@ -85,10 +85,19 @@ struct InspectedJson<'a> {
 /// `verify`: the header and claims on standard output when the token is
 /// valid as of now; otherwise an error naming the reason.
 pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
-    let bytes = read_key_file(&args.key)?;
-    let verifier = Verifier::parse(&*bytes, args.key_id)
-        .with_context(|| format!("key file {}", shown(&args.key)))?;
-    drop(bytes);
+    if args.key.as_deref() == Some(std::path::Path::new("-")) && args.token == "-" {
+        return Err(Usage("--key - and TOKEN - cannot both read standard input".to_owned()).into());
+    }
+    let verifier = match &args.key {
+        Some(path) => {
+            let bytes = read_key_arg(path)?;
+            Verifier::parse(&*bytes, args.key_id).with_context(|| key_name(path))?
+        }
+        None => Signer::new(env_key(args.key_id)?.ok_or_else(|| {
+            anyhow::anyhow!("no key: give --key FILE or set CF_STREAM_SIGNING_KEY")
+        })?)
+        .verifier(),
+    };
     let token = token_arg(&args.token)?;
     let claims = verifier
         .verify(&token)

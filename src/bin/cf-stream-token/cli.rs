@@ -169,14 +169,38 @@ pub(crate) enum Command {
     /// enforces tokens
     #[command(after_help = crate::emulate::EMULATE_AFTER_HELP)]
     Emulate(crate::emulate::EmulateArgs),
+    /// Print a shell completion script
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+}
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Examples:
+  cf-stream-token completions bash > ~/.local/share/bash-completion/completions/cf-stream-token
+  cf-stream-token completions zsh > ~/.zfunc/_cf-stream-token
+  cf-stream-token completions fish > ~/.config/fish/completions/cf-stream-token.fish";
+
+#[derive(Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell
+    #[arg(value_name = "SHELL")]
+    pub(crate) shell: Shell,
+}
+
+/// The shells `completions` writes for.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 // Where the signing key comes from.
 #[derive(Args)]
 pub(crate) struct KeySource {
     /// Signing key file: PKCS#1 or PKCS#8 PEM, base64 of either, a JWK,
-    /// base64 of a JWK, or the saved create-key response [default: the key
-    /// contents in CF_STREAM_SIGNING_KEY]
+    /// base64 of a JWK, or the saved create-key response; - reads it from
+    /// standard input [default: the key contents in CF_STREAM_SIGNING_KEY]
     #[arg(long, value_name = "FILE")]
     pub(crate) key: Option<PathBuf>,
     /// Key id, needed for PEM keys; other forms carry their own, which it
@@ -193,7 +217,7 @@ pub(crate) struct KeySource {
 // Expiry, not-before, downloads and access rules.
 #[derive(Args)]
 pub(crate) struct OptionsArgs {
-    /// Lifetime: seconds, or 90s, 30m, 2h, 1h30m [default: 1h; at most 24h]
+    /// Lifetime: whole seconds, or 90s, 30m, 2h, 1h30m [default: 1h; at most 24h]
     #[arg(long, value_name = "DUR", value_parser = parse::parse_ttl, conflicts_with = "exp")]
     pub(crate) ttl: Option<Duration>,
     /// Expiry, unix seconds (at most 24 hours from now)
@@ -202,6 +226,10 @@ pub(crate) struct OptionsArgs {
     /// Not valid before, unix seconds
     #[arg(long, value_name = "UNIX", allow_negative_numbers = true)]
     pub(crate) nbf: Option<i64>,
+    /// Not valid before: this long before the signing time, for viewers'
+    /// clock skew (e.g. 60s, 1h)
+    #[arg(long, value_name = "DUR", value_parser = parse::parse_duration, conflicts_with = "nbf")]
+    pub(crate) backdate: Option<Duration>,
     /// Allow MP4/M4A downloads with the token
     #[arg(long)]
     pub(crate) downloadable: bool,
@@ -266,14 +294,19 @@ pub(crate) struct UrlArgs {
     pub(crate) video: VideoId,
     #[command(flatten)]
     pub(crate) host: HostArgs,
-    /// What the URL serves
-    #[arg(long, value_name = "KIND")]
-    pub(crate) kind: Kind,
-    /// Query parameter, repeatable (e.g. time=8s, width=320)
+    /// What the URL serves; repeatable: one token for all, one URL per
+    /// line in the order given
+    #[arg(long, value_name = "KIND", required = true)]
+    pub(crate) kind: Vec<Kind>,
+    /// Query parameter, repeatable (e.g. time=8s, width=320); it applies to
+    /// every --kind that takes it
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse::parse_param)]
     pub(crate) params: Vec<(String, String)>,
     #[command(flatten)]
     pub(crate) options: OptionsArgs,
+    /// Print one JSON object, {"KIND": URL, ...}, instead of the URLs
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 impl ValueEnum for Kind {
@@ -289,21 +322,32 @@ impl ValueEnum for Kind {
 #[derive(Args)]
 pub(crate) struct VerifyArgs {
     /// Key file: public PEM (SPKI or PKCS#1), public JWK, or any private
-    /// key form
+    /// key form; - reads it from standard input [default: the key contents
+    /// in CF_STREAM_SIGNING_KEY]
     #[arg(long, value_name = "FILE")]
-    pub(crate) key: PathBuf,
+    pub(crate) key: Option<PathBuf>,
     /// Require this key id (a JWK or create-key response names its own)
-    #[arg(long, value_name = "KID")]
+    #[arg(
+        long,
+        value_name = "KID",
+        env = "CF_STREAM_KEY_ID",
+        hide_env_values = true
+    )]
     pub(crate) key_id: Option<KeyId>,
-    /// The token, or - to read it from standard input (which keeps it out
-    /// of the process list)
+    /// The token, a whole playback URL carrying one, or - to read either
+    /// from standard input (which keeps it out of the process list)
     #[arg(value_name = "TOKEN")]
     pub(crate) token: String,
+    /// Print JSON (the default, and only, output: accepted for scripts
+    /// that pass it to every command)
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Args)]
 pub(crate) struct InspectArgs {
-    /// The token, or - to read it from standard input
+    /// The token, a whole playback URL carrying one, or - to read either
+    /// from standard input
     #[arg(value_name = "TOKEN")]
     pub(crate) token: String,
     /// Print one JSON object instead of text
@@ -352,6 +396,9 @@ pub(crate) enum KeysCommand {
         /// File to create for the key (must not exist)
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Print JSON (the default, and only, output)
+        #[arg(long)]
+        json: bool,
     },
     /// List signing keys: a JSON array of {"id","created"}, "created" RFC
     /// 3339 or null (with "created_raw", the text sent) when Cloudflare's
@@ -360,6 +407,9 @@ pub(crate) enum KeysCommand {
     List {
         #[command(flatten)]
         account: Account,
+        /// Print JSON (the default, and only, output)
+        #[arg(long)]
+        json: bool,
     },
     /// Delete a signing key, revoking every token signed with it
     #[command(after_help = KEYS_DELETE_AFTER_HELP)]
@@ -369,6 +419,9 @@ pub(crate) enum KeysCommand {
         id: KeyId,
         #[command(flatten)]
         account: Account,
+        /// Print JSON (the default, and only, output)
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -11,8 +11,10 @@ use zeroize::Zeroizing;
 use crate::Usage;
 use crate::cli::{KeySource, OptionsArgs};
 
-/// Key contents when `--key` is not given.
+/// Key contents when `--key` is not given (read by the library).
 pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
+/// The key id the library reads with it; here it comes from clap.
+const ENV_KEY_ID: &str = "CF_STREAM_KEY_ID";
 
 /// Longest key file read: the largest key form (a create-key response for
 /// an 8192-bit key) is under 32 KiB.
@@ -54,33 +56,68 @@ pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     Ok(bytes)
 }
 
-/// Load a signing key from a file, with an optional key id.
-pub(crate) fn key_from_file(path: &Path, kid: Option<KeyId>) -> anyhow::Result<SigningKey> {
-    let bytes = read_key_file(path)?;
-    SigningKey::parse(&*bytes, kid).with_context(|| format!("key file {}", shown(path)))
+/// Key bytes from `--key FILE`, or from standard input for `--key -`.
+pub(crate) fn read_key_arg(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    if path != Path::new("-") {
+        return read_key_file(path);
+    }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(64 * 1024));
+    std::io::stdin()
+        .take(MAX_KEY_FILE + 1)
+        .read_to_end(&mut bytes)
+        .context("cannot read the key from standard input")?;
+    if bytes.len() as u64 > MAX_KEY_FILE {
+        anyhow::bail!("standard input is larger than 1 MiB: not a key");
+    }
+    Ok(bytes)
 }
 
-/// The signing key of `--key FILE`, else of `CF_STREAM_SIGNING_KEY`; `None`
+/// How `--key` is named in messages.
+pub(crate) fn key_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "key on standard input".to_owned()
+    } else {
+        format!("key file {}", shown(path))
+    }
+}
+
+/// Load a signing key from `--key FILE` (`-`: standard input), with an
+/// optional key id.
+pub(crate) fn key_from_file(path: &Path, kid: Option<KeyId>) -> anyhow::Result<SigningKey> {
+    let bytes = read_key_arg(path)?;
+    SigningKey::parse(&*bytes, kid).with_context(|| key_name(path))
+}
+
+/// The signing key of `--key FILE` (`-`: standard input), else the
+/// library's [`SigningKey::from_env`] (`CF_STREAM_SIGNING_KEY`); `None`
 /// when neither is given. The key id is `--key-id`, else `CF_STREAM_KEY_ID`
 /// (clap reads both); a key that names its own must agree with it.
 pub(crate) fn local_key(source: &KeySource) -> anyhow::Result<Option<SigningKey>> {
     if let Some(path) = &source.key {
         return key_from_file(path, source.key_id).map(Some);
     }
-    match std::env::var(ENV_SIGNING_KEY) {
-        Ok(contents) => {
-            let contents = Zeroizing::new(contents);
-            if contents.trim().is_empty() {
-                return Ok(None);
+    env_key(source.key_id)
+}
+
+/// The key in `CF_STREAM_SIGNING_KEY`, read by the library, with `kid`
+/// (from `--key-id` or `CF_STREAM_KEY_ID`); `None` when it is unset.
+pub(crate) fn env_key(kid: Option<KeyId>) -> anyhow::Result<Option<SigningKey>> {
+    let var = |name: &str| {
+        if name == ENV_KEY_ID {
+            kid.map(|k| k.to_string())
+        } else {
+            std::env::var(name).ok()
+        }
+    };
+    match SigningKey::from_env_with(var) {
+        Ok(key) => Ok(Some(key)),
+        Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { .. }) => {
+            if std::env::var_os(ENV_SIGNING_KEY).is_some_and(|v| v.to_str().is_none()) {
+                anyhow::bail!("{ENV_SIGNING_KEY} is not valid UTF-8")
             }
-            SigningKey::parse(contents.trim(), source.key_id)
-                .map(Some)
-                .context(ENV_SIGNING_KEY)
+            Ok(None)
         }
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            anyhow::bail!("{ENV_SIGNING_KEY} is not valid UTF-8")
-        }
+        Err(e) => Err(anyhow::Error::new(e).context(ENV_SIGNING_KEY)),
     }
 }
 
@@ -103,9 +140,13 @@ pub(crate) fn token_options(args: &OptionsArgs) -> anyhow::Result<TokenOptions> 
     if let Some(nbf) = args.nbf {
         b = b.not_before(unix("--nbf", nbf)?);
     }
+    if let Some(by) = args.backdate {
+        b = b.backdate_not_before(by);
+    }
     b.build().map_err(|e| {
         let what = match e.kind() {
             ErrorKind::NotBeforeAfterExpiry { .. } => "--nbf",
+            ErrorKind::InvalidDuration { .. } => "--backdate",
             ErrorKind::TooManyRules { .. }
             | ErrorKind::RuleAfterAny { .. }
             | ErrorKind::EmptyRuleList { .. }
@@ -125,8 +166,30 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::O
     Ok(runtime.block_on(future))
 }
 
-/// A token from the command line, or from standard input for `-`.
+/// The token in a playback URL (`https://HOST/TOKEN/...`): its first
+/// path segment; anything else is taken as a token.
+fn token_in(text: &str) -> &str {
+    let text = text.trim();
+    let rest = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| text.strip_prefix(scheme));
+    match rest {
+        Some(rest) => {
+            let path = rest.split_once('/').map_or("", |(_, path)| path);
+            path.split(['/', '?', '#']).next().unwrap_or("")
+        }
+        None => text,
+    }
+}
+
+/// A token from the command line, or from standard input for `-`; either
+/// may be a whole playback URL, whose token is taken out of it.
 pub(crate) fn token_arg(arg: &str) -> anyhow::Result<Zeroizing<String>> {
+    let text = token_text(arg)?;
+    Ok(Zeroizing::new(token_in(&text).to_owned()))
+}
+
+fn token_text(arg: &str) -> anyhow::Result<Zeroizing<String>> {
     if arg != "-" {
         return Ok(Zeroizing::new(arg.trim().to_owned()));
     }
@@ -149,4 +212,23 @@ pub(crate) fn token_arg(arg: &str) -> anyhow::Result<Zeroizing<String>> {
 /// Now, from the library's system clock: the one clock this crate reads.
 pub(crate) fn now() -> OffsetDateTime {
     SystemClock.now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_in;
+
+    #[test]
+    fn tokens_are_taken_out_of_playback_urls() {
+        let host = "https://customer-abc.cloudflarestream.com";
+        assert_eq!(
+            token_in(&format!("{host}/aa.bb.cc/manifest/video.m3u8")),
+            "aa.bb.cc"
+        );
+        assert_eq!(token_in(&format!("{host}/aa.bb.cc/iframe")), "aa.bb.cc");
+        assert_eq!(token_in(&format!("{host}/aa.bb.cc?x=1")), "aa.bb.cc");
+        assert_eq!(token_in("http://localhost:8443/aa.bb.cc/watch"), "aa.bb.cc");
+        assert_eq!(token_in(host), "");
+        assert_eq!(token_in(" aa.bb.cc\n"), "aa.bb.cc");
+    }
 }

@@ -54,18 +54,15 @@ struct DeletedJson<'a> {
 
 pub(crate) fn run(command: KeysCommand) -> anyhow::Result<()> {
     match command {
-        KeysCommand::Create { account, out } => create(&account, &out),
-        KeysCommand::List { account } => {
+        KeysCommand::Create { account, out, .. } => create(&account, &out),
+        KeysCommand::List { account, .. } => {
             let client = client(&account)?;
             let keys: Vec<KeyInfo> =
                 block_on(client.list_signing_keys())?.map_err(|e| refusal(e, STREAM_READ))?;
-            let list = keys
-                .iter()
-                .map(|k| KeyJson::new(k.id().as_str(), k.created(), k.created_raw()))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            emit(&serde_json::to_string(&list)?)
+            // The library's own JSON form of a listed key.
+            emit(&serde_json::to_string(&keys)?)
         }
-        KeysCommand::Delete { id, account } => {
+        KeysCommand::Delete { id, account, .. } => {
             let client = client(&account)?;
             block_on(client.delete_signing_key(&id))?.map_err(|e| refusal(e, STREAM_WRITE))?;
             emit(&serde_json::to_string(&DeletedJson {

@@ -20,6 +20,7 @@ use std::fmt;
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::error::{ContextValue, ErrorKind as ClapErrorKind};
 use clap::{CommandFactory as _, Parser as _};
 
@@ -77,7 +78,22 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Keys(command) => keys::run(command),
         Command::Bench(args) => bench::run(args),
         Command::Emulate(args) => emulate::run(args),
+        Command::Completions(args) => completions(args.shell),
     }
+}
+
+/// `completions SHELL`: clap_complete's script for the whole command line.
+fn completions(shell: cli::Shell) -> anyhow::Result<()> {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        cli::Shell::Bash => S::Bash,
+        cli::Shell::Zsh => S::Zsh,
+        cli::Shell::Fish => S::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "cf-stream-token", &mut script);
+    let script = String::from_utf8(script).context("completion script")?;
+    emit(script.trim_end())
 }
 
 /// Standard output was closed by its reader: exit 0 without a word.
@@ -221,7 +237,7 @@ mod tests {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
             missing_subcommand(&args(&[])),
-            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, token, bench, emulate"
+            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, token, bench, emulate, completions"
         );
         assert_eq!(
             missing_subcommand(&args(&["keys"])),

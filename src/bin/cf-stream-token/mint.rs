@@ -1,6 +1,5 @@
 //! The commands that make a token: `mint`, `url` and `token`.
 
-use anyhow::Context as _;
 use cf_stream_token::{ErrorKind, PlaybackUrls, Signer, StreamHost, Token};
 use serde::Serialize;
 
@@ -68,10 +67,11 @@ pub(crate) fn remote_token(args: RemoteTokenArgs) -> anyhow::Result<()> {
     print_token(&token, args.json)
 }
 
-/// `url`: one signed playback URL, signed locally.
+/// `url`: signed playback URLs, one token for every `--kind`, signed
+/// locally: one URL per line, or `{"KIND": URL, ...}` with `--json`.
 pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
     let opts = token_options(&args.options)?;
-    let surface = parse::surface(args.kind, &args.params).map_err(Usage)?;
+    let surfaces = parse::surfaces(&args.kind, &args.params).map_err(Usage)?;
     let host: StreamHost = match (args.host.customer_code, args.host.host) {
         (Some(host), _) | (None, Some(host)) => host,
         (None, None) => unreachable!("clap requires one of --customer-code and --host"),
@@ -84,7 +84,7 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
     // command line, so a usage error.
     let urls = PlaybackUrls::builder(host, args.video)
         .options(opts)
-        .surface(surface)
+        .surfaces(surfaces)
         .build()
         .map_err(|e| match e.kind() {
             ErrorKind::InvalidUrlPart { .. } | ErrorKind::UrlTooLong { .. } => {
@@ -93,9 +93,9 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
             _ => anyhow::Error::new(e),
         })?;
     let signed = urls.mint(&Signer::new(key))?;
-    let url = signed
-        .urls()
-        .first()
-        .context("no URL was made for the surface")?;
-    emit(url)
+    if args.json {
+        emit(&serde_json::to_string(&signed)?)
+    } else {
+        emit(&signed.urls().join("\n"))
+    }
 }

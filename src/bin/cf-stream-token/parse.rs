@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use cf_stream_token::{
-    AccessRule, Action, AnimatedThumbnail, Dash, Download, Fit, Hls, MAX_LIFETIME, Surface,
+    AccessRule, AnimatedThumbnail, Dash, Download, ErrorKind, Fit, Hls, MAX_LIFETIME, Surface,
     Thumbnail,
 };
 
@@ -28,94 +28,20 @@ fn echo(s: &str) -> String {
     }
 }
 
-/// `--rule SPEC`: `allow|block` `:` `any` | `country=CC[,CC..]` |
-/// `ip=ADDR_OR_CIDR[,..]`, e.g. `allow:country=GB,US`, `block:ip=93.184.216.0/24`,
-/// `block:any`.
-///
-/// Keywords are lower case; country codes may be any case (they are
-/// upper-cased). Blanks around list items are ignored; an empty item is an
-/// error. Each value is checked here (assigned ISO 3166-1 codes, addresses
-/// and CIDRs that parse); the checks on the list as a whole (at most five,
-/// nothing after `any`) run when the token options are built.
+/// `--rule SPEC`: the library's [`AccessRule`] syntax (`allow:country=GB`,
+/// `block:ip=93.184.216.0/24`, `block:any`), its `FromStr`; a refused value
+/// is named in the message.
 pub(crate) fn parse_rule(spec: &str) -> Result<AccessRule, String> {
-    let bad = |why: &str| format!("invalid rule {}: {why}", echo(spec));
-    let (action, target) = spec
-        .split_once(':')
-        .ok_or_else(|| bad("expected ACTION:TARGET, e.g. allow:country=GB or block:any"))?;
-    let action = match action {
-        "allow" => Action::Allow,
-        "block" => Action::Block,
-        _ => return Err(bad("the action must be `allow` or `block`")),
-    };
-    if target == "any" {
-        return Ok(AccessRule::any(action));
-    }
-    let (kind, list) = target
-        .split_once('=')
-        .ok_or_else(|| bad("the target must be `any`, `country=CC[,CC..]` or `ip=ADDR[,..]`"))?;
-    let items: Vec<&str> = list.split(',').map(str::trim).collect();
-    if items.iter().any(|i| i.is_empty()) {
-        return Err(bad("the list has an empty item"));
-    }
-    let rule = match kind {
-        "country" => AccessRule::countries(action, &items),
-        "ip" => AccessRule::networks(action, &items),
-        _ => return Err(bad("the target must be `any`, `country=...` or `ip=...`")),
-    };
-    rule.map_err(|e| bad(&e.to_string()))
+    spec.parse::<AccessRule>().map_err(|e| match e.kind() {
+        ErrorKind::InvalidSyntax { .. } => e.to_string(),
+        _ => format!("invalid rule {}: {e}", echo(spec)),
+    })
 }
 
-/// A duration: bare seconds (`90`), or one or more `<number><unit>` groups
-/// with units `h`, `m`, `s`, largest first, each at most once (`90s`,
-/// `30m`, `2h`, `1h30m`, `1m2s`). Zero is allowed here.
+/// A duration, as the library's [`cf_stream_token::parse_duration`] reads
+/// it (`90`, `90s`, `30m`, `2h`, `1h30m`). Zero is allowed here.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = |why: &str| format!("invalid duration {}: {why}", echo(text));
-    if text.is_empty() {
-        return Err(bad("it is empty"));
-    }
-    if text.bytes().all(|b| b.is_ascii_digit()) {
-        return number(text)
-            .map(Duration::from_secs)
-            .ok_or_else(|| bad("the number is too large"));
-    }
-    let mut total: u64 = 0;
-    // Index into UNITS of the last unit seen: units must strictly decrease.
-    let mut last: Option<usize> = None;
-    const UNITS: [(u8, u64); 3] = [(b'h', 3600), (b'm', 60), (b's', 1)];
-    let mut rest = text.as_bytes();
-    while !rest.is_empty() {
-        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits == 0 {
-            return Err(bad(
-                "expected seconds, or a number before each unit h, m, s",
-            ));
-        }
-        let Some(&unit) = rest.get(digits) else {
-            return Err(bad("a number after a unit needs a unit too (h, m or s)"));
-        };
-        let Some(index) = UNITS.iter().position(|(u, _)| *u == unit) else {
-            return Err(bad("units are h, m and s"));
-        };
-        if last.is_some_and(|l| index <= l) {
-            return Err(bad("units must come largest first, each once (e.g. 1h30m)"));
-        }
-        last = Some(index);
-        // The digits are ASCII, so this slice is valid UTF-8.
-        let value = std::str::from_utf8(&rest[..digits])
-            .ok()
-            .and_then(number)
-            .and_then(|n| n.checked_mul(UNITS[index].1))
-            .ok_or_else(|| bad("the number is too large"))?;
-        total = total
-            .checked_add(value)
-            .ok_or_else(|| bad("the number is too large"))?;
-        rest = &rest[digits + 1..];
-    }
-    Ok(Duration::from_secs(total))
-}
-
-fn number(digits: &str) -> Option<u64> {
-    digits.parse().ok()
+    cf_stream_token::parse_duration(text).map_err(|e| e.to_string())
 }
 
 /// `--ttl DUR`: a token lifetime, as [`parse_duration`], more than zero and
@@ -228,6 +154,44 @@ impl FromStr for Kind {
                 )
             })
     }
+}
+
+/// The surfaces for several `--kind`s (in order, each once), each with the
+/// parameters it takes; a parameter no kind takes is refused.
+pub(crate) fn surfaces(
+    kinds: &[Kind],
+    params: &[(String, String)],
+) -> Result<Vec<Surface>, String> {
+    if let [kind] = kinds {
+        return surface(*kind, params).map(|s| vec![s]);
+    }
+    for (i, kind) in kinds.iter().enumerate() {
+        if kinds[..i].contains(kind) {
+            return Err(format!("--kind {kind} is given twice"));
+        }
+    }
+    if let Some((name, _)) = params
+        .iter()
+        .find(|(name, _)| !kinds.iter().any(|k| k.params().contains(&name.as_str())))
+    {
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        return Err(format!(
+            "parameter {} is taken by none of --kind {}",
+            echo(name),
+            names.join(", ")
+        ));
+    }
+    kinds
+        .iter()
+        .map(|kind| {
+            let own: Vec<(String, String)> = params
+                .iter()
+                .filter(|(name, _)| kind.params().contains(&name.as_str()))
+                .cloned()
+                .collect();
+            surface(*kind, &own)
+        })
+        .collect()
 }
 
 /// The surface for `kind` with its query parameters, in the order given.
@@ -478,7 +442,8 @@ mod tests {
         }
         assert_eq!(
             parse_duration("1m1h").unwrap_err(),
-            r#"invalid duration "1m1h": units must come largest first, each once (e.g. 1h30m)"#
+            "invalid duration \"1m1h\": expected whole seconds (90) or whole numbers with the \
+             units h, m and s, largest first, each once (90s, 30m, 2h, 1h30m, 1m2s)"
         );
         // Overflow is an error, not a wrap or a panic.
         for huge in [
@@ -664,7 +629,8 @@ mod tests {
         );
         assert_eq!(
             err(Kind::Thumbnail, &[("time", "8 s")]),
-            r#"invalid duration "8 s": units are h, m and s"#
+            "invalid duration \"8 s\": expected whole seconds (90) or whole numbers with the \
+             units h, m and s, largest first, each once (90s, 30m, 2h, 1h30m, 1m2s)"
         );
         for fps in ["300", "x", "-1"] {
             assert_eq!(
