@@ -90,6 +90,12 @@
 //!   [`ErrorKind::MultipleKeys`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// wasm32 without `webcrypto` has key parsing, claims, rules and URLs but no
+// signer: the signing helpers they share with the signers are unused there.
+#![cfg_attr(
+    all(target_arch = "wasm32", not(feature = "webcrypto")),
+    allow(dead_code)
+)]
 
 #[macro_use]
 mod macros;
@@ -108,6 +114,8 @@ mod rules;
 mod signer;
 mod url;
 mod verify;
+#[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
+mod webcrypto;
 
 #[cfg(feature = "cache")]
 pub use crate::cache::{CachingSigner, CachingSignerBuilder};
@@ -125,12 +133,17 @@ pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
-pub use crate::signer::{Signer, Token};
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::signer::Signer;
+pub use crate::signer::Token;
 pub use crate::url::{
     AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackUrls, PlaybackUrlsBuilder, SignedUrls,
     StreamHost, Surface, Thumbnail,
 };
+#[cfg(not(target_arch = "wasm32"))]
 pub use crate::verify::Verifier;
+#[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
+pub use crate::webcrypto::WebCryptoSigner;
 
 #[cfg(feature = "api")]
 #[cfg_attr(docsrs, doc(cfg(feature = "api")))]

@@ -1,6 +1,7 @@
 //! The hot path: one RSA signature per token and next to nothing else.
 
 use std::fmt::{self, Write as _};
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -10,7 +11,9 @@ use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, TokenOptions};
 use crate::error::Error;
 use crate::ids::{KeyId, VideoId};
+#[cfg(not(target_arch = "wasm32"))]
 use crate::key::SigningKey;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::verify::Verifier;
 
 #[cfg(not(target_arch = "wasm32"))]

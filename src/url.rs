@@ -9,12 +9,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(not(target_arch = "wasm32"))]
 use time::OffsetDateTime;
 
 use crate::claims::{MAX_URL_LEN, TokenOptions};
 use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, echo};
 use crate::ids::VideoId;
-use crate::signer::{Signer, Token};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::signer::Signer;
+use crate::signer::Token;
 
 /// Longest download file name Cloudflare accepts.
 const MAX_FILENAME_LEN: usize = 120;
@@ -635,8 +638,15 @@ impl PlaybackUrls {
     /// # Errors
     /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
     /// failure.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn mint_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedUrls, Error> {
         let token = signer.mint_at(now, &self.video, &self.options)?;
+        self.with_token(token)
+    }
+
+    /// Every surface's URL with `token`, minted for this video with
+    /// [`PlaybackUrls::token_options`] (by any signer).
+    pub(crate) fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
         // `build` checked the bound; this keeps the promise even if the
         // bound were ever wrong, at the cost of one comparison.
         let longest = url_len(self.host.0.len(), token.as_str().len(), self.longest_suffix);
@@ -674,6 +684,7 @@ impl PlaybackUrls {
     ///
     /// # Errors
     /// As [`PlaybackUrls::mint_at`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn mint(&self, signer: &Signer) -> Result<SignedUrls, Error> {
         self.mint_at(signer, crate::clock::system_now())
     }

@@ -22,7 +22,6 @@ use super::rsa::RsaPrivate;
 /// A private key as WebCrypto imports it.
 pub(crate) struct PrivateKey {
     /// `{"kty":"RSA","alg":"RS256","n":…,"e":…,"d":…,…}`, wiped on drop.
-    #[cfg_attr(not(feature = "webcrypto"), allow(dead_code))]
     jwk: Zeroizing<String>,
     signature_len: usize,
 }
@@ -55,7 +54,7 @@ impl PrivateKey {
             jwk.push_str(name);
             jwk.push_str("\":\"");
             // RFC 7518 section 6.3: each member in the fewest octets.
-            URL_SAFE_NO_PAD.encode_string(minimal(value), &mut *jwk);
+            URL_SAFE_NO_PAD.encode_string(minimal(value), &mut jwk);
             jwk.push('"');
         }
         jwk.push('}');
