@@ -12,9 +12,9 @@ use time::OffsetDateTime;
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, MAX_TOKEN_LEN};
 use crate::dangerous::Header;
-use crate::error::{Error, ErrorKind};
 #[cfg(not(target_arch = "wasm32"))]
 use crate::error::echo;
+use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
 #[cfg(not(target_arch = "wasm32"))]
 use crate::key::{PublicKey, PublicVerifier};

@@ -187,7 +187,9 @@ impl WebCryptoSigner {
         now: OffsetDateTime,
         urls: &PlaybackUrls,
     ) -> Result<SignedUrls, Error> {
-        let token = self.mint_at(now, urls.video(), urls.token_options()).await?;
+        let token = self
+            .mint_at(now, urls.video(), urls.token_options())
+            .await?;
         urls.with_token(token)
     }
 
