@@ -54,6 +54,13 @@
 //!   key is configured and otherwise mints through the API with a cache.
 //! - `cli`: the `cf-stream-token` command-line tool (turns on `api`; `clap`
 //!   and `anyhow` live in the binary only).
+//! - `webcrypto` (`wasm32-unknown-unknown` only; nothing on other targets):
+//!   `WebCryptoSigner`, which signs through the JS runtime's WebCrypto
+//!   (Cloudflare Workers, Node), asynchronously, with the same options, cap,
+//!   errors and bytes as [`Signer`]. There `Signer`, `Verifier` and `hazmat`
+//!   are absent (AWS-LC does not build for wasm32); key parsing and all its
+//!   checks, claims, rules and URLs are the same code. See the README's
+//!   "Cloudflare Workers (Rust)".
 //!
 //! # Security
 //!
