@@ -1,12 +1,29 @@
 //! The one place the system clock is read (see `clippy.toml`).
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "webcrypto"))]
 use time::OffsetDateTime;
 
 /// Now, from the system clock. Everything else in the crate takes the time
 /// as a parameter so that it can be tested at fixed instants.
+#[cfg(not(target_arch = "wasm32"))]
 #[allow(clippy::disallowed_methods)]
 pub(crate) fn system_now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
+}
+
+/// Now, from the JS runtime's `Date.now()`: on `wasm32-unknown-unknown`
+/// `SystemTime::now` (and so `time`'s `now_utc`) panics. In Cloudflare
+/// Workers this clock stands still during a request's CPU work and moves
+/// only across I/O (a Spectre mitigation), so every token of one request is
+/// minted at the same second, the request's start or its last I/O: `exp` is
+/// at most 24 hours after that instant, never later than the cap.
+#[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
+pub(crate) fn system_now() -> OffsetDateTime {
+    let secs = (js_sys::Date::now() / 1000.0).floor();
+    // Date.now() is within +-8.64e15 ms of the epoch, inside time's range;
+    // the fallback is unreachable but keeps this path free of panics.
+    #[allow(clippy::cast_possible_truncation)]
+    OffsetDateTime::from_unix_timestamp(secs as i64).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// A source of "now" for the API client and the fallback minter, which read

@@ -15,7 +15,9 @@
 //! A signature made here over a hand-written token is accepted by
 //! Cloudflare's edge like any other: whoever calls it carries the policy.
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::error::Error;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::key::SigningKey;
 
 /// Raw RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature of `message` with
@@ -36,6 +38,7 @@ use crate::key::SigningKey;
 /// # Errors
 /// [`ErrorKind::SigningFailed`](crate::ErrorKind::SigningFailed) if the
 /// backend fails.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn sign_rs256(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, Error> {
     let mut sig = vec![0u8; key.signature_len()];
     key.sign_into(message, &mut sig)?;

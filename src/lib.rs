@@ -82,6 +82,13 @@
 //!   "<text>"}`, which never holds a secret.
 //! - `cli`: the `cf-stream-token` command-line tool (turns on `api` and
 //!   `emulator`; `clap`, `clap_complete` and `anyhow` live in the binary only).
+//! - `webcrypto` (`wasm32-unknown-unknown` only; nothing on other targets):
+//!   `WebCryptoSigner`, which signs through the JS runtime's WebCrypto
+//!   (Cloudflare Workers, Node), asynchronously, with the same options, cap,
+//!   errors and bytes as [`Signer`]. There `Signer`, `Verifier` and `hazmat`
+//!   are absent (AWS-LC does not build for wasm32); key parsing and all its
+//!   checks, claims, rules and URLs are the same code. See the README's
+//!   "Cloudflare Workers (Rust)".
 //!
 //! # Security
 //!
@@ -118,6 +125,12 @@
 //!   [`ErrorKind::MultipleKeys`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// wasm32 without `webcrypto` has key parsing, claims, rules and URLs but no
+// signer: the signing helpers they share with the signers are unused there.
+#![cfg_attr(
+    all(target_arch = "wasm32", not(feature = "webcrypto")),
+    allow(dead_code)
+)]
 
 #[macro_use]
 mod macros;
@@ -141,6 +154,8 @@ mod rules;
 mod signer;
 mod url;
 mod verify;
+#[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
+mod webcrypto;
 
 #[cfg(feature = "cache")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
@@ -165,12 +180,17 @@ pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
-pub use crate::signer::{Signer, Token};
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::signer::Signer;
+pub use crate::signer::Token;
 pub use crate::url::{
     AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackTemplate, PlaybackTemplateBuilder,
     PlaybackUrls, PlaybackUrlsBuilder, SignedUrls, StreamHost, Surface, Thumbnail,
 };
+#[cfg(not(target_arch = "wasm32"))]
 pub use crate::verify::Verifier;
+#[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
+pub use crate::webcrypto::WebCryptoSigner;
 
 /// The `time` crate this one takes and returns times in
 /// ([`OffsetDateTime`](time::OffsetDateTime)), so that code using this

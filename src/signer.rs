@@ -1,6 +1,7 @@
 //! The hot path: one RSA signature per token and next to nothing else.
 
 use std::fmt::{self, Write as _};
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -10,9 +11,12 @@ use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, TokenOptions};
 use crate::error::Error;
 use crate::ids::{KeyId, VideoId};
+#[cfg(not(target_arch = "wasm32"))]
 use crate::key::SigningKey;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::verify::Verifier;
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Mints Stream tokens from one signing key.
 ///
 /// Everything that does not depend on the token (key parsing, the encoded
@@ -37,6 +41,7 @@ pub struct Signer {
     inner: Arc<Inner>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 struct Inner {
     key: SigningKey,
     /// base64url of `{"alg":"RS256","kid":"…"}`, made once.
@@ -45,6 +50,7 @@ struct Inner {
     sig_b64_len: usize,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signer")
@@ -53,23 +59,24 @@ impl fmt::Debug for Signer {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl From<SigningKey> for Signer {
     fn from(key: SigningKey) -> Self {
         Signer::new(key)
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 /// Largest RSA modulus the backend accepts (8192 bits), in bytes.
 const MAX_SIG_LEN: usize = 1024;
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Signer {
     /// Take ownership of a parsed key and prepare the per-key parts of every
     /// token.
     pub fn new(key: SigningKey) -> Self {
-        // Key ids are restricted to `A-Z a-z 0-9 - _`, so no JSON escaping is needed.
-        let header = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, key.kid());
-        let header_b64 = URL_SAFE_NO_PAD.encode(header).into_boxed_str();
-        let sig_b64_len = key.signature_len().div_ceil(3) * 4;
+        let header_b64 = header_b64(key.kid());
+        let sig_b64_len = sig_b64_len(key.signature_len());
         Signer {
             inner: Arc::new(Inner {
                 key,
@@ -105,9 +112,64 @@ impl Signer {
         video: &VideoId,
         opts: &TokenOptions,
     ) -> Result<Token, Error> {
-        let times = opts.resolve(now.unix_timestamp())?;
         let inner = &*self.inner;
-        let kid = inner.key.kid();
+        let input = SigningInput::new(
+            &inner.header_b64,
+            inner.sig_b64_len,
+            now,
+            video,
+            inner.key.kid(),
+            opts,
+        )?;
+        let mut sig_buf = [0u8; MAX_SIG_LEN];
+        let sig = &mut sig_buf[..inner.key.signature_len()];
+        inner.key.sign_into(input.as_bytes(), sig)?;
+        Ok(input.finish(sig))
+    }
+
+    /// Mint a token as of the system clock: the one place this crate reads it.
+    ///
+    /// # Errors
+    /// As [`Signer::mint_at`].
+    pub fn mint(&self, video: &VideoId, opts: &TokenOptions) -> Result<Token, Error> {
+        self.mint_at(crate::clock::system_now(), video, opts)
+    }
+}
+
+/// base64url of `{"alg":"RS256","kid":"…"}`: made once per key.
+pub(crate) fn header_b64(kid: &KeyId) -> Box<str> {
+    // Key ids are restricted to `A-Z a-z 0-9 - _`, so no JSON escaping is needed.
+    let header = format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#);
+    URL_SAFE_NO_PAD.encode(header).into_boxed_str()
+}
+
+/// Length in base64url characters of a signature of `signature_len` bytes.
+pub(crate) fn sig_b64_len(signature_len: usize) -> usize {
+    signature_len.div_ceil(3) * 4
+}
+
+/// Everything of a token but its signature: the policy applied, the claims
+/// serialised, `header.payload` encoded. Shared by every signer (the native
+/// [`Signer`] and, on wasm32, `WebCryptoSigner`), so their tokens are byte
+/// for byte the same.
+pub(crate) struct SigningInput {
+    /// `header.payload`, with room for `.signature`.
+    compact: String,
+    claims: Claims,
+}
+
+impl SigningInput {
+    /// # Errors
+    /// The policy errors of [`TokenOptions`] against `now`.
+    pub(crate) fn new(
+        header_b64: &str,
+        sig_b64_len: usize,
+        now: OffsetDateTime,
+        video: &VideoId,
+        kid: &KeyId,
+        opts: &TokenOptions,
+    ) -> Result<Self, Error> {
+        let times = opts.resolve(now.unix_timestamp())?;
         let rules_json = opts.access_rules_json();
 
         let mut payload = String::with_capacity(128 + rules_json.map_or(0, str::len));
@@ -130,19 +192,13 @@ impl Signer {
         payload.push('}');
 
         let mut compact = String::with_capacity(
-            inner.header_b64.len() + 2 + payload.len().div_ceil(3) * 4 + inner.sig_b64_len,
+            header_b64.len() + 2 + payload.len().div_ceil(3) * 4 + sig_b64_len,
         );
-        compact.push_str(&inner.header_b64);
+        compact.push_str(header_b64);
         compact.push('.');
         URL_SAFE_NO_PAD.encode_string(payload.as_bytes(), &mut compact);
 
-        let mut sig_buf = [0u8; MAX_SIG_LEN];
-        let sig = &mut sig_buf[..inner.key.signature_len()];
-        inner.key.sign_into(compact.as_bytes(), sig)?;
-        compact.push('.');
-        URL_SAFE_NO_PAD.encode_string(&*sig, &mut compact);
-
-        Ok(Token {
+        Ok(SigningInput {
             compact,
             claims: Claims {
                 video: *video,
@@ -155,12 +211,19 @@ impl Signer {
         })
     }
 
-    /// Mint a token as of the system clock: the one place this crate reads it.
-    ///
-    /// # Errors
-    /// As [`Signer::mint_at`].
-    pub fn mint(&self, video: &VideoId, opts: &TokenOptions) -> Result<Token, Error> {
-        self.mint_at(crate::clock::system_now(), video, opts)
+    /// The bytes RS256 signs: `header.payload`.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.compact.as_bytes()
+    }
+
+    /// The token, with `signature` appended.
+    pub(crate) fn finish(mut self, signature: &[u8]) -> Token {
+        self.compact.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut self.compact);
+        Token {
+            compact: self.compact,
+            claims: self.claims,
+        }
     }
 }
 

@@ -9,12 +9,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(not(target_arch = "wasm32"))]
 use time::OffsetDateTime;
 
 use crate::claims::{MAX_URL_LEN, TokenOptions};
 use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, echo};
 use crate::ids::VideoId;
-use crate::signer::{Signer, Token};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::signer::Signer;
+use crate::signer::Token;
 
 /// Longest download file name Cloudflare accepts.
 const MAX_FILENAME_LEN: usize = 120;
@@ -650,6 +653,7 @@ impl Rendered {
     /// One token for `video` as of `now`, spliced into every URL; with
     /// `options` instead of the built ones when given (made downloadable
     /// when a surface is a download).
+    #[cfg(not(target_arch = "wasm32"))]
     fn mint_at(
         &self,
         signer: &Signer,
@@ -664,6 +668,12 @@ impl Rendered {
             }
             Some(o) => signer.mint_at(now, video, o)?,
         };
+        self.with_token(token)
+    }
+
+    /// Every surface's URL with `token`, minted (by any signer) with the
+    /// rendered token options.
+    fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
         // `build` checked the bound; this keeps the promise even if the
         // bound were ever wrong, at the cost of one comparison.
         let longest = url_len(self.host.0.len(), token.as_str().len(), self.longest_suffix);
@@ -741,14 +751,26 @@ impl PlaybackUrls {
     /// # Errors
     /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
     /// failure.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn mint_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedUrls, Error> {
         self.rendered.mint_at(signer, &self.video, None, now)
+    }
+
+    /// Every surface's URL with `token`, minted for this video with
+    /// [`PlaybackUrls::token_options`] (by any signer: the WebCrypto one).
+    #[cfg_attr(
+        not(all(target_arch = "wasm32", feature = "webcrypto")),
+        allow(dead_code)
+    )]
+    pub(crate) fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
+        self.rendered.with_token(token)
     }
 
     /// Mint as of the system clock.
     ///
     /// # Errors
     /// As [`PlaybackUrls::mint_at`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn mint(&self, signer: &Signer) -> Result<SignedUrls, Error> {
         self.mint_at(signer, crate::clock::system_now())
     }
@@ -881,6 +903,7 @@ impl PlaybackTemplate {
     /// # Errors
     /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
     /// failure.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn mint_at(
         &self,
         signer: &Signer,
@@ -894,6 +917,7 @@ impl PlaybackTemplate {
     ///
     /// # Errors
     /// As [`PlaybackTemplate::mint_at`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn mint(&self, signer: &Signer, video: &VideoId) -> Result<SignedUrls, Error> {
         self.rendered
             .mint_at(signer, video, None, crate::clock::system_now())
@@ -907,6 +931,7 @@ impl PlaybackTemplate {
     ///
     /// # Errors
     /// As [`PlaybackTemplate::mint_at`], and [`ErrorKind::UrlTooLong`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn mint_with_at(
         &self,
         signer: &Signer,
@@ -921,6 +946,7 @@ impl PlaybackTemplate {
     ///
     /// # Errors
     /// As [`PlaybackTemplate::mint_with_at`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn mint_with(
         &self,
         signer: &Signer,

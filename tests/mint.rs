@@ -209,3 +209,42 @@ fn an_independent_jose_library_accepts_our_tokens() {
     assert_eq!(data.claims["sub"], VIDEO);
     assert_eq!(data.claims["exp"], NOW + 3600);
 }
+
+/// `fixtures/golden/native/` holds tokens this native signer made, which
+/// `tests/wasm.rs` compares the WebCryptoSigner's against: they must stay
+/// what the native signer makes today.
+#[test]
+fn native_tokens_for_the_wasm_tests_are_current() {
+    use cf_stream_token::{AccessRule, Action, Hls, PlaybackUrls, StreamHost, Surface};
+    let rules = TokenOptions::builder()
+        .lifetime(Duration::from_secs(86_400))
+        .backdate_not_before(Duration::from_secs(3600))
+        .access_rules(vec![
+            AccessRule::countries(Action::Allow, ["GB", "MX"]).unwrap(),
+            AccessRule::networks(Action::Block, ["93.184.216.0/24", "2400:cb00::/32"]).unwrap(),
+            AccessRule::any(Action::Block),
+        ])
+        .build()
+        .unwrap();
+    let demo = demo_signer();
+    assert_eq!(
+        demo.mint_at(at(NOW), &video(), &rules).unwrap().as_str(),
+        text("golden/native/demo_rules_24h.jwt")
+    );
+    let other = Signer::new(SigningKey::parse(text("other/other.jwk.json"), None).unwrap());
+    assert_eq!(
+        other
+            .mint_at(at(NOW), &video(), &TokenOptions::default())
+            .unwrap()
+            .as_str(),
+        text("golden/native/other_minimal.jwt")
+    );
+    let urls = PlaybackUrls::builder(StreamHost::customer_code("abc123").unwrap(), video())
+        .surface(Surface::Hls(Hls::default()))
+        .build()
+        .unwrap();
+    assert_eq!(
+        urls.mint_at(&demo, at(NOW)).unwrap().urls()[0],
+        text("golden/native/demo_hls_url.txt")
+    );
+}

@@ -13,12 +13,15 @@
 //! Which checks are whose. Pure Rust, before any backend is asked (and so
 //! shared by every backend): the DER, PEM and JWK structure, the modulus size
 //! (2048 to 8192 bits), an odd modulus, the exponent (odd, above 1, at most
-//! 33 bits), the ROCA fingerprint ([`RsaPublic::check`]). The backend's:
-//! the consistency of the private numbers, here AWS-LC's `RSA_check_key`
-//! inside `KeyPair::from_components` (`n = p q`, `d e = 1` modulo `p - 1`
-//! and `q - 1`, `dp`, `dq` and `qi` matching `d`, `p` and `q`), which turns a
-//! wrong CRT value into [`ErrorKind::InconsistentKey`] rather than a wrong
-//! signature. A backend without such a check must bring its own.
+//! 33 bits), the ROCA fingerprint ([`RsaPublic::check`]), and the
+//! consistency of the private numbers (`crt.rs`: `n = p q`, `d e = 1` modulo
+//! `p - 1` and `q - 1`, `dp`, `dq` and `qi` matching `d`, `p` and `q`), which
+//! turns a wrong CRT value into [`ErrorKind::InconsistentKey`] rather than a
+//! wrong signature. The backend's: AWS-LC's `RSA_check_key` inside
+//! `KeyPair::from_components` checks the same relations again (kept: a second
+//! opinion costs a fraction of a millisecond per key load, never per token).
+//!
+//! On wasm32 `backend_wasm.rs` takes this file's place (see there).
 
 use std::sync::Arc;
 

@@ -1,9 +1,14 @@
 //! Signing keys in every form Cloudflare hands out or users keep, and their
 //! public halves.
 
+// The signing backend: AWS-LC on native targets; on wasm32 the numbers
+// WebCrypto imports (`backend_wasm.rs`, signing is in `crate::webcrypto`).
+#[cfg_attr(target_arch = "wasm32", path = "backend_wasm.rs")]
 mod backend;
+mod crt;
 mod der;
 mod env;
+#[cfg(feature = "api")]
 pub(crate) use self::env::ENV_SIGNING_KEY;
 #[cfg(feature = "emulator")]
 pub(crate) mod export;
@@ -17,15 +22,19 @@ use std::fmt;
 use crate::error::{Error, ErrorKind};
 use crate::ids::KeyId;
 
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) use self::backend::PublicVerifier;
 use self::load::{Form, Loaded, load, load_as, resolve_kid};
 pub(crate) use self::rsa::RsaPublic;
 use self::rsa::{RsaKey, RsaPrivate};
 
-/// The pure-Rust checks, then the backend's own (see `backend.rs` for which
-/// is whose); a private key's public half is trusted only once both pass.
+/// The pure-Rust checks (the public numbers, then the private numbers'
+/// consistency in `crt.rs`, the same on every target), then the backend's own
+/// (see `backend.rs` for which is whose); a private key's public half is
+/// trusted only once all pass.
 fn backend_key(private: &RsaPrivate) -> Result<backend::PrivateKey, Error> {
     private.public.check()?;
+    crt::check(private)?;
     backend::PrivateKey::from_numbers(private)
 }
 
@@ -185,8 +194,15 @@ impl SigningKey {
     }
 
     /// RS256 of `message` into `sig` ([`SigningKey::signature_len`] bytes).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn sign_into(&self, message: &[u8], sig: &mut [u8]) -> Result<(), Error> {
         self.pair.sign_into(message, sig)
+    }
+
+    /// The backend's key, for `crate::webcrypto` to import.
+    #[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
+    pub(crate) fn backend(&self) -> &backend::PrivateKey {
+        &self.pair
     }
 }
 
@@ -250,17 +266,22 @@ impl PublicKey {
         jwk::public_jwk_json(&self.rsa, self.kid.as_ref().map(KeyId::as_str))
     }
 
-    /// X.509 `SubjectPublicKeyInfo` DER.
+    /// X.509 `SubjectPublicKeyInfo` DER. Native targets only (the encoder is
+    /// the backend's).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn to_spki_der(&self) -> Vec<u8> {
         backend::spki_der(&self.rsa)
     }
 
-    /// `-----BEGIN PUBLIC KEY-----` PEM (SPKI), LF line ends.
+    /// `-----BEGIN PUBLIC KEY-----` PEM (SPKI), LF line ends. Native targets
+    /// only.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn to_spki_pem(&self) -> String {
         pem::encode("PUBLIC KEY", &self.to_spki_der())
     }
 
     /// The backend's verifier for this key, as [`crate::Verifier`] holds it.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn verifier(&self) -> PublicVerifier {
         PublicVerifier::new(&self.rsa)
     }

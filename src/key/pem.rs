@@ -87,6 +87,7 @@ pub(crate) fn parse(text: &str) -> Result<PemBlock<'_>, Error> {
 
 /// `der` as a PEM block labelled `label`: standard padded base64 in lines of
 /// 64 characters (RFC 7468 section 2), LF line ends.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn encode(label: &str, der: &[u8]) -> String {
     const LINE: usize = 64;
     let body = STANDARD_LENIENT.encode(der);

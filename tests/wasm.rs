@@ -1,0 +1,227 @@
+//! The wasm32 build (feature `webcrypto`): `WebCryptoSigner` under a real
+//! JS runtime's WebCrypto. Run under Node by `wasm-bindgen-test-runner`:
+//!
+//! ```text
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//!     cargo test --target wasm32-unknown-unknown --no-default-features --features webcrypto --test wasm
+//! ```
+//!
+//! Fixtures are embedded (`include_str!`): there is no file system here.
+#![cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
+
+use std::time::Duration;
+
+use cf_stream_token::{
+    AccessRule, Action, ErrorKind, Hls, KeyId, PlaybackUrls, SigningKey, StreamHost, Surface,
+    TokenOptions, VideoId, WebCryptoSigner,
+};
+use time::OffsetDateTime;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const NOW: i64 = 1_700_000_000;
+const DEMO_KID: &str = "8f3c2a1b9d4e5f60718293a4b5c6d7e8";
+
+fn at(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap()
+}
+
+fn video() -> VideoId {
+    "ea95132c15732412d22c1476fa83f27a".parse().unwrap()
+}
+
+fn kid() -> KeyId {
+    DEMO_KID.parse().unwrap()
+}
+
+async fn demo() -> WebCryptoSigner {
+    let key = SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None).unwrap();
+    WebCryptoSigner::new(key).await.unwrap()
+}
+
+/// The independent golden tokens (made with Python's `cryptography`), from
+/// every key form: the same bytes as the native signer's.
+#[wasm_bindgen_test]
+async fn golden_tokens_from_every_key_form_are_byte_identical() {
+    let golden_min = include_str!("../fixtures/golden/minimal.jwt");
+    let golden_full = include_str!("../fixtures/golden/nbf_downloadable.jwt");
+    let full_opts = TokenOptions::builder()
+        .lifetime(Duration::from_secs(7200))
+        .backdate_not_before(Duration::from_secs(3600))
+        .downloadable(true)
+        .build()
+        .unwrap();
+    let forms = [
+        SigningKey::from_pkcs1_pem(include_str!("../fixtures/demo/demo_pkcs1.pem"), kid()),
+        SigningKey::from_pkcs8_pem(include_str!("../fixtures/demo/demo_pkcs8.pem"), kid()),
+        SigningKey::from_pkcs1_der(include_bytes!("../fixtures/demo/demo_pkcs1.der"), kid()),
+        SigningKey::from_pkcs8_der(include_bytes!("../fixtures/demo/demo_pkcs8.der"), kid()),
+        SigningKey::from_base64_pem(include_str!("../fixtures/demo/demo_pkcs1.pem.b64"), kid()),
+        SigningKey::from_base64_pem(include_str!("../fixtures/demo/demo_pkcs8.pem.b64"), kid()),
+        SigningKey::from_jwk(include_str!("../fixtures/demo/demo.jwk.json"), None),
+        SigningKey::from_base64_jwk(include_str!("../fixtures/demo/demo.jwk.b64"), None),
+        SigningKey::from_create_response(
+            include_str!("../fixtures/demo/demo_create_response.json"),
+            None,
+        ),
+        SigningKey::parse(
+            include_str!("../fixtures/demo/demo_create_result.json"),
+            None,
+        ),
+        SigningKey::parse(
+            include_str!("../fixtures/demo/demo_pkcs1_crlf.pem"),
+            Some(kid()),
+        ),
+    ];
+    let mut n = 0;
+    for key in forms {
+        let signer = WebCryptoSigner::new(key.unwrap()).await.unwrap();
+        assert_eq!(signer.kid().as_str(), DEMO_KID);
+        let min = signer
+            .mint_at(at(NOW), &video(), &TokenOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(min.as_str(), golden_min);
+        assert_eq!(min.exp(), NOW + 3600);
+        let full = signer.mint_at(at(NOW), &video(), &full_opts).await.unwrap();
+        assert_eq!(full.as_str(), golden_full);
+        assert_eq!(full.nbf(), Some(NOW - 3600));
+        n += 1;
+    }
+    assert_eq!(n, 11);
+}
+
+/// Tokens the native signer made (fixtures/golden/native/): access rules at
+/// the 24-hour cap, a second key, a playback URL.
+#[wasm_bindgen_test]
+async fn tokens_match_the_native_signer_byte_for_byte() {
+    let rules = TokenOptions::builder()
+        .lifetime(Duration::from_secs(86_400))
+        .backdate_not_before(Duration::from_secs(3600))
+        .access_rules(vec![
+            AccessRule::countries(Action::Allow, ["GB", "MX"]).unwrap(),
+            AccessRule::networks(Action::Block, ["93.184.216.0/24", "2400:cb00::/32"]).unwrap(),
+            AccessRule::any(Action::Block),
+        ])
+        .build()
+        .unwrap();
+    let demo = demo().await;
+    let token = demo.mint_at(at(NOW), &video(), &rules).await.unwrap();
+    assert_eq!(
+        token.as_str(),
+        include_str!("../fixtures/golden/native/demo_rules_24h.jwt")
+    );
+    assert_eq!(token.claims().access_rules().len(), 3);
+
+    let other = SigningKey::parse(include_str!("../fixtures/other/other.jwk.json"), None).unwrap();
+    let other = WebCryptoSigner::new(other).await.unwrap();
+    assert_eq!(
+        other
+            .mint_at(at(NOW), &video(), &TokenOptions::default())
+            .await
+            .unwrap()
+            .as_str(),
+        include_str!("../fixtures/golden/native/other_minimal.jwt")
+    );
+
+    let urls = PlaybackUrls::builder(StreamHost::customer_code("abc123").unwrap(), video())
+        .surface(Surface::Hls(Hls::default()))
+        .build()
+        .unwrap();
+    let signed = demo.mint_urls_at(at(NOW), &urls).await.unwrap();
+    assert_eq!(
+        signed.urls()[0],
+        include_str!("../fixtures/golden/native/demo_hls_url.txt")
+    );
+}
+
+/// The 24-hour cap, against the signing clock, before WebCrypto is asked.
+#[wasm_bindgen_test]
+async fn the_24_hour_cap_holds() {
+    let s = demo().await;
+    let ok = TokenOptions::builder()
+        .expires_at(at(NOW + 86_400))
+        .build()
+        .unwrap();
+    assert_eq!(
+        s.mint_at(at(NOW), &video(), &ok).await.unwrap().exp(),
+        NOW + 86_400
+    );
+    let far = TokenOptions::builder()
+        .expires_at(at(NOW + 86_401))
+        .build()
+        .unwrap();
+    assert_eq!(
+        s.mint_at(at(NOW), &video(), &far).await.unwrap_err().kind(),
+        &ErrorKind::ExpiryTooFar {
+            exp: NOW + 86_401,
+            max: NOW + 86_400
+        }
+    );
+    // Options built ahead cannot smuggle a long expiry in.
+    assert_eq!(
+        s.mint_at(at(NOW - 10), &video(), &ok)
+            .await
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::ExpiryTooFar {
+            exp: NOW + 86_400,
+            max: NOW - 10 + 86_400
+        }
+    );
+    assert_eq!(
+        TokenOptions::builder()
+            .lifetime(Duration::from_secs(86_401))
+            .build()
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::LifetimeTooLong { seconds: 86_401 }
+    );
+}
+
+/// The pure-Rust CRT check runs here too (WebCrypto has none): a wrong
+/// `d`, `dp` or `qi` is refused when the key is loaded.
+#[wasm_bindgen_test]
+fn inconsistent_keys_are_refused() {
+    for text in [
+        include_str!("../fixtures/bad/jwk_wrong_d.json"),
+        include_str!("../fixtures/bad/jwk_wrong_dp.json"),
+        include_str!("../fixtures/bad/jwk_wrong_qi.json"),
+    ] {
+        let e = SigningKey::parse(text, None).unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InconsistentKey);
+    }
+    let e = SigningKey::parse(
+        include_str!("../fixtures/bad/pkcs1_wrong_dp.pem"),
+        Some(kid()),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InconsistentKey);
+    let e = SigningKey::parse(include_str!("../fixtures/bad/rsa1024.jwk.json"), None).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::KeyTooSmall { bits: 1024 });
+}
+
+/// `mint` reads `Date.now()` (not `SystemTime::now`, which panics here).
+#[wasm_bindgen_test]
+async fn mint_reads_the_js_clock() {
+    let s = demo().await;
+    #[allow(clippy::cast_possible_truncation)]
+    let before = (js_sys::Date::now() / 1000.0).floor() as i64;
+    let token = s.mint(&video(), &TokenOptions::default()).await.unwrap();
+    #[allow(clippy::cast_possible_truncation)]
+    let after = (js_sys::Date::now() / 1000.0).floor() as i64;
+    assert!(
+        (before + 3600..=after + 3600).contains(&token.exp()),
+        "{}",
+        token.exp()
+    );
+    assert!(before > 1_700_000_000);
+}
+
+/// Debug shows the key id only.
+#[wasm_bindgen_test]
+async fn debug_shows_the_kid_only() {
+    assert_eq!(
+        format!("{:?}", demo().await),
+        format!(r#"WebCryptoSigner {{ kid: "{DEMO_KID}", .. }}"#)
+    );
+}
