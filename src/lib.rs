@@ -109,6 +109,7 @@ mod freshness;
 pub mod hazmat;
 mod ids;
 mod key;
+mod keyring;
 mod rules;
 mod signer;
 mod url;
@@ -134,6 +135,10 @@ pub use crate::decide::{Decision, Viewer};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
+pub use crate::keyring::{
+    ACCOUNT_KEY_CAP, DEFAULT_MARGIN, DEFAULT_MIN_AGE, KEYRING_ENV, KeyEntry, KeyState, Keyring,
+    KeyringSigner, KeyringVerifier, Reconciliation,
+};
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 pub use crate::signer::{Signer, Token};
 pub use crate::url::{
