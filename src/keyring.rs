@@ -807,6 +807,18 @@ impl KeyringSigner {
         video: &VideoId,
         opts: &TokenOptions,
     ) -> Result<Token, Error> {
+        self.check_at(now, opts)?;
+        self.signer.mint_at(now, video, opts)
+    }
+
+    /// Check options against the ring's lifetime as of `now` without
+    /// minting: before handing [`signer`](Self::signer) to
+    /// [`PlaybackUrls::mint`](crate::PlaybackUrls::mint), say.
+    ///
+    /// # Errors
+    /// [`ErrorKind::TokenOutlivesRing`], and the policy errors of
+    /// [`TokenOptions::resolve_at`].
+    pub fn check_at(&self, now: OffsetDateTime, opts: &TokenOptions) -> Result<(), Error> {
         let times = opts.resolve_at(now)?;
         let max = now
             .unix_timestamp()
@@ -819,7 +831,7 @@ impl KeyringSigner {
             }
             .into());
         }
-        self.signer.mint_at(now, video, opts)
+        Ok(())
     }
 
     /// Mint as of the system clock.

@@ -85,14 +85,30 @@ struct InspectedJson<'a> {
 /// `verify`: the header and claims on standard output when the token is
 /// valid as of now; otherwise an error naming the reason.
 pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
-    let bytes = read_key_file(&args.key)?;
-    let verifier = Verifier::parse(&*bytes, args.key_id)
-        .with_context(|| format!("key file {}", shown(&args.key)))?;
-    drop(bytes);
+    let ring = crate::ring::ring_from(args.keyring.as_deref(), args.key.is_some())?;
+    let verifier = match (&args.key, &ring) {
+        (Some(key), _) => {
+            let bytes = read_key_file(key)?;
+            Some(
+                Verifier::parse(&*bytes, args.key_id)
+                    .with_context(|| format!("key file {}", shown(key)))?,
+            )
+        }
+        (None, Some(_)) => None,
+        (None, None) => {
+            return Err(crate::Usage(
+                "give --key FILE or --keyring FILE (or set CF_STREAM_KEYRING)".to_owned(),
+            )
+            .into());
+        }
+    };
     let token = token_arg(&args.token)?;
-    let claims = verifier
-        .verify(&token)
-        .map_err(|e| anyhow::anyhow!("token refused: {e}"))?;
+    let checked = match (&verifier, &ring) {
+        (Some(v), _) => v.verify(&token),
+        (None, Some(ring)) => ring.verifier().verify(&token),
+        (None, None) => unreachable!("one of the two was made above"),
+    };
+    let claims = checked.map_err(|e| anyhow::anyhow!("token refused: {e}"))?;
     // Authentic from here on, so the header can be shown as it is.
     let header = decode_unverified(&token)?.header;
     emit(&serde_json::to_string(&VerifiedJson {

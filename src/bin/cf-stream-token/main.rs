@@ -15,6 +15,7 @@ mod input;
 mod keys;
 mod mint;
 mod parse;
+mod ring;
 
 use std::fmt;
 use std::io::Write as _;
