@@ -201,11 +201,7 @@ impl fmt::Debug for Keyring {
         impl fmt::Debug for Keys<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_map()
-                    .entries(
-                        self.0
-                            .iter()
-                            .map(|s| (s.entry.kid.as_str(), s.entry.state)),
-                    )
+                    .entries(self.0.iter().map(|s| (s.entry.kid.as_str(), s.entry.state)))
                     .finish()
             }
         }
@@ -431,7 +427,8 @@ impl Keyring {
 
     /// When the next key may be promoted: created at + the minimum age.
     pub fn promotable_from(&self) -> Option<OffsetDateTime> {
-        self.next().and_then(|n| add(n.created_at, self.min_age).ok())
+        self.next()
+            .and_then(|n| add(n.created_at, self.min_age).ok())
     }
 
     /// Promote the next key as of `now`: it becomes current, and the
@@ -475,7 +472,9 @@ impl Keyring {
     /// token lifetime + the margin. `None` for a key that is not previous.
     pub fn horizon(&self, kid: &KeyId) -> Option<OffsetDateTime> {
         let entry = self.slot(kid)?.entry;
-        let demoted = entry.demoted_at.filter(|_| entry.state == KeyState::Previous)?;
+        let demoted = entry
+            .demoted_at
+            .filter(|_| entry.state == KeyState::Previous)?;
         add(demoted, self.max_token_lifetime)
             .and_then(|t| add(t, self.margin))
             .ok()
@@ -689,8 +688,8 @@ impl Keyring {
         };
         let mut keys = Vec::with_capacity(self.slots.len());
         for s in &self.slots {
-            let key: &RawValue = serde_json::from_str(&s.raw)
-                .map_err(|_| ErrorKind::InvalidKeyring {
+            let key: &RawValue =
+                serde_json::from_str(&s.raw).map_err(|_| ErrorKind::InvalidKeyring {
                     reason: "a key is not JSON",
                 })?;
             keys.push(EntryOut {
@@ -854,7 +853,11 @@ impl fmt::Debug for KeyringVerifier {
         f.debug_struct("KeyringVerifier")
             .field(
                 "kids",
-                &self.keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+                &self
+                    .keys
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -871,13 +874,13 @@ impl KeyringVerifier {
         let header = parse_header(split_compact(token)?.header)?;
         let kid = header.kid().ok_or_else(|| malformed("header has no kid"))?;
         let kid = KeyId::new(kid).map_err(|_| malformed("header kid is not a key id"))?;
-        let (_, verifier) = self
-            .keys
-            .iter()
-            .find(|(k, _)| *k == kid)
-            .ok_or_else(|| ErrorKind::UnknownKey {
-                kid: kid.to_string(),
-            })?;
+        let (_, verifier) =
+            self.keys
+                .iter()
+                .find(|(k, _)| *k == kid)
+                .ok_or_else(|| ErrorKind::UnknownKey {
+                    kid: kid.to_string(),
+                })?;
         verifier.verify_at(token, now)
     }
 

@@ -26,7 +26,10 @@ fn other_jwk() -> String {
 /// Demo current since T0, other added as next at T0.
 fn two_key_ring() -> Keyring {
     let mut ring = Keyring::start_at(at(T0), &demo_result()).unwrap();
-    assert_eq!(ring.add_next_at(at(T0), &other_jwk()).unwrap(), kid(OTHER_KID));
+    assert_eq!(
+        ring.add_next_at(at(T0), &other_jwk()).unwrap(),
+        kid(OTHER_KID)
+    );
     ring
 }
 
@@ -131,8 +134,14 @@ fn the_verifier_takes_any_key_of_the_ring_by_kid() {
         .unwrap();
     assert_eq!(new.kid(), &kid(OTHER_KID));
     let v = ring.verifier();
-    assert_eq!(v.verify_at(old.as_str(), at(T0 + 10)).unwrap().kid(), &kid(DEMO_KID));
-    assert_eq!(v.verify_at(new.as_str(), at(T0 + H)).unwrap().kid(), &kid(OTHER_KID));
+    assert_eq!(
+        v.verify_at(old.as_str(), at(T0 + 10)).unwrap().kid(),
+        &kid(DEMO_KID)
+    );
+    assert_eq!(
+        v.verify_at(new.as_str(), at(T0 + H)).unwrap().kid(),
+        &kid(OTHER_KID)
+    );
     // Times are still checked by the chosen key's verifier.
     assert_eq!(
         v.verify_at(old.as_str(), at(T0 + H)).unwrap_err().kind(),
@@ -149,7 +158,10 @@ fn an_unknown_kid_is_its_own_error() {
     let foreign = other_signer()
         .mint_at(at(T0), &video(), &TokenOptions::default())
         .unwrap();
-    let e = ring.verifier().verify_at(foreign.as_str(), at(T0)).unwrap_err();
+    let e = ring
+        .verifier()
+        .verify_at(foreign.as_str(), at(T0))
+        .unwrap_err();
     assert_eq!(
         e.kind(),
         &ErrorKind::UnknownKey {
@@ -158,7 +170,10 @@ fn an_unknown_kid_is_its_own_error() {
     );
     assert!(e.is_verification());
     assert!(matches!(
-        ring.verifier().verify_at("not.a.token", at(T0)).unwrap_err().kind(),
+        ring.verifier()
+            .verify_at("not.a.token", at(T0))
+            .unwrap_err()
+            .kind(),
         ErrorKind::MalformedToken { .. }
     ));
 }
@@ -206,7 +221,10 @@ fn only_one_next_key_at_a_time() {
     );
     let mut single = Keyring::start_at(at(T0), &demo_result()).unwrap();
     assert_eq!(
-        single.add_next_at(at(T0), &demo_result()).unwrap_err().kind(),
+        single
+            .add_next_at(at(T0), &demo_result())
+            .unwrap_err()
+            .kind(),
         &ErrorKind::InvalidKeyring {
             reason: "a key id appears twice"
         }
@@ -227,14 +245,18 @@ fn the_horizon_is_demotion_plus_lifetime_plus_margin() {
     assert!(ring.retirable_at(at(horizon - 1)).is_empty());
     assert_eq!(ring.retirable_at(at(horizon)), vec![kid(DEMO_KID)]);
     assert_eq!(
-        ring.retire_at(at(horizon - 1), &kid(DEMO_KID)).unwrap_err().kind(),
+        ring.retire_at(at(horizon - 1), &kid(DEMO_KID))
+            .unwrap_err()
+            .kind(),
         &ErrorKind::RetireTooEarly {
             kid: DEMO_KID.to_owned(),
             safe_at: horizon
         }
     );
     assert_eq!(
-        ring.retire_at(at(horizon), &kid(OTHER_KID)).unwrap_err().kind(),
+        ring.retire_at(at(horizon), &kid(OTHER_KID))
+            .unwrap_err()
+            .kind(),
         &ErrorKind::NotInKeyring {
             kid: OTHER_KID.to_owned()
         }
@@ -256,18 +278,25 @@ fn the_default_margin_is_an_hour() {
 fn revoking_the_current_key_promotes_the_next_at_once() {
     let mut ring = two_key_ring();
     // Younger than the minimum age: a leak does not wait.
-    assert_eq!(ring.revoke_at(at(T0 + 1), &kid(DEMO_KID)).unwrap(), kid(OTHER_KID));
+    assert_eq!(
+        ring.revoke_at(at(T0 + 1), &kid(DEMO_KID)).unwrap(),
+        kid(OTHER_KID)
+    );
     assert_eq!(ring.keys().len(), 1);
     assert_eq!(ring.current().kid(), &kid(OTHER_KID));
     assert_eq!(ring.current().promoted_at(), Some(at(T0 + 1)));
     assert_eq!(
-        ring.revoke_at(at(T0 + 2), &kid(OTHER_KID)).unwrap_err().kind(),
+        ring.revoke_at(at(T0 + 2), &kid(OTHER_KID))
+            .unwrap_err()
+            .kind(),
         &ErrorKind::LastSigningKey {
             kid: OTHER_KID.to_owned()
         }
     );
     assert_eq!(
-        ring.revoke_at(at(T0 + 2), &kid(DEMO_KID)).unwrap_err().kind(),
+        ring.revoke_at(at(T0 + 2), &kid(DEMO_KID))
+            .unwrap_err()
+            .kind(),
         &ErrorKind::NotInKeyring {
             kid: DEMO_KID.to_owned()
         }
@@ -278,7 +307,10 @@ fn revoking_the_current_key_promotes_the_next_at_once() {
 fn revoking_a_previous_key_keeps_the_current_one() {
     let mut ring = two_key_ring();
     ring.promote_at(at(T0 + H)).unwrap();
-    assert_eq!(ring.revoke_at(at(T0 + H), &kid(DEMO_KID)).unwrap(), kid(OTHER_KID));
+    assert_eq!(
+        ring.revoke_at(at(T0 + H), &kid(DEMO_KID)).unwrap(),
+        kid(OTHER_KID)
+    );
     assert_eq!(ring.keys().len(), 1);
 }
 
@@ -313,7 +345,10 @@ fn the_jwks_holds_every_public_half() {
         .mint_at(at(T0), &video(), &TokenOptions::default())
         .unwrap();
     let v = Verifier::parse(keys[0].to_string(), None).unwrap();
-    assert_eq!(v.verify_at(token.as_str(), at(T0)).unwrap().kid(), &kid(DEMO_KID));
+    assert_eq!(
+        v.verify_at(token.as_str(), at(T0)).unwrap().kid(),
+        &kid(DEMO_KID)
+    );
 }
 
 #[test]
@@ -413,10 +448,9 @@ fn a_key_that_does_not_load_is_named_by_position() {
 #[test]
 fn from_env_reads_the_document_itself() {
     let doc = two_key_ring().secret_document().unwrap();
-    let ring = Keyring::from_env_with(|name| {
-        (name == "CF_STREAM_KEYRING").then(|| doc.to_string())
-    })
-    .unwrap();
+    let ring =
+        Keyring::from_env_with(|name| (name == "CF_STREAM_KEYRING").then(|| doc.to_string()))
+            .unwrap();
     assert_eq!(ring.keys().len(), 2);
     assert_eq!(
         Keyring::from_env_with(|_| None).unwrap_err().kind(),

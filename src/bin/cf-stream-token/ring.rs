@@ -198,10 +198,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map_or_else(
-        || "keyring".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = path
+        .file_name()
+        .map_or_else(|| "keyring".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut options = OpenOptions::new();
@@ -372,7 +371,8 @@ pub(crate) fn promote(args: PromoteArgs) -> anyhow::Result<()> {
     let path = &args.keyring;
     let mut ring = load(path)?;
     if let Some(age) = args.min_age {
-        ring.set_min_age(age).map_err(|e| crate::Usage(format!("--min-age: {e}")))?;
+        ring.set_min_age(age)
+            .map_err(|e| crate::Usage(format!("--min-age: {e}")))?;
     }
     let old = *ring.current().kid();
     let now = now();
@@ -409,7 +409,8 @@ pub(crate) fn retire(args: RetireArgs) -> anyhow::Result<()> {
     let path = &args.keyring;
     let mut ring = load(path)?;
     if let Some(m) = args.margin {
-        ring.set_margin(m).map_err(|e| crate::Usage(format!("--margin: {e}")))?;
+        ring.set_margin(m)
+            .map_err(|e| crate::Usage(format!("--margin: {e}")))?;
     }
     let now = now();
     let due = ring.retirable_at(now);
