@@ -187,6 +187,26 @@ struct Slot {
 /// # Ok::<(), cf_stream_token::Error>(())
 /// ```
 ///
+///
+/// # The document
+///
+/// A ring is kept as one JSON document (one file, or one secret-store
+/// value), schema version 1:
+///
+/// ```json
+/// {"version":1,"max_token_lifetime":86400,"margin":3600,"min_age":3600,
+///  "keys":[{"state":"current","created_at":"2026-11-22T12:00:00Z",
+///           "promoted_at":"2026-11-22T12:00:00Z","demoted_at":null,
+///           "key":{"id":"…","pem":"…","jwk":{…},"created":"…"}}]}
+/// ```
+///
+/// `max_token_lifetime`, `margin` and `min_age` are whole seconds (the last
+/// two may be left out: 1 h each). Each `key` is the create-key `result`
+/// exactly as Cloudflare sent it (a private JWK with a `kid` loads too); it
+/// is written back byte for byte. The document **holds private keys**:
+/// [`Keyring::secret_document`] is its only way out, and no `Debug`,
+/// `Display` or error ever shows any of it.
+///
 /// Not `Clone` (it holds private keys); `Debug` shows kids and states only.
 pub struct Keyring {
     max_token_lifetime: Duration,
@@ -571,7 +591,7 @@ impl Keyring {
         format!(r#"{{"keys":[{}]}}"#, keys.join(","))
     }
 
-    /// Read a keyring document (see the [module docs](self)): every key is
+    /// Read a keyring document (see [the document](Keyring#the-document)): every key is
     /// loaded and checked, and the invariants hold (schema version 1,
     /// exactly one current key, at most one next key, unique kids, a
     /// `promoted_at` on the current key and a `demoted_at` on every
