@@ -129,7 +129,7 @@ fn verify_refusals_say_why() {
     );
     assert_eq!(
         cli(&["verify", &good]).fails(2),
-        "the following required arguments were not provided: --key <FILE>"
+        "give --key FILE or --keyring FILE (or set CF_STREAM_KEYRING)"
     );
 }
 

@@ -226,7 +226,7 @@ mod tests {
         );
         assert_eq!(
             missing_subcommand(&args(&["keys"])),
-            "'cf-stream-token keys' requires a subcommand: create, list, delete"
+            "'cf-stream-token keys' requires a subcommand: create, list, delete, rotate, promote, retire, revoke, reconcile"
         );
     }
 
