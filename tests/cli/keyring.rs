@@ -293,6 +293,61 @@ fn keyring_commands_refuse_what_would_lose_or_break_keys() {
         .env("CLOUDFLARE_API_TOKEN", API_TOKEN)
         .fails(1);
     assert!(msg.contains("already has a next key 0123456789abcdef0123456789abcdef; promote it first (no key was created)"), "{msg}");
+    // An answer left over from an earlier rotate is never overwritten.
+    std::fs::remove_file(&ring_path).unwrap();
+    std::fs::write(dir.path("ring.json.new-key"), b"{}").unwrap();
+    let msg = cli(&["keys", "rotate", "--keyring", ring, "--account-id", ACCOUNT])
+        .env("CLOUDFLARE_BASE_URL", "http://127.0.0.1:9")
+        .env("CLOUDFLARE_API_TOKEN", API_TOKEN)
+        .fails(1);
+    assert!(
+        msg.contains("ring.json.new-key\" exists: an earlier rotate left a key's answer there"),
+        "{msg}"
+    );
+    assert!(msg.ends_with("(no key was created)"), "{msg}");
+    assert!(!ring_path.exists());
+    // url signs with the current key, within the ring's lifetime.
+    r.set_max_token_lifetime(Duration::from_secs(7200)).unwrap();
+    std::fs::write(&ring_path, r.secret_document().unwrap().as_bytes()).unwrap();
+    let url = cli(&[
+        "url",
+        "--keyring",
+        ring,
+        "--video",
+        VIDEO,
+        "--customer-code",
+        "f33zs165nr7gyfy4",
+        "--kind",
+        "hls",
+        "--ttl",
+        "2h",
+    ])
+    .ok();
+    let token = url
+        .strip_prefix("https://customer-f33zs165nr7gyfy4.cloudflarestream.com/")
+        .and_then(|rest| rest.strip_suffix("/manifest/video.m3u8"))
+        .unwrap_or_else(|| panic!("{url}"));
+    assert_eq!(kid_of(token), "8f3c2a1b9d4e5f60718293a4b5c6d7e8");
+    let msg = cli(&[
+        "url",
+        "--keyring",
+        ring,
+        "--video",
+        VIDEO,
+        "--customer-code",
+        "f33zs165nr7gyfy4",
+        "--kind",
+        "hls",
+        "--ttl",
+        "3h",
+    ])
+    .fails(1);
+    assert!(
+        msg.contains("past the keyring's maximum token lifetime"),
+        "{msg}"
+    );
+    // --keyring and --key exclude each other.
+    cli(&["mint", "--keyring", ring, "--key", ring, "--video", VIDEO]).fails(2);
     // verify with neither --key nor --keyring is a usage error.
     let msg = cli(&["verify", "x.y.z"]).fails(2);
     assert_eq!(
