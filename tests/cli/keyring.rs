@@ -125,7 +125,13 @@ async fn rotate_promote_retire_through_the_cli_with_zero_failed_plays() {
     let fresh_old = Keyring::from_document(&ring_a)
         .unwrap()
         .signer()
-        .mint(&video(), &TokenOptions::default())
+        .mint(
+            &video(),
+            &TokenOptions::builder()
+                .lifetime(Duration::from_secs(4))
+                .build()
+                .unwrap(),
+        )
         .unwrap()
         .into_string();
     for t in [&fresh_old, &token_b] {
