@@ -368,6 +368,69 @@ pub enum ErrorKind {
         /// Which setting, and its range.
         what: &'static str,
     },
+
+    // ---- keyring ----
+    /// A token's `kid` names no key of the keyring (a key that was
+    /// retired, or one the ring never held).
+    UnknownKey {
+        /// The `kid` the token carries (always a valid key id).
+        kid: String,
+    },
+    /// The token would outlive the keyring's maximum token lifetime (set
+    /// lower than the 24-hour cap): the retirement horizon counts on it.
+    TokenOutlivesRing {
+        /// The requested expiry, unix seconds.
+        exp: i64,
+        /// The latest expiry the ring allows, unix seconds.
+        max: i64,
+    },
+    /// A keyring document is malformed or breaks an invariant (exactly one
+    /// current key, at most one next key, unique kids, the times each
+    /// state needs).
+    InvalidKeyring {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A key of a keyring document does not load.
+    KeyringKeyUnusable {
+        /// The key's position in the document's `keys`, from 0.
+        index: usize,
+        /// Why it does not load.
+        cause: Box<ErrorKind>,
+    },
+    /// The ring has no `next` key to promote.
+    NoNextKey,
+    /// The ring already has a `next` key: promote it before adding another.
+    NextKeyExists {
+        /// The next key's id.
+        kid: String,
+    },
+    /// The next key is younger than the ring's minimum age for promotion.
+    KeyTooYoung {
+        /// The next key's id.
+        kid: String,
+        /// When it may be promoted, unix seconds.
+        ready_at: i64,
+    },
+    /// A previous key's tokens may still be playing: it may be deleted
+    /// only from its retirement horizon on.
+    RetireTooEarly {
+        /// The key's id.
+        kid: String,
+        /// Its retirement horizon, unix seconds.
+        safe_at: i64,
+    },
+    /// The key is not in the keyring, or not in the state the operation
+    /// needs.
+    NotInKeyring {
+        /// The key id asked for.
+        kid: String,
+    },
+    /// Removing this key would leave the ring with no key to sign with.
+    LastSigningKey {
+        /// The current key's id.
+        kid: String,
+    },
 }
 
 /// Longest caller-supplied value an error repeats back, in characters.
@@ -529,7 +592,8 @@ impl Error {
     /// [`NotBeforeAfterExpiry`]; [`InvalidDuration`]; [`LifetimeTooLong`];
     /// [`TimeOutOfRange`]), its access rules ([`TooManyRules`],
     /// [`RuleAfterAny`], [`EmptyRuleList`], [`InvalidCountryCode`],
-    /// [`InvalidIpNetwork`]) or its size ([`TokenTooLong`], [`UrlTooLong`]).
+    /// [`InvalidIpNetwork`]) or its size ([`TokenTooLong`], [`UrlTooLong`]),
+    /// or a keyring's lifetime ([`TokenOutlivesRing`]).
     /// Asking again with the same options fails the same way.
     ///
     /// Not the identifiers ([`InvalidVideoId`], [`InvalidKeyId`],
@@ -549,6 +613,7 @@ impl Error {
     /// [`InvalidIpNetwork`]: ErrorKind::InvalidIpNetwork
     /// [`TokenTooLong`]: ErrorKind::TokenTooLong
     /// [`UrlTooLong`]: ErrorKind::UrlTooLong
+    /// [`TokenOutlivesRing`]: ErrorKind::TokenOutlivesRing
     /// [`InvalidVideoId`]: ErrorKind::InvalidVideoId
     /// [`InvalidKeyId`]: ErrorKind::InvalidKeyId
     /// [`InvalidAccountId`]: ErrorKind::InvalidAccountId
@@ -570,13 +635,15 @@ impl Error {
                 | InvalidCountryCode { .. }
                 | InvalidIpNetwork { .. }
                 | UrlTooLong { .. }
+                | TokenOutlivesRing { .. }
         )
     }
 
     /// The token was refused by [`Verifier`](crate::Verifier) (or could not
     /// be read by `dangerous::decode_unverified`): [`MalformedToken`],
     /// [`WrongAlgorithm`], [`WrongKey`], [`BadSignature`], [`Expired`],
-    /// [`NotYetValid`]. A web handler answers these with 401/403.
+    /// [`NotYetValid`], and a keyring verifier's [`UnknownKey`]. A web
+    /// handler answers these with 401/403.
     ///
     /// [`MalformedToken`]: ErrorKind::MalformedToken
     /// [`WrongAlgorithm`]: ErrorKind::WrongAlgorithm
@@ -584,6 +651,7 @@ impl Error {
     /// [`BadSignature`]: ErrorKind::BadSignature
     /// [`Expired`]: ErrorKind::Expired
     /// [`NotYetValid`]: ErrorKind::NotYetValid
+    /// [`UnknownKey`]: ErrorKind::UnknownKey
     pub fn is_verification(&self) -> bool {
         use ErrorKind::*;
         matches!(
@@ -594,6 +662,7 @@ impl Error {
                 | BadSignature
                 | Expired { .. }
                 | NotYetValid { .. }
+                | UnknownKey { .. }
         )
     }
 
@@ -877,6 +946,33 @@ impl fmt::Display for ErrorKind {
             ),
             SigningFailed => f.write_str("signing failed"),
             InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
+            UnknownKey { kid } => write!(f, "token was signed by a key not in the keyring (kid {kid:?})"),
+            TokenOutlivesRing { exp, max } => write!(
+                f,
+                "exp {exp} is past the keyring's maximum token lifetime (latest allowed {max})"
+            ),
+            InvalidKeyring { reason } => write!(f, "invalid keyring: {reason}"),
+            KeyringKeyUnusable { index, cause } => {
+                write!(f, "keyring key {index} does not load: {cause}")
+            }
+            NoNextKey => f.write_str("the keyring has no next key to promote"),
+            NextKeyExists { kid } => write!(
+                f,
+                "the keyring already has a next key ({kid}); promote it before adding another"
+            ),
+            KeyTooYoung { kid, ready_at } => write!(
+                f,
+                "next key {kid} is too young to promote; it may be promoted from {ready_at}"
+            ),
+            RetireTooEarly { kid, safe_at } => write!(
+                f,
+                "previous key {kid} may still have tokens playing; it can be retired from {safe_at}"
+            ),
+            NotInKeyring { kid } => write!(f, "key {kid} is not in the keyring in a state this allows"),
+            LastSigningKey { kid } => write!(
+                f,
+                "key {kid} is the ring's only key able to sign; add and promote another first"
+            ),
         }
     }
 }
@@ -991,9 +1087,19 @@ mod tests {
             InvalidSyntax { .. } => 63,
             KeyFileUnreadable { .. } => 64,
             KeyFileTooLarge => 65,
+            UnknownKey { .. } => 66,
+            TokenOutlivesRing { .. } => 67,
+            InvalidKeyring { .. } => 68,
+            KeyringKeyUnusable { .. } => 69,
+            NoNextKey => 70,
+            NextKeyExists { .. } => 71,
+            KeyTooYoung { .. } => 72,
+            RetireTooEarly { .. } => 73,
+            NotInKeyring { .. } => 74,
+            LastSigningKey { .. } => 75,
         }
     }
-    const KINDS: usize = 66;
+    const KINDS: usize = 76;
 
     /// Every kind (some twice, where a field could matter) and what each
     /// predicate must say of it.
@@ -1154,6 +1260,34 @@ mod tests {
                 },
                 NONE,
             ),
+            (UnknownKey { kid: s("k") }, VERIFICATION),
+            (TokenOutlivesRing { exp: 2, max: 1 }, POLICY),
+            (InvalidKeyring { reason: "r" }, NONE),
+            (
+                KeyringKeyUnusable {
+                    index: 0,
+                    cause: Box::new(PublicKeyOnly),
+                },
+                NONE,
+            ),
+            (NoNextKey, NONE),
+            (NextKeyExists { kid: s("k") }, NONE),
+            (
+                KeyTooYoung {
+                    kid: s("k"),
+                    ready_at: 1,
+                },
+                NONE,
+            ),
+            (
+                RetireTooEarly {
+                    kid: s("k"),
+                    safe_at: 1,
+                },
+                NONE,
+            ),
+            (NotInKeyring { kid: s("k") }, NONE),
+            (LastSigningKey { kid: s("k") }, NONE),
         ]
     }
 

@@ -77,6 +77,16 @@ impl ErrorKind {
             InvalidSyntax { .. } => "invalid_syntax",
             KeyFileUnreadable { .. } => "key_file_unreadable",
             KeyFileTooLarge => "key_file_too_large",
+            UnknownKey { .. } => "unknown_key",
+            TokenOutlivesRing { .. } => "token_outlives_ring",
+            InvalidKeyring { .. } => "invalid_keyring",
+            KeyringKeyUnusable { .. } => "keyring_key_unusable",
+            NoNextKey => "no_next_key",
+            NextKeyExists { .. } => "next_key_exists",
+            KeyTooYoung { .. } => "key_too_young",
+            RetireTooEarly { .. } => "retire_too_early",
+            NotInKeyring { .. } => "not_in_keyring",
+            LastSigningKey { .. } => "last_signing_key",
         }
     }
 }
@@ -88,7 +98,7 @@ impl Error {
     /// | status | kinds | why |
     /// |---|---|---|
     /// | 400 | [`InvalidVideoId`], [`InvalidKeyId`], [`InvalidUrlPart`], [`InvalidSyntax`], [`MalformedToken`], and every [`is_policy`](Error::is_policy) kind (a lifetime over 24 h, bad rules, times out of range, too long) | bad input from the request: an id, options, rules, a token that is not even a token |
-    /// | 401 | [`WrongAlgorithm`], [`WrongKey`], [`BadSignature`], [`Expired`], [`NotYetValid`] | a token that was refused |
+    /// | 401 | [`WrongAlgorithm`], [`WrongKey`], [`UnknownKey`] (a keyring's verifier), [`BadSignature`], [`Expired`], [`NotYetValid`] | a token that was refused |
     /// | 403 | none in this release | kept for a viewer an access rule blocks |
     /// | 503 | every [`is_transient`](Error::is_transient) kind ([`Timeout`], [`Transport`], [`RateLimited`], [`ServerError`]) | Cloudflare's API is down or busy: try again later |
     /// | 500 | everything else: a key that does not load ([`is_key`](Error::is_key)), the API's refusals and configuration, [`SigningFailed`], [`InvalidConfig`] | the server's own configuration or a fault |
@@ -107,6 +117,7 @@ impl Error {
     /// [`MalformedToken`]: ErrorKind::MalformedToken
     /// [`WrongAlgorithm`]: ErrorKind::WrongAlgorithm
     /// [`WrongKey`]: ErrorKind::WrongKey
+    /// [`UnknownKey`]: ErrorKind::UnknownKey
     /// [`BadSignature`]: ErrorKind::BadSignature
     /// [`Expired`]: ErrorKind::Expired
     /// [`NotYetValid`]: ErrorKind::NotYetValid

@@ -150,6 +150,7 @@ pub mod hazmat;
 mod http;
 mod ids;
 mod key;
+mod keyring;
 mod rules;
 mod signer;
 mod url;
@@ -179,6 +180,10 @@ pub use crate::duration::parse_duration;
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
+pub use crate::keyring::{
+    ACCOUNT_KEY_CAP, DEFAULT_MARGIN, DEFAULT_MIN_AGE, KEYRING_ENV, KeyEntry, KeyState, Keyring,
+    KeyringSigner, KeyringVerifier, Reconciliation,
+};
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::signer::Signer;

@@ -5,6 +5,7 @@
 mod api;
 mod control;
 mod edge;
+mod rotation;
 
 use std::time::Duration;
 

@@ -8,6 +8,7 @@ mod common;
 mod fresh_keys;
 mod fuzz_regressions;
 mod hardening;
+mod keyring;
 mod keys;
 mod mint;
 mod props;

@@ -26,6 +26,7 @@ mod bench;
 mod emulate;
 mod help;
 mod inspect;
+mod keyring;
 mod keys;
 mod mint;
 mod scripting;

@@ -148,7 +148,10 @@ fn url_and_verify_read_the_key_from_the_environment() {
 
     // No key anywhere.
     let e = cli(&["verify", &token]).fails(1);
-    assert_eq!(e, "no key: give --key FILE or set CF_STREAM_SIGNING_KEY");
+    assert_eq!(
+        e,
+        "no key: give --key FILE or --keyring FILE, or set CF_STREAM_SIGNING_KEY or CF_STREAM_KEYRING"
+    );
     // A path where the key belongs: the library's hint.
     let e = cli(&[
         "url",

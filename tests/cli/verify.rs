@@ -129,7 +129,7 @@ fn verify_refusals_say_why() {
     );
     assert_eq!(
         cli(&["verify", &good]).fails(1),
-        "no key: give --key FILE or set CF_STREAM_SIGNING_KEY"
+        "no key: give --key FILE or --keyring FILE, or set CF_STREAM_SIGNING_KEY or CF_STREAM_KEYRING"
     );
 }
 

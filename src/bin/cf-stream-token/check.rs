@@ -88,20 +88,29 @@ pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     if args.key.as_deref() == Some(std::path::Path::new("-")) && args.token == "-" {
         return Err(Usage("--key - and TOKEN - cannot both read standard input".to_owned()).into());
     }
-    let verifier = match &args.key {
-        Some(path) => {
+    let ring = crate::ring::ring_from(args.keyring.as_deref(), args.key.is_some())?;
+    let verifier = match (&args.key, &ring) {
+        (Some(path), _) => {
             let bytes = read_key_arg(path)?;
-            Verifier::parse(&*bytes, args.key_id).with_context(|| key_name(path))?
+            Some(Verifier::parse(&*bytes, args.key_id).with_context(|| key_name(path))?)
         }
-        None => Signer::new(env_key(args.key_id)?.ok_or_else(|| {
-            anyhow::anyhow!("no key: give --key FILE or set CF_STREAM_SIGNING_KEY")
-        })?)
-        .verifier(),
+        (None, Some(_)) => None,
+        (None, None) => Some(
+            Signer::new(env_key(args.key_id)?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no key: give --key FILE or --keyring FILE, or set CF_STREAM_SIGNING_KEY or CF_STREAM_KEYRING"
+                )
+            })?)
+            .verifier(),
+        ),
     };
     let token = token_arg(&args.token)?;
-    let claims = verifier
-        .verify(&token)
-        .map_err(|e| anyhow::anyhow!("token refused: {e}"))?;
+    let checked = match (&verifier, &ring) {
+        (Some(v), _) => v.verify(&token),
+        (None, Some(ring)) => ring.verifier().verify(&token),
+        (None, None) => unreachable!("one of the two was made above"),
+    };
+    let claims = checked.map_err(|e| anyhow::anyhow!("token refused: {e}"))?;
     // Authentic from here on, so the header can be shown as it is.
     let header = decode_unverified(&token)?.header;
     emit(&serde_json::to_string(&VerifiedJson {

@@ -24,6 +24,8 @@ standard output. No message ever shows key material or a token.
 Environment:
   CF_STREAM_SIGNING_KEY  signing key contents (any form), when --key is not given
   CF_STREAM_KEY_ID       key id for PEM keys, when --key-id is not given
+  CF_STREAM_KEYRING      keyring document (contents), when neither --key,
+                         --keyring nor CF_STREAM_SIGNING_KEY is given
   CLOUDFLARE_ACCOUNT_ID  account, when --account-id is not given
   CLOUDFLARE_API_TOKEN   API token (or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)
   CLOUDFLARE_BASE_URL    API base URL (default https://api.cloudflare.com/client/v4)
@@ -212,6 +214,11 @@ pub(crate) struct KeySource {
         hide_env_values = true
     )]
     pub(crate) key_id: Option<KeyId>,
+    /// Keyring file: sign with its current key, within its maximum token
+    /// lifetime [default: the document in CF_STREAM_KEYRING, when no other
+    /// key is given]
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
+    pub(crate) keyring: Option<PathBuf>,
 }
 
 // Expiry, not-before, downloads and access rules.
@@ -334,6 +341,10 @@ pub(crate) struct VerifyArgs {
         hide_env_values = true
     )]
     pub(crate) key_id: Option<KeyId>,
+    /// Keyring file: accept a token of any of its keys, chosen by kid
+    /// [default: the document in CF_STREAM_KEYRING, without --key]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "key_id"])]
+    pub(crate) keyring: Option<PathBuf>,
     /// The token, a whole playback URL carrying one, or - to read either
     /// from standard input (which keeps it out of the process list)
     #[arg(value_name = "TOKEN")]
@@ -423,6 +434,23 @@ pub(crate) enum KeysCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Create a key at Cloudflare into a keyring: the first key of a new
+    /// ring is current, a later one next
+    #[command(after_help = crate::ring::ROTATE_AFTER_HELP)]
+    Rotate(crate::ring::RotateArgs),
+    /// Make the keyring's next key current, and its current key previous
+    #[command(after_help = crate::ring::PROMOTE_AFTER_HELP)]
+    Promote(crate::ring::PromoteArgs),
+    /// Delete the keyring's previous keys past their retirement horizon
+    #[command(after_help = crate::ring::RETIRE_AFTER_HELP)]
+    Retire(crate::ring::RetireArgs),
+    /// Delete a leaked key of the keyring at once
+    #[command(after_help = crate::ring::REVOKE_AFTER_HELP)]
+    Revoke(crate::ring::RevokeArgs),
+    /// Compare the keyring with Cloudflare's keys: orphans, missing keys,
+    /// the 1,000-key cap
+    #[command(after_help = crate::ring::RECONCILE_AFTER_HELP)]
+    Reconcile(crate::ring::ReconcileArgs),
 }
 
 #[derive(Args)]

@@ -70,6 +70,11 @@ pub(crate) fn run(command: KeysCommand) -> anyhow::Result<()> {
                 deleted: true,
             })?)
         }
+        KeysCommand::Rotate(args) => crate::ring::rotate(args),
+        KeysCommand::Promote(args) => crate::ring::promote(args),
+        KeysCommand::Retire(args) => crate::ring::retire(args),
+        KeysCommand::Revoke(args) => crate::ring::revoke(args),
+        KeysCommand::Reconcile(args) => crate::ring::reconcile(args),
     }
 }
 
@@ -93,7 +98,7 @@ fn create_key_file(path: &Path) -> anyhow::Result<File> {
 }
 
 /// Write the answer and a newline, flushed and synced to the disk.
-fn save(mut file: File, text: &str) -> std::io::Result<()> {
+pub(crate) fn save(mut file: File, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())?;
     file.write_all(b"\n")?;
     file.flush()?;
@@ -149,7 +154,7 @@ fn remove_empty(file: File, out: &Path) {
 
 /// A create that brought no key back: a refusal, or an answer that was
 /// lost after the request left (then a key may exist).
-fn not_created(e: cf_stream_token::Error, acct: AccountId) -> anyhow::Error {
+pub(crate) fn not_created(e: cf_stream_token::Error, acct: AccountId) -> anyhow::Error {
     if let ErrorKind::CreateOutcomeUnknown { timed_out } = *e.kind() {
         let what = if timed_out {
             "timed out"
@@ -168,7 +173,7 @@ fn not_created(e: cf_stream_token::Error, acct: AccountId) -> anyhow::Error {
 
 /// A success answer whose key is unusable: it exists at Cloudflare, and
 /// its answer is (or could not be) saved.
-fn unusable(
+pub(crate) fn unusable(
     e: &cf_stream_token::Error,
     out: &Path,
     saved: std::io::Result<()>,

@@ -15,6 +15,7 @@ mod input;
 mod keys;
 mod mint;
 mod parse;
+mod ring;
 
 use std::fmt;
 use std::io::Write as _;
@@ -241,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             missing_subcommand(&args(&["keys"])),
-            "'cf-stream-token keys' requires a subcommand: create, list, delete"
+            "'cf-stream-token keys' requires a subcommand: create, list, delete, rotate, promote, retire, revoke, reconcile"
         );
     }
 

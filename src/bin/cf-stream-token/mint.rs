@@ -42,6 +42,9 @@ fn print_token(token: &Token, as_json: bool) -> anyhow::Result<()> {
 /// is given but an account and credentials are.
 pub(crate) fn mint(args: MintArgs) -> anyhow::Result<()> {
     let opts = token_options(&args.options)?;
+    if let Some(ring) = crate::ring::source_ring(&args.key)? {
+        return print_token(&ring.signer().mint(&args.video, &opts)?, args.json);
+    }
     let token = match local_key(&args.key)? {
         Some(key) => Signer::new(key).mint(&args.video, &opts)?,
         None => {
@@ -76,9 +79,17 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
         (Some(host), _) | (None, Some(host)) => host,
         (None, None) => unreachable!("clap requires one of --customer-code and --host"),
     };
-    let key = local_key(&args.key)?.ok_or_else(|| {
-        anyhow::anyhow!("no signing key: give --key FILE or set CF_STREAM_SIGNING_KEY")
-    })?;
+    let now = crate::input::now();
+    let signer = match crate::ring::source_ring(&args.key)? {
+        Some(ring) => {
+            let signer = ring.signer();
+            signer.check_at(now, &opts)?;
+            signer.signer().clone()
+        }
+        None => Signer::new(local_key(&args.key)?.ok_or_else(|| {
+            anyhow::anyhow!("no signing key: give --key FILE or set CF_STREAM_SIGNING_KEY")
+        })?),
+    };
     // The parser reads the values; the URL builder checks them (an fps
     // over 15, a zero width, a bad file name). What it refuses is on the
     // command line, so a usage error.
@@ -92,10 +103,13 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
             }
             _ => anyhow::Error::new(e),
         })?;
-    let signed = urls.mint(&Signer::new(key))?;
+    let signed = urls.mint_at(&signer, now)?;
     if args.json {
         emit(&serde_json::to_string(&signed)?)
     } else {
-        emit(&signed.urls().join("\n"))
+        emit(&signed.urls().join(
+            "
+",
+        ))
     }
 }

@@ -1,0 +1,492 @@
+//! The keyring (issue 13): states and times, the signer's lifetime cap, the
+//! kid-chosen verifier, the retirement horizon, promotion's minimum age,
+//! revoke, reconcile, JWKS and the document's invariants.
+
+use std::time::Duration;
+
+use cf_stream_token::{
+    ErrorKind, KeyId, KeyState, Keyring, Reconciliation, TokenOptions, Verifier,
+};
+
+use crate::common::*;
+
+const T0: i64 = 1_800_000_000;
+const H: i64 = 3600;
+const DEMO_KID: &str = "8f3c2a1b9d4e5f60718293a4b5c6d7e8";
+const OTHER_KID: &str = "0123456789abcdef0123456789abcdef";
+
+fn demo_result() -> String {
+    text("demo/demo_create_result.json")
+}
+
+fn other_jwk() -> String {
+    text("other/other.jwk.json")
+}
+
+/// Demo current since T0, other added as next at T0.
+fn two_key_ring() -> Keyring {
+    let mut ring = Keyring::start_at(at(T0), &demo_result()).unwrap();
+    assert_eq!(
+        ring.add_next_at(at(T0), &other_jwk()).unwrap(),
+        kid(OTHER_KID)
+    );
+    ring
+}
+
+fn lifetime(secs: u64) -> TokenOptions {
+    TokenOptions::builder()
+        .lifetime(Duration::from_secs(secs))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_new_ring_signs_with_its_first_key_at_once() {
+    let ring = Keyring::start_at(at(T0), &demo_result()).unwrap();
+    let current = ring.current();
+    assert_eq!(current.kid(), &kid(DEMO_KID));
+    assert_eq!(current.state(), KeyState::Current);
+    assert_eq!(current.created_at(), at(T0));
+    assert_eq!(current.promoted_at(), Some(at(T0)));
+    assert_eq!(current.demoted_at(), None);
+    assert_eq!(ring.next(), None);
+    let token = ring
+        .signer()
+        .mint_at(at(T0), &video(), &TokenOptions::default())
+        .unwrap();
+    assert_eq!(token.kid(), &kid(DEMO_KID));
+    assert_eq!(token.exp(), T0 + H);
+}
+
+#[test]
+fn the_signer_refuses_tokens_that_outlive_the_ring() {
+    let mut ring = two_key_ring();
+    ring.set_max_token_lifetime(Duration::from_secs(2 * H as u64))
+        .unwrap();
+    let signer = ring.signer();
+    let e = signer
+        .mint_at(at(T0), &video(), &lifetime(2 * H as u64 + 1))
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::TokenOutlivesRing {
+            exp: T0 + 2 * H + 1,
+            max: T0 + 2 * H
+        }
+    );
+    assert!(e.is_policy());
+    assert_eq!(
+        signer
+            .mint_at(at(T0), &video(), &lifetime(2 * H as u64))
+            .unwrap()
+            .exp(),
+        T0 + 2 * H
+    );
+    // The 24-hour cap still holds underneath.
+    let e = Keyring::start_at(at(T0), &demo_result())
+        .unwrap()
+        .signer()
+        .mint_at(
+            at(T0),
+            &video(),
+            &TokenOptions::builder()
+                .expires_at(at(T0 + 24 * H + 1))
+                .build()
+                .unwrap(),
+        )
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::ExpiryTooFar { .. }), "{e:?}");
+}
+
+#[test]
+fn max_token_lifetime_is_one_second_to_a_day_in_whole_seconds() {
+    let mut ring = two_key_ring();
+    assert_eq!(ring.max_token_lifetime(), Duration::from_secs(86_400));
+    for bad in [Duration::ZERO, Duration::from_secs(86_401)] {
+        assert_eq!(
+            ring.set_max_token_lifetime(bad).unwrap_err().kind(),
+            &ErrorKind::InvalidConfig {
+                what: "max_token_lifetime: 1 s to 24 h"
+            }
+        );
+    }
+    assert_eq!(
+        ring.set_max_token_lifetime(Duration::from_millis(1500))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::InvalidDuration {
+            what: "max_token_lifetime"
+        }
+    );
+}
+
+#[test]
+fn the_verifier_takes_any_key_of_the_ring_by_kid() {
+    let mut ring = two_key_ring();
+    let old = ring
+        .signer()
+        .mint_at(at(T0), &video(), &TokenOptions::default())
+        .unwrap();
+    ring.promote_at(at(T0 + H)).unwrap();
+    let new = ring
+        .signer()
+        .mint_at(at(T0 + H), &video(), &TokenOptions::default())
+        .unwrap();
+    assert_eq!(new.kid(), &kid(OTHER_KID));
+    let v = ring.verifier();
+    assert_eq!(
+        v.verify_at(old.as_str(), at(T0 + 10)).unwrap().kid(),
+        &kid(DEMO_KID)
+    );
+    assert_eq!(
+        v.verify_at(new.as_str(), at(T0 + H)).unwrap().kid(),
+        &kid(OTHER_KID)
+    );
+    // Times are still checked by the chosen key's verifier.
+    assert_eq!(
+        v.verify_at(old.as_str(), at(T0 + H)).unwrap_err().kind(),
+        &ErrorKind::Expired {
+            exp: T0 + H,
+            now: T0 + H
+        }
+    );
+}
+
+#[test]
+fn an_unknown_kid_is_its_own_error() {
+    let ring = Keyring::start_at(at(T0), &demo_result()).unwrap();
+    let foreign = other_signer()
+        .mint_at(at(T0), &video(), &TokenOptions::default())
+        .unwrap();
+    let e = ring
+        .verifier()
+        .verify_at(foreign.as_str(), at(T0))
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::UnknownKey {
+            kid: OTHER_KID.to_owned()
+        }
+    );
+    assert!(e.is_verification());
+    assert!(matches!(
+        ring.verifier()
+            .verify_at("not.a.token", at(T0))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::MalformedToken { .. }
+    ));
+}
+
+#[test]
+fn promotion_waits_for_the_minimum_age() {
+    let mut ring = two_key_ring();
+    assert_eq!(ring.min_age(), Duration::from_secs(3600));
+    assert_eq!(ring.promotable_from(), Some(at(T0 + H)));
+    assert_eq!(
+        ring.promote_at(at(T0 + H - 1)).unwrap_err().kind(),
+        &ErrorKind::KeyTooYoung {
+            kid: OTHER_KID.to_owned(),
+            ready_at: T0 + H
+        }
+    );
+    assert_eq!(ring.current().kid(), &kid(DEMO_KID));
+    assert_eq!(ring.promote_at(at(T0 + H)).unwrap(), kid(OTHER_KID));
+    let keys = ring.keys();
+    assert_eq!(keys.len(), 2);
+    let old = ring.key(&kid(DEMO_KID)).unwrap();
+    assert_eq!(old.state(), KeyState::Previous);
+    assert_eq!(old.demoted_at(), Some(at(T0 + H)));
+    let new = ring.current();
+    assert_eq!(new.kid(), &kid(OTHER_KID));
+    assert_eq!(new.created_at(), at(T0));
+    assert_eq!(new.promoted_at(), Some(at(T0 + H)));
+    assert_eq!(
+        ring.promote_at(at(T0 + 2 * H)).unwrap_err().kind(),
+        &ErrorKind::NoNextKey
+    );
+    let mut quick = two_key_ring();
+    quick.set_min_age(Duration::ZERO).unwrap();
+    assert_eq!(quick.promote_at(at(T0)).unwrap(), kid(OTHER_KID));
+}
+
+#[test]
+fn only_one_next_key_at_a_time() {
+    let mut ring = two_key_ring();
+    assert_eq!(
+        ring.add_next_at(at(T0), &demo_result()).unwrap_err().kind(),
+        &ErrorKind::NextKeyExists {
+            kid: OTHER_KID.to_owned()
+        }
+    );
+    let mut single = Keyring::start_at(at(T0), &demo_result()).unwrap();
+    assert_eq!(
+        single
+            .add_next_at(at(T0), &demo_result())
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::InvalidKeyring {
+            reason: "a key id appears twice"
+        }
+    );
+}
+
+#[test]
+fn the_horizon_is_demotion_plus_lifetime_plus_margin() {
+    let mut ring = two_key_ring();
+    ring.set_max_token_lifetime(Duration::from_secs(2 * H as u64))
+        .unwrap();
+    ring.set_margin(Duration::from_secs(600)).unwrap();
+    assert_eq!(ring.horizon(&kid(DEMO_KID)), None, "current keys have none");
+    ring.promote_at(at(T0 + H)).unwrap();
+    let horizon = T0 + H + 2 * H + 600;
+    assert_eq!(ring.horizon(&kid(DEMO_KID)), Some(at(horizon)));
+    assert_eq!(ring.horizon(&kid(OTHER_KID)), None);
+    assert!(ring.retirable_at(at(horizon - 1)).is_empty());
+    assert_eq!(ring.retirable_at(at(horizon)), vec![kid(DEMO_KID)]);
+    assert_eq!(
+        ring.retire_at(at(horizon - 1), &kid(DEMO_KID))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::RetireTooEarly {
+            kid: DEMO_KID.to_owned(),
+            safe_at: horizon
+        }
+    );
+    assert_eq!(
+        ring.retire_at(at(horizon), &kid(OTHER_KID))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::NotInKeyring {
+            kid: OTHER_KID.to_owned()
+        }
+    );
+    ring.retire_at(at(horizon), &kid(DEMO_KID)).unwrap();
+    assert_eq!(ring.keys().len(), 1);
+    assert_eq!(ring.key(&kid(DEMO_KID)), None);
+}
+
+#[test]
+fn the_default_margin_is_an_hour() {
+    let mut ring = two_key_ring();
+    assert_eq!(ring.margin(), Duration::from_secs(3600));
+    ring.promote_at(at(T0 + H)).unwrap();
+    assert_eq!(ring.horizon(&kid(DEMO_KID)), Some(at(T0 + H + 24 * H + H)));
+}
+
+#[test]
+fn revoking_the_current_key_promotes_the_next_at_once() {
+    let mut ring = two_key_ring();
+    // Younger than the minimum age: a leak does not wait.
+    assert_eq!(
+        ring.revoke_at(at(T0 + 1), &kid(DEMO_KID)).unwrap(),
+        kid(OTHER_KID)
+    );
+    assert_eq!(ring.keys().len(), 1);
+    assert_eq!(ring.current().kid(), &kid(OTHER_KID));
+    assert_eq!(ring.current().promoted_at(), Some(at(T0 + 1)));
+    assert_eq!(
+        ring.revoke_at(at(T0 + 2), &kid(OTHER_KID))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::LastSigningKey {
+            kid: OTHER_KID.to_owned()
+        }
+    );
+    assert_eq!(
+        ring.revoke_at(at(T0 + 2), &kid(DEMO_KID))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::NotInKeyring {
+            kid: DEMO_KID.to_owned()
+        }
+    );
+}
+
+#[test]
+fn revoking_a_previous_key_keeps_the_current_one() {
+    let mut ring = two_key_ring();
+    ring.promote_at(at(T0 + H)).unwrap();
+    assert_eq!(
+        ring.revoke_at(at(T0 + H), &kid(DEMO_KID)).unwrap(),
+        kid(OTHER_KID)
+    );
+    assert_eq!(ring.keys().len(), 1);
+}
+
+#[test]
+fn reconcile_finds_orphans_and_missing_keys() {
+    let ring = two_key_ring();
+    let orphan = kid("ffffffffffffffffffffffffffffffff");
+    let r: Reconciliation = ring.reconcile(&[kid(DEMO_KID), orphan]);
+    assert_eq!(r.orphans(), &[orphan]);
+    assert_eq!(r.missing(), &[kid(OTHER_KID)]);
+    assert_eq!(r.remote_count(), 2);
+    assert_eq!(r.headroom(), 998);
+    let clean = ring.reconcile(&[kid(OTHER_KID), kid(DEMO_KID)]);
+    assert!(clean.orphans().is_empty() && clean.missing().is_empty());
+}
+
+#[test]
+fn the_jwks_holds_every_public_half() {
+    let ring = two_key_ring();
+    let jwks: serde_json::Value = serde_json::from_str(&ring.to_jwks_json()).unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0]["kid"], DEMO_KID);
+    assert_eq!(keys[1]["kid"], OTHER_KID);
+    for k in keys {
+        assert_eq!(k["alg"], "RS256");
+        assert!(k.get("d").is_none(), "a private member in the JWKS");
+    }
+    // Each entry verifies the key's tokens.
+    let token = ring
+        .signer()
+        .mint_at(at(T0), &video(), &TokenOptions::default())
+        .unwrap();
+    let v = Verifier::parse(keys[0].to_string(), None).unwrap();
+    assert_eq!(
+        v.verify_at(token.as_str(), at(T0)).unwrap().kid(),
+        &kid(DEMO_KID)
+    );
+}
+
+#[test]
+fn the_document_round_trips_with_the_keys_byte_for_byte() {
+    let mut ring = two_key_ring();
+    ring.set_margin(Duration::from_secs(120)).unwrap();
+    ring.promote_at(at(T0 + H)).unwrap();
+    let doc = ring.secret_document().unwrap();
+    let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(value["version"], 1);
+    assert_eq!(value["max_token_lifetime"], 86_400);
+    assert_eq!(value["margin"], 120);
+    assert_eq!(value["min_age"], 3600);
+    assert_eq!(value["keys"][0]["state"], "previous");
+    assert_eq!(value["keys"][0]["created_at"], "2027-01-15T08:00:00Z");
+    assert_eq!(value["keys"][0]["demoted_at"], "2027-01-15T09:00:00Z");
+    assert_eq!(value["keys"][1]["state"], "current");
+    assert_eq!(value["keys"][1]["promoted_at"], "2027-01-15T09:00:00Z");
+    assert_eq!(value["keys"][1]["demoted_at"], serde_json::Value::Null);
+    // The saved create-key result is in the document exactly as it came.
+    assert!(doc.contains(demo_result().trim()));
+    assert!(doc.contains(other_jwk().trim()));
+    let back = Keyring::from_document(&doc).unwrap();
+    assert_eq!(back.keys(), ring.keys());
+    assert_eq!(back.margin(), Duration::from_secs(120));
+    assert_eq!(*back.secret_document().unwrap(), *doc);
+}
+
+fn doc_with(keys: &[(&str, &str)]) -> String {
+    let entries: Vec<String> = keys
+        .iter()
+        .map(|(state, key)| {
+            format!(
+                r#"{{"state":"{state}","created_at":"2027-01-15T08:00:00Z","promoted_at":"2027-01-15T08:00:00Z","demoted_at":"2027-01-15T09:00:00Z","key":{key}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"version":1,"max_token_lifetime":86400,"keys":[{}]}}"#,
+        entries.join(",")
+    )
+}
+
+#[test]
+fn loading_checks_the_invariants() {
+    let demo = demo_result();
+    let other = other_jwk();
+    let reason = |doc: &str| match Keyring::from_document(doc).unwrap_err().into_kind() {
+        ErrorKind::InvalidKeyring { reason } => reason,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        reason(&doc_with(&[("previous", &demo), ("next", &other)])),
+        "a keyring needs exactly one current key"
+    );
+    assert_eq!(
+        reason(&doc_with(&[("current", &demo), ("current", &other)])),
+        "a keyring needs exactly one current key"
+    );
+    assert_eq!(
+        reason(&doc_with(&[("current", &demo), ("previous", &demo)])),
+        "a key id appears twice"
+    );
+    assert_eq!(
+        reason(&doc_with(&[("current", &demo), ("pending", &other)])),
+        "a key's state is not next, current or previous"
+    );
+    assert_eq!(
+        reason(&doc_with(&[("current", &demo)]).replace(r#""version":1"#, r#""version":2"#)),
+        "unsupported schema version (this crate reads 1)"
+    );
+    assert_eq!(
+        reason(&doc_with(&[("current", &demo)]).replace("86400", "86401")),
+        "max_token_lifetime must be 1 to 86400 seconds"
+    );
+    assert_eq!(
+        reason("{\"version\":1"),
+        "not a keyring document (JSON of schema version 1)"
+    );
+    let ok = Keyring::from_document(&doc_with(&[("current", &demo), ("next", &other)])).unwrap();
+    assert_eq!(ok.next().unwrap().kid(), &kid(OTHER_KID));
+}
+
+#[test]
+fn a_key_that_does_not_load_is_named_by_position() {
+    let public = text("demo/demo_public.jwk.json");
+    let doc = doc_with(&[("current", &demo_result()), ("next", &public)]);
+    assert_eq!(
+        Keyring::from_document(&doc).unwrap_err().kind(),
+        &ErrorKind::KeyringKeyUnusable {
+            index: 1,
+            cause: Box::new(ErrorKind::PublicKeyOnly)
+        }
+    );
+}
+
+#[test]
+fn from_env_reads_the_document_itself() {
+    let doc = two_key_ring().secret_document().unwrap();
+    let ring =
+        Keyring::from_env_with(|name| (name == "CF_STREAM_KEYRING").then(|| doc.to_string()))
+            .unwrap();
+    assert_eq!(ring.keys().len(), 2);
+    assert_eq!(
+        Keyring::from_env_with(|_| None).unwrap_err().kind(),
+        &ErrorKind::MissingConfig {
+            name: "CF_STREAM_KEYRING"
+        }
+    );
+}
+
+#[test]
+fn debug_shows_kids_and_states_only() {
+    let ring = two_key_ring();
+    assert_eq!(
+        format!("{ring:?}"),
+        format!(r#"Keyring {{ keys: {{"{DEMO_KID}": Current, "{OTHER_KID}": Next}}, .. }}"#)
+    );
+    assert_eq!(
+        format!("{:?}", ring.signer()),
+        format!(r#"KeyringSigner {{ kid: "{DEMO_KID}", max_lifetime_secs: 86400, .. }}"#)
+    );
+    assert_eq!(
+        format!("{:?}", ring.verifier()),
+        format!(r#"KeyringVerifier {{ kids: ["{DEMO_KID}", "{OTHER_KID}"] }}"#)
+    );
+}
+
+#[test]
+fn errors_about_a_document_never_quote_it() {
+    let demo = demo_result();
+    let broken = doc_with(&[("current", &demo)]).replace(r#""version":1"#, r#""version":"x""#);
+    let e = Keyring::from_document(&broken).unwrap_err();
+    let shown = format!("{e} {e:?}");
+    for secret in demo_secrets() {
+        assert!(!shown.contains(&secret), "{shown}");
+    }
+    assert!(!shown.contains("LS0t"), "{shown}");
+    let unused: KeyId = kid(DEMO_KID);
+    assert!(!shown.contains(unused.as_str()));
+}
