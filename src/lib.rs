@@ -150,6 +150,9 @@ pub mod hazmat;
 mod http;
 mod ids;
 mod key;
+// The keyring signs and verifies with the native backend (WebCrypto's
+// signer is async and has no verifier yet), so it is native-only.
+#[cfg(not(target_arch = "wasm32"))]
 mod keyring;
 mod rules;
 mod signer;
@@ -180,6 +183,7 @@ pub use crate::duration::parse_duration;
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
+#[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
     ACCOUNT_KEY_CAP, DEFAULT_MARGIN, DEFAULT_MIN_AGE, KEYRING_ENV, KeyEntry, KeyState, Keyring,
     KeyringSigner, KeyringVerifier, Reconciliation,
