@@ -159,11 +159,14 @@ mod tests {
         ];
         let d = decide_rules(&rules, &viewer("10.1.1.1", "GB"));
         assert_eq!((d.action(), d.rule()), (Action::Block, Some(1)));
+        assert!(!d.is_allowed());
         assert_eq!(format!("{d:?}"), "Decision(Block by rule 1)");
         let d = decide_rules(&rules, &viewer("11.1.1.1", "GB"));
         assert_eq!((d.action(), d.rule()), (Action::Allow, Some(2)));
+        assert!(d.is_allowed());
         let d = decide_rules(&rules, &viewer("11.1.1.1", "FR"));
         assert_eq!((d.action(), d.rule()), (Action::Block, Some(3)));
+        assert!(!d.is_allowed());
     }
 
     #[test]
