@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
 # Mutation testing of the files that guard keys, tokens and the 24-hour cap.
 #
-# Runs `cargo mutants` (cargo-mutants 27.x) over the files in one pass and fails if a
+# Runs `cargo mutants` (cargo-mutants 27.x) over the files and fails if a
 # mutant survives (is "missed") that .cargo/mutants.toml does not list as
 # equivalent. Test command, timeouts and the equivalents list live in
-# .cargo/mutants.toml, so a bare `cargo mutants` does the same thing.
+# .cargo/mutants.toml, so a bare `cargo mutants` does the core pass.
 #
-#   scripts/mutants.sh                      every file in FILES below (slow: see TESTING.md)
+#   scripts/mutants.sh                      every file below, both passes (slow: see TESTING.md)
 #   scripts/mutants.sh src/rules.rs ...     just these files
-#   scripts/mutants.sh --since origin/main  only mutants in lines changed since that commit
+#   scripts/mutants.sh --since COMMIT       only mutants in lines changed since COMMIT
 #   scripts/mutants.sh --in-diff x.diff     only mutants in lines a diff touches
 #   scripts/mutants.sh --list [FILE...]     list the mutants, run nothing
+#   scripts/mutants.sh --max N ...          do nothing (exit 0, say so) when more
+#                                           than N mutants would run: the CI budget
 #
-# The diff modes narrow to FILES (or the files given) and take seconds when a
-# change touches a few lines: that is the CI mode (.ci/run, MUTANTS_SINCE).
+# Two passes, because cargo-mutants builds one feature set per run:
+#   core      CORE below, default features (`cargo test --lib --test lib`);
+#   features  FEATURE below with `--features api,emulator`: the emulator's
+#             key maker and playback edge, and the checks on a token from the
+#             API's token endpoint (only `check_remote_token` in client.rs:
+#             the rest of the client is transport, tested against servers).
+# A file given on the command line goes to the pass it belongs to.
 #
 # Environment:
 #   MUTANTS_JOBS     parallel build/test jobs (default 1: the machine is shared)
@@ -23,16 +30,14 @@
 #   MUTANTS_OUT      directory for the mutants.out reports (default target/mutants)
 #
 # Exit status: 0 when every mutant was caught, unviable, timed out or listed
-# as equivalent; 1 when one was missed or the run could not be made.
+# as equivalent (or --max was exceeded); 1 when one was missed or a run could
+# not be made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The files under mutation testing; a glob (`src/key/*.rs`) is expanded by
-# the shell, so new files under it join at once. The remote-token checks
-# (`check_remote_token` in src/api/client.rs) are tested by the `api`
-# tests, which the default-features test command leaves out: they need a
-# pass with `--features api` of their own (TESTING.md, "Not yet run").
-FILES=(
+# the shell, so a new file under it joins at once.
+CORE=(
     src/claims.rs
     src/verify.rs
     src/rules.rs
@@ -40,6 +45,27 @@ FILES=(
     src/keyring.rs
     src/key/*.rs
 )
+FEATURE=(
+    src/key/export.rs
+    src/emulator/edge.rs
+    src/api/client.rs
+)
+FEATURES=api,emulator
+# In the feature pass, only these mutants (regexes on the mutant's name).
+FEATURE_RE=(
+    '^src/key/export\.rs:'
+    '^src/emulator/edge\.rs:'
+    '^src/api/client\.rs:.* in check_remote_token$'
+)
+
+in_feature_pass() {
+    case "$1" in
+        src/key/export.rs | src/emulator/* | src/api/*) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+# Not compiled for the host, so never mutated here (its tests are wasm32's).
+skip() { [ "$1" = src/key/backend_wasm.rs ]; }
 
 want_version="27."
 if ! version=$(cargo mutants --version 2>/dev/null); then
@@ -51,17 +77,26 @@ case "$version" in
     *) echo "warning: $version; this script is written against cargo-mutants ${want_version}x" >&2 ;;
 esac
 
+# .cargo/mutants.toml runs the tests with cargo-nextest (stop at the first failure).
+if ! cargo nextest --version >/dev/null 2>&1; then
+    echo "cargo-nextest is not installed: cargo install --locked cargo-nextest" >&2
+    exit 1
+fi
+
 jobs=${MUTANTS_JOBS:-1}
 niceness=${MUTANTS_NICE:-10}
 out_root=${MUTANTS_OUT:-target/mutants}
 diff_file=""
 list=false
+max=""
 files=()
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --since)
             [ $# -ge 2 ] || { echo "--since needs a commit" >&2; exit 1; }
+            git rev-parse --verify --quiet "$2^{commit}" >/dev/null ||
+                { echo "--since: no commit $2 here" >&2; exit 1; }
             mkdir -p "$out_root"
             diff_file="$out_root/since.diff"
             git diff "$2" -- 'src/*.rs' >"$diff_file"
@@ -72,69 +107,120 @@ while [ $# -gt 0 ]; do
             diff_file=$2
             shift 2
             ;;
+        --max)
+            [ $# -ge 2 ] && [[ $2 =~ ^[0-9]+$ ]] || { echo "--max needs a number" >&2; exit 1; }
+            max=$2
+            shift 2
+            ;;
         --list) list=true; shift ;;
-        -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,33p' "$0"; exit 0 ;;
         -*) echo "unknown option $1 (see --help)" >&2; exit 1 ;;
         *) files+=("$1"); shift ;;
     esac
 done
-[ ${#files[@]} -gt 0 ] || files=("${FILES[@]}")
+[ ${#files[@]} -gt 0 ] || files=("${CORE[@]}" "${FEATURE[@]}")
+
+core=()
+feature=()
+for f in "${files[@]}"; do
+    [ -f "$f" ] || { echo "no such file: $f" >&2; exit 1; }
+    if skip "$f"; then continue; fi
+    if in_feature_pass "$f"; then feature+=("$f"); else core+=("$f"); fi
+done
+# A glob in CORE also matches files of the feature pass: one pass each.
+dedup=()
+for f in "${core[@]}"; do
+    in_feature_pass "$f" || dedup+=("$f")
+done
+core=("${dedup[@]}")
 
 if [ -n "$diff_file" ] && [ ! -s "$diff_file" ]; then
     echo "the diff touches no source file: nothing to mutate"
     exit 0
 fi
 
-common=(--jobs "$jobs" --no-shuffle --colors never)
-[ -z "${MUTANTS_TIMEOUT:-}" ] || common+=(--timeout "$MUTANTS_TIMEOUT")
+common=(--no-shuffle --colors never)
 [ -z "$diff_file" ] || common+=(--in-diff "$diff_file")
 
-if $list; then
-    args=()
-    for f in "${files[@]}"; do args+=(--file "$f"); done
-    exec cargo mutants --list "${args[@]}" ${diff_file:+--in-diff "$diff_file"}
+# pass_args NAME: the cargo-mutants arguments of one pass, in PASS_ARGS.
+pass_args() {
+    PASS_ARGS=()
+    local f r
+    if [ "$1" = core ]; then
+        for f in "${core[@]}"; do PASS_ARGS+=(--file "$f"); done
+    else
+        for f in "${feature[@]}"; do PASS_ARGS+=(--file "$f"); done
+        for r in "${FEATURE_RE[@]}"; do PASS_ARGS+=(--re "$r"); done
+        PASS_ARGS+=(--features "$FEATURES")
+    fi
+}
+
+passes=()
+[ ${#core[@]} -eq 0 ] || passes+=(core)
+[ ${#feature[@]} -eq 0 ] || passes+=(features)
+
+if $list || [ -n "$max" ]; then
+    total=0
+    for p in "${passes[@]}"; do
+        pass_args "$p"
+        listing=$(cargo mutants --list "${PASS_ARGS[@]}" "${common[@]}")
+        if $list; then [ -z "$listing" ] || printf '%s\n' "$listing"; fi
+        total=$((total + $(printf '%s' "$listing" | grep -c . || true)))
+    done
+    if $list; then exit 0; fi
+    if [ "$total" -gt "$max" ]; then
+        echo "$total mutants to test: more than --max $max; not run here."
+        echo "Run scripts/mutants.sh before the release (TESTING.md)."
+        exit 0
+    fi
+    echo "$total mutants to test (within --max $max)"
+    [ "$total" -gt 0 ] || exit 0
 fi
 
-for f in "${files[@]}"; do
-    [ -f "$f" ] || { echo "no such file: $f" >&2; exit 1; }
-done
-
-# One cargo-mutants run for all the files: the copy and the baseline build
-# (two to three minutes) are paid once; the figures are then split per file.
-file_args=()
-for f in "${files[@]}"; do file_args+=(--file "$f"); done
-out="$out_root/run"
-rm -rf "$out/mutants.out"
-mkdir -p "$out"
-start=$(date +%s)
-set +e
-nice -n "$niceness" cargo mutants "${file_args[@]}" --output "$out" "${common[@]}"
-status=$?
-set -e
-secs=$(( $(date +%s) - start ))
-report="$out/mutants.out"
-
-count() { # count OUTCOME FILE: mutants of FILE in OUTCOME.txt
-    if [ -f "$report/$1.txt" ]; then grep -c "^$2:" "$report/$1.txt" || true; else echo 0; fi
+count() { # count REPORT OUTCOME FILE: mutants of FILE in OUTCOME.txt
+    if [ -f "$1/$2.txt" ]; then grep -c "^$3:" "$1/$2.txt" || true; else echo 0; fi
 }
-echo
-echo "== summary (whole run ${secs}s; reports in $report)"
-for f in "${files[@]}"; do
-    echo "$f: $(count caught "$f") caught, $(count missed "$f") missed," \
-        "$(count unviable "$f") unviable, $(count timeout "$f") timeouts"
+
+failed=0
+missed_lists=()
+summary=()
+for p in "${passes[@]}"; do
+    pass_args "$p"
+    out="$out_root/$p"
+    rm -rf "$out/mutants.out"
+    mkdir -p "$out"
+    echo "== pass $p: cargo mutants ${PASS_ARGS[*]} --jobs $jobs"
+    start=$(date +%s)
+    set +e
+    nice -n "$niceness" cargo mutants "${PASS_ARGS[@]}" --output "$out" \
+        --jobs "$jobs" ${MUTANTS_TIMEOUT:+--timeout "$MUTANTS_TIMEOUT"} "${common[@]}"
+    status=$?
+    set -e
+    secs=$(($(date +%s) - start))
+    report="$out/mutants.out"
+    summary+=("pass $p: ${secs}s (reports in $report)")
+    if [ "$p" = core ]; then these=("${core[@]}"); else these=("${feature[@]}"); fi
+    for f in "${these[@]}"; do
+        summary+=("  $f: $(count "$report" caught "$f") caught, $(count "$report" missed "$f") missed," \
+            "$(count "$report" unviable "$f") unviable, $(count "$report" timeout "$f") timeouts")
+    done
+    case $status in
+        0 | 3) ;; # all caught or unviable; timeouts count as caught (the tests hung)
+        2) failed=1; missed_lists+=("$report/missed.txt") ;;
+        *)
+            echo "cargo mutants failed (exit $status): see $report/debug.log" >&2
+            failed=1
+            ;;
+    esac
 done
 
-case $status in
-    0 | 3) ;; # all caught or unviable; timeouts count as caught (the tests hung)
-    2)
-        echo
-        echo "missed mutants (add a test that catches each, or list it in .cargo/mutants.toml"
-        echo "exclude_re with a one-line reason if it is truly equivalent):"
-        sed 's/^/  /' "$report/missed.txt"
-        exit 1
-        ;;
-    *)
-        echo "cargo mutants failed (exit $status): see $report/debug.log" >&2
-        exit 1
-        ;;
-esac
+echo
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+if [ ${#missed_lists[@]} -gt 0 ]; then
+    echo
+    echo "missed mutants (add a test that catches each, or list it in .cargo/mutants.toml"
+    echo "exclude_re with a one-line reason if it is truly equivalent):"
+    sed 's/^/  /' "${missed_lists[@]}"
+fi
+exit $failed

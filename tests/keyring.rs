@@ -121,6 +121,62 @@ fn max_token_lifetime_is_one_second_to_a_day_in_whole_seconds() {
 }
 
 #[test]
+fn margin_and_min_age_are_whole_seconds_up_to_30_days() {
+    const DAYS_30: u64 = 30 * 86_400;
+    let mut ring = two_key_ring();
+    ring.set_margin(Duration::from_secs(DAYS_30)).unwrap();
+    ring.set_min_age(Duration::from_secs(DAYS_30)).unwrap();
+    assert_eq!(ring.margin(), Duration::from_secs(DAYS_30));
+    assert_eq!(ring.min_age(), Duration::from_secs(DAYS_30));
+    assert_eq!(
+        ring.set_margin(Duration::from_secs(DAYS_30 + 1))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::InvalidConfig {
+            what: "margin: at most 30 days"
+        }
+    );
+    assert_eq!(
+        ring.set_min_age(Duration::from_secs(DAYS_30 + 1))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::InvalidConfig {
+            what: "min_age: at most 30 days"
+        }
+    );
+    assert_eq!(
+        ring.set_margin(Duration::from_millis(1500))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::InvalidDuration { what: "margin" }
+    );
+    assert_eq!(
+        ring.set_min_age(Duration::from_millis(1500))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::InvalidDuration { what: "min_age" }
+    );
+    // A refused setting leaves the one before it.
+    assert_eq!(ring.margin(), Duration::from_secs(DAYS_30));
+    assert_eq!(ring.min_age(), Duration::from_secs(DAYS_30));
+    ring.set_margin(Duration::ZERO).unwrap();
+    ring.set_min_age(Duration::ZERO).unwrap();
+    assert_eq!(
+        (ring.margin(), ring.min_age()),
+        (Duration::ZERO, Duration::ZERO)
+    );
+}
+
+#[test]
+fn key_states_display_as_the_document_names_them() {
+    let names: Vec<String> = [KeyState::Next, KeyState::Current, KeyState::Previous]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(names, ["next", "current", "previous"]);
+}
+
+#[test]
 fn the_verifier_takes_any_key_of_the_ring_by_kid() {
     let mut ring = two_key_ring();
     let old = ring
