@@ -15,7 +15,7 @@
 #                                           than N mutants would run: the CI budget
 #
 # Two passes, because cargo-mutants builds one feature set per run:
-#   core      CORE below, default features (`cargo test --lib --test lib`);
+#   core      CORE below, default features (the unit tests and tests/lib.rs);
 #   features  FEATURE below with `--features api,emulator`: the emulator's
 #             key maker and playback edge, and the checks on a token from the
 #             API's token endpoint (only `check_remote_token` in client.rs:
@@ -120,19 +120,17 @@ while [ $# -gt 0 ]; do
 done
 [ ${#files[@]} -gt 0 ] || files=("${CORE[@]}" "${FEATURE[@]}")
 
+# Each file once, in the pass it belongs to (the glob in CORE also matches
+# src/key/export.rs, which FEATURE names).
 core=()
 feature=()
+declare -A seen=()
 for f in "${files[@]}"; do
     [ -f "$f" ] || { echo "no such file: $f" >&2; exit 1; }
-    if skip "$f"; then continue; fi
+    if skip "$f" || [ -n "${seen[$f]:-}" ]; then continue; fi
+    seen[$f]=1
     if in_feature_pass "$f"; then feature+=("$f"); else core+=("$f"); fi
 done
-# A glob in CORE also matches files of the feature pass: one pass each.
-dedup=()
-for f in "${core[@]}"; do
-    in_feature_pass "$f" || dedup+=("$f")
-done
-core=("${dedup[@]}")
 
 if [ -n "$diff_file" ] && [ ! -s "$diff_file" ]; then
     echo "the diff touches no source file: nothing to mutate"
