@@ -131,9 +131,20 @@ async fn a_public_api_app_mints_verifies_and_answers_errors_as_json() {
     assert_eq!(resp.status().as_u16(), 400);
 
     // A refused token: 401 and the crate's JSON body.
+    // Flip one character in the middle of the signature: every base64url
+    // character there carries six whole bits, so the result stays canonical
+    // base64 and only the signature check can refuse it. (The last character
+    // carries two bits and four zero bits: changing it can give non-canonical
+    // base64, a 400, one time in four.)
+    let sig_start = token.rfind('.').unwrap() + 1;
+    let at = sig_start + 100;
+    let flipped = if token.as_bytes()[at] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
     let mut bad = token.to_owned();
-    bad.pop();
-    bad.push(if token.ends_with('A') { 'B' } else { 'A' });
+    bad.replace_range(at..=at, flipped);
     let (status, _, body) = get(addr, &format!("/check/{bad}")).await;
     assert_eq!(status, 401);
     assert_eq!(
