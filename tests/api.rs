@@ -1261,20 +1261,24 @@ async fn remote_tokens_that_do_not_answer_the_request_are_refused() {
         assert_eq!(e.kind(), &kind, "{token}");
         assert!(!format!("{e:?}").contains(&token));
     }
-    // The one that answers the request is accepted, string times and all.
-    server.reset().await;
-    let good = remote_jws(
-        &rs256,
-        &with(&|p| p["exp"] = json!((NOW + 3600).to_string())),
-        256,
-    );
-    Mock::given(method("POST"))
-        .respond_with(ok(json!({ "token": good })))
-        .mount(&server)
-        .await;
-    let token = client.create_token(&video(), &asked).await.unwrap();
-    assert_eq!(token.as_str(), good);
-    assert_eq!(token.claims().access_rules(), rules);
+    // The one that answers the request is accepted, string times and all,
+    // and so are the edges of the window: one second ahead and exactly 24
+    // hours ahead (the cap is inclusive, as it is when minting locally).
+    for exp in [
+        json!((NOW + 3600).to_string()),
+        json!(NOW + 1),
+        json!(NOW + 86_400),
+    ] {
+        server.reset().await;
+        let good = remote_jws(&rs256, &with(&|p| p["exp"] = exp.clone()), 256);
+        Mock::given(method("POST"))
+            .respond_with(ok(json!({ "token": good })))
+            .mount(&server)
+            .await;
+        let token = client.create_token(&video(), &asked).await.unwrap();
+        assert_eq!(token.as_str(), good);
+        assert_eq!(token.claims().access_rules(), rules);
+    }
 }
 
 #[tokio::test]
