@@ -221,6 +221,20 @@ fn base64_of_a_der_key_loads() {
         PublicKey::parse(&wrapped, None).unwrap().to_spki_der(),
         reference.public_key().to_spki_der()
     );
+    // One layer only: base64 of the base64 of a key (DER, or the PEM that
+    // Cloudflare's `pem` field already wraps once) is not read.
+    for inner in [
+        STD.encode(bytes("demo/demo_pkcs8.der")),
+        STD.encode(text("demo/demo_pkcs1.pem")),
+    ] {
+        assert_eq!(
+            SigningKey::parse(STD.encode(&inner), Some(kid(DEMO_KID)))
+                .unwrap_err()
+                .kind(),
+            &ErrorKind::NotAKey
+        );
+        assert!(SigningKey::parse(&inner, Some(kid(DEMO_KID))).is_ok());
+    }
     // Base64 of bytes that are neither PEM, JSON nor DER is not a key.
     assert_eq!(
         SigningKey::parse(STD.encode([0x31u8; 40]), Some(kid(DEMO_KID)))

@@ -484,6 +484,42 @@ fn loading_checks_the_invariants() {
         reason("{\"version\":1"),
         "not a keyring document (JSON of schema version 1)"
     );
+    // The times a state implies must be there (the previous key's
+    // demoted_at is what its verify window counts from); a next key needs
+    // neither, and a current key no demoted_at.
+    let without = |states: [&str; 2], drop: &[(usize, &str)]| {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&doc_with(&[(states[0], &demo), (states[1], &other)])).unwrap();
+        for (index, field) in drop {
+            doc["keys"][index]
+                .as_object_mut()
+                .unwrap()
+                .remove(*field)
+                .unwrap();
+        }
+        doc.to_string()
+    };
+    assert_eq!(
+        reason(&without(["current", "next"], &[(0, "promoted_at")])),
+        "the current key has no promoted_at"
+    );
+    assert_eq!(
+        reason(&without(["current", "previous"], &[(1, "demoted_at")])),
+        "a previous key has no demoted_at"
+    );
+    assert_eq!(
+        reason(&doc_with(&[("current", &demo)]).replace("2027-01-15T09:00:00Z", "yesterday")),
+        "a key's time is not an RFC 3339 date-time"
+    );
+    let bare = without(
+        ["current", "next"],
+        &[(0, "demoted_at"), (1, "promoted_at"), (1, "demoted_at")],
+    );
+    let ring = Keyring::from_document(&bare).unwrap();
+    assert_eq!(ring.current().promoted_at(), Some(at(T0)));
+    assert_eq!(ring.current().demoted_at(), None);
+    assert_eq!(ring.next().unwrap().promoted_at(), None);
+    assert_eq!(ring.next().unwrap().demoted_at(), None);
     let ok = Keyring::from_document(&doc_with(&[("current", &demo), ("next", &other)])).unwrap();
     assert_eq!(ok.next().unwrap().kid(), &kid(OTHER_KID));
 }

@@ -275,6 +275,22 @@ fn keys_from_the_environment_and_files_with_hints() {
     let e = SigningKey::from_env_with(env_of(&[("CF_STREAM_SIGNING_KEY", "hello".to_owned())]))
         .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::NotAKey);
+    // A key id that the key's own contradicts is that error, not a path.
+    let e = SigningKey::from_env_with(env_of(&[
+        (
+            "CF_STREAM_SIGNING_KEY",
+            text("demo/demo_create_result.json"),
+        ),
+        ("CF_STREAM_KEY_ID", OTHER_KID.to_owned()),
+    ]))
+    .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::KeyIdMismatch {
+            expected: OTHER_KID.to_owned(),
+            found: DEMO_KID.to_owned()
+        }
+    );
 
     // A PEM without a key id names both places to give one.
     let e = SigningKey::from_env_with(env_of(&[(
@@ -301,11 +317,20 @@ fn keys_from_the_environment_and_files_with_hints() {
         }
     );
     assert_eq!(e.to_string(), "cannot read the key file: entity not found");
+    // The size cap is 1 MiB, inclusive: a PEM padded with trailing blank
+    // lines to exactly 1 MiB loads (text forms are trimmed), one byte more
+    // is refused unread.
     let big = std::env::temp_dir().join(format!("cf-stream-token-big-{}.pem", std::process::id()));
-    std::fs::write(&big, vec![b'a'; (1 << 20) + 1]).unwrap();
-    let e = SigningKey::from_file(&big, None).unwrap_err();
+    let mut padded = text("other/other_pkcs1.pem").into_bytes();
+    padded.resize(1 << 20, b'\n');
+    std::fs::write(&big, &padded).unwrap();
+    let at_cap = SigningKey::from_file(&big, Some(kid(OTHER_KID)));
+    padded.push(b'\n');
+    std::fs::write(&big, &padded).unwrap();
+    let over = SigningKey::from_file(&big, Some(kid(OTHER_KID)));
     std::fs::remove_file(&big).unwrap();
-    assert_eq!(e.kind(), &ErrorKind::KeyFileTooLarge);
+    assert_eq!(at_cap.unwrap().kid().as_str(), OTHER_KID);
+    assert_eq!(over.unwrap_err().kind(), &ErrorKind::KeyFileTooLarge);
 
     // A customer code with its prefix.
     let e = StreamHost::customer_code("customer-f33zs165nr7gyfy4").unwrap_err();
@@ -408,4 +433,16 @@ fn a_line_break_inside_a_token_is_malformed_and_blanks_around_it_are_trimmed() {
         }
     );
     assert_eq!(e.http_status(), 400);
+    // A space (a blank, not a control) and a control that is not a blank
+    // are refused the same way, before the base64 is read.
+    for inner in [" ", "\u{1}", "\u{7f}"] {
+        let broken = format!("{}{inner}{}", &t[..40], &t[40..]);
+        assert_eq!(
+            v.verify_at(&broken, at(NOW)).unwrap_err().kind(),
+            &ErrorKind::MalformedToken {
+                reason: "the token holds a blank or a line break"
+            },
+            "{inner:?}"
+        );
+    }
 }

@@ -340,6 +340,10 @@ fn decode_unverified_types_the_header() {
         format!(r#"{{"alg":256,"kid":"{DEMO_KID}"}}"#),
         r#"{"alg":"RS256","kid":7}"#.to_owned(),
         r#""RS256""#.to_owned(),
+        // Not JSON at all: cut short, or a bare word (serde's syntax and
+        // end-of-input errors, not the repeated-member one).
+        format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}""#),
+        r#"{"alg":RS256}"#.to_owned(),
     ] {
         let t = forge(&header, &payload);
         assert_eq!(

@@ -81,10 +81,11 @@ impl SigningKey {
             name: ENV_SIGNING_KEY,
         })?;
         let kid = set(ENV_KEY_ID).map(|k| KeyId::new(k.trim())).transpose()?;
+        // A value that does not load as a key and looks like a file name
+        // was meant for `from_file`. (Such a value never gets as far as a
+        // key id, so a `KeyIdMismatch` is never renamed.)
         SigningKey::parse(key.trim(), kid).map_err(|e| {
-            if !e.is_key() || matches!(e.kind(), ErrorKind::KeyIdMismatch { .. }) {
-                e
-            } else if looks_like_path(&key) {
+            if e.is_key() && looks_like_path(&key) {
                 ErrorKind::KeyLooksLikePath {
                     name: ENV_SIGNING_KEY,
                 }

@@ -185,4 +185,34 @@ mod tests {
         assert!(pem.starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
         assert!(pem.ends_with(b"-----END RSA PRIVATE KEY-----\n"));
     }
+
+    #[test]
+    fn no_private_buffer_grows() {
+        // `Vec::with_capacity(n)` gives exactly n (std's documented
+        // guarantee), so a buffer still at ROOM never reallocated and left
+        // no unwiped copy behind.
+        let kid = KeyId::new("0123456789abcdef0123456789abcdef").unwrap();
+        let fresh = generate(kid).unwrap();
+        for (name, buffer) in [
+            ("pem_b64", &*fresh.pem_b64),
+            ("jwk_b64", &*fresh.jwk_b64),
+            ("jwk_json", &*fresh.jwk_json),
+        ] {
+            assert!(buffer.len() > 1500, "{name}");
+            assert_eq!(buffer.capacity(), ROOM, "{name}");
+        }
+        // The intermediate PEM and DER too, on the demo key (whose PKCS#1
+        // forms they must reproduce byte for byte).
+        let demo =
+            parse_pkcs8(include_bytes!("../../fixtures/demo/demo_pkcs8.der"), false).unwrap();
+        let der = pkcs1_der(&demo);
+        assert_eq!(
+            &der[..],
+            include_bytes!("../../fixtures/demo/demo_pkcs1.der")
+        );
+        assert_eq!(der.capacity(), ROOM);
+        let pem = pkcs1_pem(&demo);
+        assert_eq!(&*pem, include_str!("../../fixtures/demo/demo_pkcs1.pem"));
+        assert_eq!(pem.capacity(), ROOM);
+    }
 }

@@ -166,10 +166,10 @@ fn decode_base64_wrapper(input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
 /// Read `raw` in whatever form it is. One base64 layer around a PEM, JWK or
 /// DER (Cloudflare's `pem` and `jwk` fields) is read too, never two.
 pub(super) fn load(raw: &[u8]) -> Result<Loaded, Error> {
-    load_sniffed(raw, sniff(raw), true)
+    load_sniffed(raw, sniff(raw))
 }
 
-fn load_sniffed(raw: &[u8], sniffed: Sniffed, allow_wrapper: bool) -> Result<Loaded, Error> {
+fn load_sniffed(raw: &[u8], sniffed: Sniffed) -> Result<Loaded, Error> {
     let text = raw.trim_ascii();
     match sniffed {
         Sniffed::Empty => Err(ErrorKind::EmptyInput.into()),
@@ -186,17 +186,19 @@ fn load_sniffed(raw: &[u8], sniffed: Sniffed, allow_wrapper: bool) -> Result<Loa
             let block = pem::parse(as_text(text)?)?;
             read_pem_key(pem_key(block.label)?, &block.der).map(Loaded::without_kid)
         }
-        Sniffed::Base64 if allow_wrapper => {
+        Sniffed::Base64 => {
             let decoded = decode_base64_wrapper(text)?;
-            // Sniffed untrimmed: a wrapped DER is binary too.
+            // Sniffed untrimmed: a wrapped DER is binary too. Only a key
+            // form is read inside the wrapper, so base64 in base64 is not
+            // unwrapped again: one layer, never two.
             match sniff(&decoded) {
                 inner @ (Sniffed::Der | Sniffed::Json | Sniffed::Pem) => {
-                    load_sniffed(&decoded, inner, false)
+                    load_sniffed(&decoded, inner)
                 }
                 _ => Err(ErrorKind::NotAKey.into()),
             }
         }
-        Sniffed::Base64 | Sniffed::Unknown => Err(ErrorKind::NotAKey.into()),
+        Sniffed::Unknown => Err(ErrorKind::NotAKey.into()),
     }
 }
 
@@ -241,7 +243,7 @@ pub(super) fn load_as(raw: &[u8], form: Form) -> Result<Loaded, Error> {
             if sniff(inner) != Sniffed::Pem {
                 return Err(wrong_form("base64 of a PEM key"));
             }
-            load_sniffed(inner, Sniffed::Pem, false)
+            load_sniffed(inner, Sniffed::Pem)
         }
         Form::Base64Jwk => {
             let decoded = decode_base64_wrapper(text)?;
