@@ -13,6 +13,9 @@
 #   scripts/mutants.sh --list [FILE...]     list the mutants, run nothing
 #   scripts/mutants.sh --max N ...          do nothing (exit 0, say so) when more
 #                                           than N mutants would run: the CI budget
+#   scripts/mutants.sh --equivalents        list the mutants .cargo/mutants.toml
+#                                           excludes, and fail if an entry there
+#                                           matches none (stale after an edit)
 #
 # Two passes, because cargo-mutants builds one feature set per run:
 #   core      CORE below, default features (the unit tests and tests/lib.rs);
@@ -88,6 +91,7 @@ niceness=${MUTANTS_NICE:-10}
 out_root=${MUTANTS_OUT:-target/mutants}
 diff_file=""
 list=false
+equivalents=false
 max=""
 files=()
 
@@ -113,7 +117,8 @@ while [ $# -gt 0 ]; do
             shift 2
             ;;
         --list) list=true; shift ;;
-        -h | --help) sed -n '2,33p' "$0"; exit 0 ;;
+        --equivalents) equivalents=true; shift ;;
+        -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
         -*) echo "unknown option $1 (see --help)" >&2; exit 1 ;;
         *) files+=("$1"); shift ;;
     esac
@@ -156,6 +161,32 @@ pass_args() {
 passes=()
 [ ${#core[@]} -eq 0 ] || passes+=(core)
 [ ${#feature[@]} -eq 0 ] || passes+=(features)
+
+if $equivalents; then
+    # What the config excludes: the listing without it, less the one with it.
+    excluded=""
+    for p in "${passes[@]}"; do
+        pass_args "$p"
+        excluded+=$(comm -13 \
+            <(cargo mutants --list "${PASS_ARGS[@]}" "${common[@]}" | sort) \
+            <(cargo mutants --list --no-config "${PASS_ARGS[@]}" "${common[@]}" | sort))
+        excluded+=$'\n'
+    done
+    excluded=$(printf '%s' "$excluded" | grep . || true)
+    echo "excluded as equivalent ($(printf '%s' "$excluded" | grep -c . || true) mutants):"
+    [ -z "$excluded" ] || printf '%s\n' "$excluded" | sed 's/^/  /'
+    # Every exclude_re entry (a TOML literal '...' as is, a basic string
+    # "..." with its \\ unescaped) must still match a mutant of these files.
+    stale=0
+    while IFS= read -r re; do
+        if ! printf '%s\n' "$excluded" | grep -qE -- "$re"; then
+            echo "stale: matches no mutant: $re"
+            stale=1
+        fi
+    done < <(sed -n -e "s/^ *'\(.*\)',\$/\1/p" \
+        -e 's/^ *"\(.*\)",$/\1/p' .cargo/mutants.toml | sed 's/\\\\/\\/g')
+    exit "$stale"
+fi
 
 if $list || [ -n "$max" ]; then
     total=0
