@@ -228,6 +228,10 @@ pub(crate) async fn handle(
     let video = VideoId::new(first).ok().filter(|v| v.as_str() == first);
     let logged_path = match video {
         Some(v) => format!("/{v}/{rest}"),
+        // One segment: no playback path, shown as it came (up to 200
+        // characters), unless it could be a token (three dot-separated
+        // parts), whose signature the log never holds.
+        None if first.is_empty() && path.split('.').count() >= 3 => "/<token>".to_owned(),
         None if first.is_empty() => path.chars().take(200).collect(),
         None => format!("/<token>/{rest}"),
     };

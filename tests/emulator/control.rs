@@ -339,3 +339,46 @@ async fn the_request_log_holds_no_credential_key_or_signature() {
     assert_eq!(e.requests()[2].decision(), "expired");
     assert_eq!(e.requests()[2].path(), "/<token>/iframe");
 }
+
+#[tokio::test]
+async fn paths_that_are_no_route_are_logged_without_a_token() {
+    let e = emulator().await;
+    let signer = created_signer(&e).await;
+    let token = mint(&signer, NOW, &TokenOptions::default());
+    let long = format!("/{}", "a".repeat(300));
+    for path in [
+        "/favicon.ico".to_owned(),
+        long.clone(),
+        format!("/{VIDEO}/nothing-here"),
+        format!("/{token}/nothing-here"),
+        format!("/{token}"),
+        "/a.b.c.d".to_owned(),
+    ] {
+        let r = http()
+            .get(format!("{}{path}", e.playback_base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let log = e.requests();
+    let logged: Vec<(&str, Option<Route>, &str)> = log[1..]
+        .iter()
+        .map(|r| (r.path(), r.route(), r.decision()))
+        .collect();
+    // One segment is shown as it came, up to 200 characters, unless it
+    // could be a token; a video id is shown; anything else in the first
+    // segment of a longer path is a token.
+    assert_eq!(
+        logged,
+        [
+            ("/favicon.ico", None, "no-route"),
+            (&long[..200], None, "no-route"),
+            (format!("/{VIDEO}/nothing-here").as_str(), None, "no-route"),
+            ("/<token>/nothing-here", None, "no-route"),
+            ("/<token>", None, "no-route"),
+            ("/<token>", None, "no-route"),
+        ]
+    );
+    assert!(!format!("{log:?}").contains(&token));
+}
