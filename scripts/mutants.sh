@@ -230,8 +230,8 @@ for p in "${passes[@]}"; do
     summary+=("pass $p: ${secs}s (reports in $report)")
     if [ "$p" = core ]; then these=("${core[@]}"); else these=("${feature[@]}"); fi
     for f in "${these[@]}"; do
-        summary+=("  $f: $(count "$report" caught "$f") caught, $(count "$report" missed "$f") missed," \
-            "$(count "$report" unviable "$f") unviable, $(count "$report" timeout "$f") timeouts")
+        line="  $f: $(count "$report" caught "$f") caught, $(count "$report" missed "$f") missed,"
+        summary+=("$line $(count "$report" unviable "$f") unviable, $(count "$report" timeout "$f") timeouts")
     done
     case $status in
         0 | 3) ;; # all caught or unviable; timeouts count as caught (the tests hung)
