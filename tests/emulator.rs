@@ -52,6 +52,15 @@ pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// `GET` of a raw path (and query) on the emulator's edge.
+pub(crate) async fn get_edge(e: &Emulator, path: &str) -> reqwest::Response {
+    http()
+        .get(format!("{}{path}", e.playback_base_url()))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// What a playback request got: status, `x-emulator-reason`, body.
 #[derive(Debug)]
 pub(crate) struct Played {

@@ -354,11 +354,7 @@ async fn paths_that_are_no_route_are_logged_without_a_token() {
         format!("/{token}"),
         "/a.b.c.d".to_owned(),
     ] {
-        let r = http()
-            .get(format!("{}{path}", e.playback_base_url()))
-            .send()
-            .await
-            .unwrap();
+        let r = get_edge(&e, &path).await;
         assert_eq!(r.status(), 404, "{path}");
     }
     let log = e.requests();

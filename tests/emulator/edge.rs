@@ -64,14 +64,11 @@ async fn every_surface_plays_with_a_valid_body_of_its_kind() {
         assert!(ok, "{suffix}: {:?}", String::from_utf8_lossy(b));
     }
     // The download name is honoured when it is one Cloudflare accepts.
-    let r = http()
-        .get(format!(
-            "{}/{token}/downloads/default.mp4?filename=clip_1",
-            e.playback_base_url()
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = get_edge(
+        &e,
+        &format!("/{token}/downloads/default.mp4?filename=clip_1"),
+    )
+    .await;
     assert_eq!(
         r.headers()["content-disposition"],
         "attachment; filename=\"clip_1.mp4\""
@@ -81,11 +78,7 @@ async fn every_surface_plays_with_a_valid_body_of_its_kind() {
         verdict(&e, &token, "manifest/other.m3u8").await,
         (404, None)
     );
-    let r = http()
-        .get(format!("{}/{token}/webRTC/play", e.playback_base_url()))
-        .send()
-        .await
-        .unwrap();
+    let r = get_edge(&e, &format!("/{token}/webRTC/play")).await;
     assert_eq!(r.status(), 405);
 }
 
@@ -113,11 +106,7 @@ async fn the_crates_own_playback_urls_play_on_every_surface() {
     assert_eq!(signed.urls().len(), 8);
     for url in signed.urls() {
         let path = url.split_once(".cloudflarestream.com").unwrap().1;
-        let r = http()
-            .get(format!("{}{path}", e.playback_base_url()))
-            .send()
-            .await
-            .unwrap();
+        let r = get_edge(&e, path).await;
         assert_eq!(r.status(), 200, "{path}");
     }
 }
