@@ -1082,3 +1082,51 @@ async fn ring_times_read_as_people_say_them() {
     assert!(msg.contains("Z (in 25 h); nothing was deleted"), "{msg}");
     assert!(!msg.contains(&retire_unix.to_string()), "{msg}");
 }
+
+#[test]
+fn the_keyring_help_describes_the_lock_the_scope_policy_and_adopt() {
+    let help = |args: &[&str]| {
+        let mut all = vec!["keys"];
+        all.extend_from_slice(args);
+        all.push("--help");
+        cli(&all).ok()
+    };
+    for sub in [
+        "rotate",
+        "promote",
+        "retire",
+        "revoke",
+        "reconcile",
+        "adopt",
+        "policy",
+    ] {
+        let text = help(&[sub]);
+        assert!(text.contains("--lock-timeout <DUR>"), "{sub}: {text}");
+        assert!(text.contains("Example"), "{sub}: {text}");
+    }
+    let text = help(&["reconcile"]);
+    assert!(
+        text.contains("--orphan <KID>") && text.contains("--other-ring <FILE>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("deletes orphans, never a key of the ring or a rescued one"),
+        "{text}"
+    );
+    let text = help(&["promote"]);
+    assert!(
+        text.contains("--offline") && text.contains("for this run only"),
+        "{text}"
+    );
+    let text = help(&["rotate"]);
+    assert!(
+        text.contains("FILE.lock") && text.contains("keys adopt"),
+        "{text}"
+    );
+    let text = help(&["policy"]);
+    assert!(text.contains("Lowering the lifetime records"), "{text}");
+    let text = help(&["adopt"]);
+    assert!(text.contains("FILE.new-key"), "{text}");
+    let text = help(&[]);
+    assert!(text.contains("adopt") && text.contains("policy"), "{text}");
+}

@@ -19,7 +19,9 @@ Exit status:
      value that is invalid by itself, such as a bad --rule or a --ttl over 24h)
 
 Every error is one line on standard error, and nothing is printed on
-standard output. No message ever shows key material or a token.
+standard output (one exception: `keys reconcile --delete-orphans --json`
+that fails half-way prints its report, with what it deleted, first). No
+message ever shows key material or a token.
 
 Environment:
   CF_STREAM_SIGNING_KEY  signing key contents (any form), when --key is not given
@@ -84,6 +86,11 @@ Examples:
   echo \"$TOKEN\" | cf-stream-token inspect --json -";
 
 const KEYS_AFTER_HELP: &str = "\
+Keyring commands (rotate, promote, retire, revoke, reconcile, adopt,
+policy) keep a ring file: those that change it hold FILE.lock while they
+read and write it (another waits up to --lock-timeout, 30s), write through
+a symbolic link to its target, and refuse a ring of another account.
+
 Examples:
   cf-stream-token keys create --account-id 023e105f4ecef8ad9ca31a8372d0c353 --out stream-key.json
   cf-stream-token keys list --account-id 023e105f4ecef8ad9ca31a8372d0c353
@@ -159,7 +166,8 @@ pub(crate) enum Command {
     /// keeps the 24-hour cap
     #[command(after_help = INSPECT_AFTER_HELP)]
     Inspect(InspectArgs),
-    /// Create, list and delete signing keys (Cloudflare API)
+    /// Create, list and delete signing keys (Cloudflare API), and keep
+    /// keyrings
     #[command(subcommand, after_help = KEYS_AFTER_HELP)]
     Keys(KeysCommand),
     /// Have Cloudflare's API mint a token
