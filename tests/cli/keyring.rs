@@ -370,6 +370,13 @@ fn keyring_commands_refuse_what_would_lose_or_break_keys() {
         msg.contains("past the keyring's maximum token lifetime"),
         "{msg}"
     );
+    // Times as people read them, not unix seconds.
+    assert!(
+        msg.starts_with("the token would expire at ") && msg.contains("Z (in 3 h), past"),
+        "{msg}"
+    );
+    assert!(msg.ends_with("Z (in 2 h))"), "{msg}");
+    assert!(!msg.contains(&now().to_string()[..6]), "{msg}");
     // --keyring and --key exclude each other.
     cli(&["mint", "--keyring", ring, "--key", ring, "--video", VIDEO]).fails(2);
     // verify with no key anywhere fails as mint does, naming every source.

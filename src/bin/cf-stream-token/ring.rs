@@ -306,6 +306,26 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<Keyring> {
     Keyring::from_file(path).with_context(|| format!("keyring {}", shown(path)))
 }
 
+/// A ring's signer refused a token that would outlive the ring: the
+/// times as people read them, not unix seconds.
+pub(crate) fn outlives(e: cf_stream_token::Error, now: OffsetDateTime) -> anyhow::Error {
+    match *e.kind() {
+        ErrorKind::TokenOutlivesRing { exp, max } => {
+            let at = |t: i64| {
+                OffsetDateTime::from_unix_timestamp(t)
+                    .map_or_else(|_| t.to_string(), |t| when(t, now))
+            };
+            anyhow::anyhow!(
+                "the token would expire at {}, past the keyring's maximum token lifetime (latest \
+                 allowed {})",
+                at(exp),
+                at(max)
+            )
+        }
+        _ => anyhow::Error::new(e),
+    }
+}
+
 /// The ring `mint`, `url` and `verify` use: `--keyring FILE`, else the
 /// document in `CF_STREAM_KEYRING` when no other key is given.
 pub(crate) fn source_ring(source: &KeySource) -> anyhow::Result<Option<Keyring>> {
