@@ -431,6 +431,23 @@ pub enum ErrorKind {
         /// The current key's id.
         kid: String,
     },
+    /// The keyring belongs to another Cloudflare account than the one
+    /// given: one ring holds the keys of one account.
+    KeyringAccountMismatch {
+        /// The account the ring records.
+        ring: String,
+        /// The account given.
+        given: String,
+    },
+    /// A keyring file could not be read.
+    KeyringFileUnreadable {
+        /// What the operating system said.
+        io: std::io::ErrorKind,
+    },
+    /// A keyring file is larger than
+    /// [`KEYRING_FILE_LIMIT`](crate::KEYRING_FILE_LIMIT) bytes: far more
+    /// than the 1,000 keys an account can hold.
+    KeyringFileTooLarge,
 }
 
 /// Longest caller-supplied value an error repeats back, in characters.
@@ -973,6 +990,14 @@ impl fmt::Display for ErrorKind {
                 f,
                 "key {kid} is the ring's only key able to sign; add and promote another first"
             ),
+            KeyringAccountMismatch { ring, given } => write!(
+                f,
+                "the keyring holds keys of account {ring}, not of account {given}"
+            ),
+            KeyringFileUnreadable { io } => write!(f, "cannot read the keyring file: {io}"),
+            KeyringFileTooLarge => f.write_str(
+                "the keyring file is larger than 8 MiB (a ring of 1,000 keys needs about 5 MiB): not a keyring",
+            ),
         }
     }
 }
@@ -1097,9 +1122,12 @@ mod tests {
             RetireTooEarly { .. } => 73,
             NotInKeyring { .. } => 74,
             LastSigningKey { .. } => 75,
+            KeyringAccountMismatch { .. } => 76,
+            KeyringFileUnreadable { .. } => 77,
+            KeyringFileTooLarge => 78,
         }
     }
-    const KINDS: usize = 76;
+    const KINDS: usize = 79;
 
     /// Every kind (some twice, where a field could matter) and what each
     /// predicate must say of it.
@@ -1288,6 +1316,20 @@ mod tests {
             ),
             (NotInKeyring { kid: s("k") }, NONE),
             (LastSigningKey { kid: s("k") }, NONE),
+            (
+                KeyringAccountMismatch {
+                    ring: s("a"),
+                    given: s("b"),
+                },
+                NONE,
+            ),
+            (
+                KeyringFileUnreadable {
+                    io: std::io::ErrorKind::NotFound,
+                },
+                NONE,
+            ),
+            (KeyringFileTooLarge, NONE),
         ]
     }
 

@@ -15,7 +15,7 @@
 //! # fn main() -> std::io::Result<()> {
 //! let _lock = FileLock::acquire("ring.json.lock", Duration::from_secs(30))?;
 //! // read ring.json, change it …
-//! write_private("ring.json", b"{ … }")?;
+//! write_private("ring.json", b"{ ... }")?;
 //! # Ok(())
 //! # }
 //! ```

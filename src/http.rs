@@ -87,6 +87,9 @@ impl ErrorKind {
             RetireTooEarly { .. } => "retire_too_early",
             NotInKeyring { .. } => "not_in_keyring",
             LastSigningKey { .. } => "last_signing_key",
+            KeyringAccountMismatch { .. } => "keyring_account_mismatch",
+            KeyringFileUnreadable { .. } => "keyring_file_unreadable",
+            KeyringFileTooLarge => "keyring_file_too_large",
         }
     }
 }

@@ -34,7 +34,12 @@
 //! ```
 //!
 //! `max_token_lifetime`, `margin` and `min_age` are whole seconds (the last
-//! two may be left out: 1 h each). Each `key` is the create-key `result`
+//! two may be left out: 1 h each). Two optional members came later, and a
+//! document without them loads: `account_id`, the Cloudflare account whose
+//! keys the ring holds (recorded by the first write that names an account),
+//! and `old_tokens_expire_by`, an RFC 3339 time recorded when the maximum
+//! token lifetime was lowered: tokens signed under the longer one may live
+//! until then, so no retirement horizon comes earlier. Each `key` is the create-key `result`
 //! exactly as Cloudflare sent it (a private JWK with a `kid` loads too); it
 //! is written back byte for byte. The document **holds private keys**:
 //! [`Keyring::secret_document`] is its only way out, and no `Debug`,
@@ -51,7 +56,7 @@ use zeroize::Zeroizing;
 
 use crate::claims::{Claims, MAX_LIFETIME_SECS, TokenOptions};
 use crate::error::{Error, ErrorKind};
-use crate::ids::{KeyId, VideoId};
+use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::SigningKey;
 use crate::signer::{Signer, Token};
 use crate::verify::{Verifier, parse_header, split_compact};
@@ -76,6 +81,12 @@ pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(3600);
 
 /// The largest number of signing keys an account holds at Cloudflare.
 pub const ACCOUNT_KEY_CAP: usize = 1000;
+
+/// The largest keyring file [`Keyring::from_file`] reads: 8 MiB. A ring
+/// of the 1,000 keys an account can hold is about 4.7 MB (a 2048-bit
+/// create-key answer and its times are about 4.7 KB), so this is room for
+/// every ring and refuses what cannot be one.
+pub const KEYRING_FILE_LIMIT: u64 = 8 << 20;
 
 /// The schema version this crate reads and writes.
 const VERSION: u32 = 1;
@@ -201,7 +212,12 @@ struct Slot {
 /// ```
 ///
 /// `max_token_lifetime`, `margin` and `min_age` are whole seconds (the last
-/// two may be left out: 1 h each). Each `key` is the create-key `result`
+/// two may be left out: 1 h each). Two optional members came later, and a
+/// document without them loads: `account_id`, the Cloudflare account whose
+/// keys the ring holds (recorded by the first write that names an account),
+/// and `old_tokens_expire_by`, an RFC 3339 time recorded when the maximum
+/// token lifetime was lowered: tokens signed under the longer one may live
+/// until then, so no retirement horizon comes earlier. Each `key` is the create-key `result`
 /// exactly as Cloudflare sent it (a private JWK with a `kid` loads too); it
 /// is written back byte for byte. The document **holds private keys**:
 /// [`Keyring::secret_document`] is its only way out, and no `Debug`,
@@ -212,6 +228,10 @@ pub struct Keyring {
     max_token_lifetime: Duration,
     margin: Duration,
     min_age: Duration,
+    /// When the maximum token lifetime was lowered: by when every token
+    /// signed under the longer one has expired.
+    old_tokens_expire_by: Option<OffsetDateTime>,
+    account_id: Option<AccountId>,
     slots: Vec<Slot>,
 }
 
@@ -270,6 +290,8 @@ impl Keyring {
             max_token_lifetime: Duration::from_secs(MAX_LIFETIME_SECS as u64),
             margin: DEFAULT_MARGIN,
             min_age: DEFAULT_MIN_AGE,
+            old_tokens_expire_by: None,
+            account_id: None,
             slots: vec![Slot {
                 entry: KeyEntry {
                     kid: *key.kid(),
@@ -288,6 +310,11 @@ impl Keyring {
     /// signer refuses tokens that would live longer, and the retirement
     /// horizon counts on it.
     ///
+    /// This is for a ring that has signed nothing yet. To lower the
+    /// lifetime of a ring in use, use
+    /// [`change_max_token_lifetime_at`](Self::change_max_token_lifetime_at),
+    /// which keeps the horizon safe for tokens already signed.
+    ///
     /// # Errors
     /// [`ErrorKind::InvalidConfig`] out of range, [`ErrorKind::InvalidDuration`]
     /// with fractions of a second.
@@ -300,6 +327,77 @@ impl Keyring {
             .into());
         }
         self.max_token_lifetime = lifetime;
+        Ok(())
+    }
+
+    /// Change the maximum token lifetime of a ring in use, as of `now`.
+    ///
+    /// Tokens signed before `now` may live as long as the old lifetime
+    /// allowed. When the lifetime is lowered, the ring records by when they
+    /// have all expired (`now` + the old lifetime, or a later such time
+    /// recorded before: see
+    /// [`old_tokens_expire_by`](Self::old_tokens_expire_by)), and no
+    /// [`horizon`](Self::horizon) comes before it.
+    ///
+    /// # Errors
+    /// As [`set_max_token_lifetime`](Self::set_max_token_lifetime), and
+    /// [`ErrorKind::TimeOutOfRange`]; the ring is unchanged then.
+    pub fn change_max_token_lifetime_at(
+        &mut self,
+        now: OffsetDateTime,
+        lifetime: Duration,
+    ) -> Result<(), Error> {
+        let old = self.max_token_lifetime;
+        if lifetime < old {
+            let until = add(now, old)?;
+            let until = self.old_tokens_expire_by.map_or(until, |t| t.max(until));
+            self.set_max_token_lifetime(lifetime)?;
+            self.old_tokens_expire_by = Some(until);
+        } else {
+            self.set_max_token_lifetime(lifetime)?;
+        }
+        Ok(())
+    }
+
+    /// By when every token signed under an earlier, longer maximum token
+    /// lifetime has expired: recorded when the lifetime was lowered, `None`
+    /// when it never was.
+    pub fn old_tokens_expire_by(&self) -> Option<OffsetDateTime> {
+        self.old_tokens_expire_by
+    }
+
+    /// The Cloudflare account whose keys the ring holds, once recorded.
+    pub fn account_id(&self) -> Option<&AccountId> {
+        self.account_id.as_ref()
+    }
+
+    /// Check that the ring may hold keys of `account`: it records none yet,
+    /// or this one. Nothing is changed.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyringAccountMismatch`] when the ring records another
+    /// account.
+    pub fn check_account(&self, account: &AccountId) -> Result<(), Error> {
+        match &self.account_id {
+            Some(ring) if ring != account => Err(ErrorKind::KeyringAccountMismatch {
+                ring: ring.to_string(),
+                given: account.to_string(),
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Record `account` as the ring's account: a ring that records none
+    /// (a new one, or one written before rings recorded their account)
+    /// takes it.
+    ///
+    /// # Errors
+    /// As [`check_account`](Self::check_account); the ring is unchanged
+    /// then.
+    pub fn bind_account(&mut self, account: &AccountId) -> Result<(), Error> {
+        self.check_account(account)?;
+        self.account_id = Some(*account);
         Ok(())
     }
 
@@ -489,15 +587,18 @@ impl Keyring {
     }
 
     /// The retirement horizon of a previous key: demoted at + the maximum
-    /// token lifetime + the margin. `None` for a key that is not previous.
+    /// token lifetime + the margin, and never before
+    /// [`old_tokens_expire_by`](Self::old_tokens_expire_by) + the margin
+    /// (tokens signed under a longer lifetime than today's). `None` for a
+    /// key that is not previous.
     pub fn horizon(&self, kid: &KeyId) -> Option<OffsetDateTime> {
         let entry = self.slot(kid)?.entry;
         let demoted = entry
             .demoted_at
             .filter(|_| entry.state == KeyState::Previous)?;
-        add(demoted, self.max_token_lifetime)
-            .and_then(|t| add(t, self.margin))
-            .ok()
+        let last = add(demoted, self.max_token_lifetime).ok()?;
+        let last = self.old_tokens_expire_by.map_or(last, |t| t.max(last));
+        add(last, self.margin).ok()
     }
 
     /// The previous keys past their horizon at `now`: safe to delete at
@@ -612,8 +713,14 @@ impl Keyring {
             max_token_lifetime: Duration::from_secs(MAX_LIFETIME_SECS as u64),
             margin: DEFAULT_MARGIN,
             min_age: DEFAULT_MIN_AGE,
+            old_tokens_expire_by: None,
+            account_id: None,
             slots: Vec::with_capacity(doc.keys.len()),
         };
+        if let Some(a) = doc.account_id {
+            ring.account_id =
+                Some(AccountId::new(a).map_err(|_| bad("account_id is not an account id"))?);
+        }
         ring.set_max_token_lifetime(Duration::from_secs(doc.max_token_lifetime))
             .map_err(|_| bad("max_token_lifetime must be 1 to 86400 seconds"))?;
         if let Some(m) = doc.margin {
@@ -624,6 +731,11 @@ impl Keyring {
             ring.set_min_age(Duration::from_secs(m))
                 .map_err(|_| bad("min_age must be at most 30 days"))?;
         }
+        ring.old_tokens_expire_by = doc
+            .old_tokens_expire_by
+            .map(|t| OffsetDateTime::parse(t, &Rfc3339))
+            .transpose()
+            .map_err(|_| bad("old_tokens_expire_by is not an RFC 3339 date-time"))?;
         let time = |t: Option<&str>| -> Result<Option<OffsetDateTime>, Error> {
             t.map(|t| OffsetDateTime::parse(t, &Rfc3339))
                 .transpose()
@@ -669,6 +781,29 @@ impl Keyring {
             return Err(bad("a keyring holds at most one next key"));
         }
         Ok(ring)
+    }
+
+    /// Read a keyring file: at most [`KEYRING_FILE_LIMIT`] bytes of UTF-8
+    /// holding a document, read as [`from_document`](Self::from_document)
+    /// reads it (feature `api`, whose `files` module reads it).
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyringFileUnreadable`],
+    /// [`ErrorKind::KeyringFileTooLarge`], [`ErrorKind::InvalidKeyring`]
+    /// for a file that is not UTF-8, and those of
+    /// [`from_document`](Self::from_document).
+    #[cfg(feature = "api")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "api")))]
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Keyring, Error> {
+        let bytes =
+            crate::files::read_bounded(path, KEYRING_FILE_LIMIT).map_err(|e| match e.kind() {
+                std::io::ErrorKind::FileTooLarge => Error::from(ErrorKind::KeyringFileTooLarge),
+                io => ErrorKind::KeyringFileUnreadable { io }.into(),
+            })?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| ErrorKind::InvalidKeyring {
+            reason: "the file is not UTF-8",
+        })?;
+        Self::from_document(text)
     }
 
     /// Read the document from `CF_STREAM_KEYRING`, which holds the document
@@ -722,9 +857,11 @@ impl Keyring {
         }
         let doc = DocOut {
             version: VERSION,
+            account_id: self.account_id.as_ref().map(AccountId::as_str),
             max_token_lifetime: self.max_token_lifetime.as_secs(),
             margin: self.margin.as_secs(),
             min_age: self.min_age.as_secs(),
+            old_tokens_expire_by: fmt(self.old_tokens_expire_by)?,
             keys,
         };
         // Sized generously up front so that the buffer rarely grows (a
@@ -747,7 +884,11 @@ impl Keyring {
 #[serde(deny_unknown_fields)]
 struct DocIn<'a> {
     version: u32,
+    #[serde(default)]
+    account_id: Option<&'a str>,
     max_token_lifetime: u64,
+    #[serde(default)]
+    old_tokens_expire_by: Option<&'a str>,
     #[serde(default)]
     margin: Option<u64>,
     #[serde(default)]
@@ -772,9 +913,13 @@ struct EntryIn<'a> {
 #[derive(Serialize)]
 struct DocOut<'a> {
     version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<&'a str>,
     max_token_lifetime: u64,
     margin: u64,
     min_age: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_tokens_expire_by: Option<String>,
     keys: Vec<EntryOut<'a>>,
 }
 

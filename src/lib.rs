@@ -188,8 +188,8 @@ pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
-    ACCOUNT_KEY_CAP, DEFAULT_MARGIN, DEFAULT_MIN_AGE, KEYRING_ENV, KeyEntry, KeyState, Keyring,
-    KeyringSigner, KeyringVerifier, Reconciliation,
+    ACCOUNT_KEY_CAP, DEFAULT_MARGIN, DEFAULT_MIN_AGE, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry,
+    KeyState, Keyring, KeyringSigner, KeyringVerifier, Reconciliation,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]

@@ -582,3 +582,202 @@ fn errors_about_a_document_never_quote_it() {
     let unused: KeyId = kid(DEMO_KID);
     assert!(!shown.contains(unused.as_str()));
 }
+
+// Issue 19: the maximum token lifetime lowered on a ring in use, the
+// ring's account, and rings read from files.
+
+const ACCT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+const OTHER_ACCT: &str = "99999999999999999999999999999999";
+
+fn account(s: &str) -> cf_stream_token::AccountId {
+    cf_stream_token::AccountId::new(s).unwrap()
+}
+
+#[test]
+fn lowering_the_lifetime_keeps_the_horizon_for_tokens_already_signed() {
+    let mut ring = two_key_ring();
+    ring.promote_at(at(T0 + H)).unwrap();
+    assert_eq!(ring.old_tokens_expire_by(), None);
+    assert_eq!(ring.horizon(&kid(DEMO_KID)), Some(at(T0 + H + 24 * H + H)));
+    // Lowered from 24 h to 2 h at T0 + 2 h: tokens signed just before may
+    // live until T0 + 26 h, so the horizon is that + the margin, not
+    // demoted at + 2 h + the margin.
+    ring.change_max_token_lifetime_at(at(T0 + 2 * H), Duration::from_secs(2 * H as u64))
+        .unwrap();
+    assert_eq!(ring.max_token_lifetime(), Duration::from_secs(2 * H as u64));
+    assert_eq!(ring.old_tokens_expire_by(), Some(at(T0 + 26 * H)));
+    assert_eq!(ring.horizon(&kid(DEMO_KID)), Some(at(T0 + 27 * H)));
+    assert!(ring.retirable_at(at(T0 + 27 * H - 1)).is_empty());
+    assert_eq!(
+        ring.retire_at(at(T0 + 27 * H - 1), &kid(DEMO_KID))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::RetireTooEarly {
+            kid: DEMO_KID.to_owned(),
+            safe_at: T0 + 27 * H
+        }
+    );
+    assert_eq!(ring.retirable_at(at(T0 + 27 * H)), vec![kid(DEMO_KID)]);
+}
+
+#[test]
+fn a_key_demoted_after_the_old_tokens_expire_keeps_its_own_horizon() {
+    let mut ring = two_key_ring();
+    ring.change_max_token_lifetime_at(at(T0), Duration::from_secs(2 * H as u64))
+        .unwrap();
+    assert_eq!(ring.old_tokens_expire_by(), Some(at(T0 + 24 * H)));
+    // Demoted at T0 + 30 h: its own 2 h + margin is later than T0 + 24 h.
+    ring.promote_at(at(T0 + 30 * H)).unwrap();
+    assert_eq!(ring.horizon(&kid(DEMO_KID)), Some(at(T0 + 33 * H)));
+}
+
+#[test]
+fn raising_or_keeping_the_lifetime_records_nothing_and_lowering_again_keeps_the_later_time() {
+    let mut ring = two_key_ring();
+    ring.change_max_token_lifetime_at(at(T0), Duration::from_secs(24 * H as u64))
+        .unwrap();
+    assert_eq!(ring.old_tokens_expire_by(), None, "the same lifetime");
+    ring.change_max_token_lifetime_at(at(T0), Duration::from_secs(2 * H as u64))
+        .unwrap();
+    assert_eq!(ring.old_tokens_expire_by(), Some(at(T0 + 24 * H)));
+    // Raised: nothing new to record, the old time stays.
+    ring.change_max_token_lifetime_at(at(T0 + H), Duration::from_secs(10 * H as u64))
+        .unwrap();
+    assert_eq!(
+        ring.max_token_lifetime(),
+        Duration::from_secs(10 * H as u64)
+    );
+    assert_eq!(ring.old_tokens_expire_by(), Some(at(T0 + 24 * H)));
+    // Lowered again: T0 + 2 h + 10 h is earlier than what is recorded.
+    ring.change_max_token_lifetime_at(at(T0 + 2 * H), Duration::from_secs(H as u64))
+        .unwrap();
+    assert_eq!(ring.old_tokens_expire_by(), Some(at(T0 + 24 * H)));
+    // Raised, then lowered late: T0 + 20 h + 10 h is later.
+    ring.change_max_token_lifetime_at(at(T0 + 3 * H), Duration::from_secs(10 * H as u64))
+        .unwrap();
+    ring.change_max_token_lifetime_at(at(T0 + 20 * H), Duration::from_secs(H as u64))
+        .unwrap();
+    assert_eq!(ring.old_tokens_expire_by(), Some(at(T0 + 30 * H)));
+}
+
+#[test]
+fn a_refused_lifetime_change_leaves_the_ring_as_it_was() {
+    let mut ring = two_key_ring();
+    for bad in [Duration::ZERO, Duration::from_millis(1500)] {
+        assert!(ring.change_max_token_lifetime_at(at(T0), bad).is_err());
+        assert_eq!(ring.max_token_lifetime(), Duration::from_secs(86_400));
+        assert_eq!(ring.old_tokens_expire_by(), None);
+    }
+    assert_eq!(
+        ring.change_max_token_lifetime_at(at(T0), Duration::from_secs(86_401))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::InvalidConfig {
+            what: "max_token_lifetime: 1 s to 24 h"
+        }
+    );
+}
+
+#[test]
+fn a_ring_records_one_account() {
+    let mut ring = two_key_ring();
+    assert_eq!(ring.account_id(), None);
+    ring.check_account(&account(OTHER_ACCT)).unwrap();
+    ring.bind_account(&account(ACCT)).unwrap();
+    assert_eq!(ring.account_id(), Some(&account(ACCT)));
+    ring.check_account(&account(ACCT)).unwrap();
+    ring.bind_account(&account(ACCT)).unwrap();
+    let mismatch = ErrorKind::KeyringAccountMismatch {
+        ring: ACCT.to_owned(),
+        given: OTHER_ACCT.to_owned(),
+    };
+    assert_eq!(
+        ring.check_account(&account(OTHER_ACCT)).unwrap_err().kind(),
+        &mismatch
+    );
+    let e = ring.bind_account(&account(OTHER_ACCT)).unwrap_err();
+    assert_eq!(e.kind(), &mismatch);
+    assert_eq!(
+        e.to_string(),
+        format!("the keyring holds keys of account {ACCT}, not of account {OTHER_ACCT}")
+    );
+    assert_eq!(ring.account_id(), Some(&account(ACCT)));
+}
+
+#[test]
+fn the_new_members_round_trip_and_old_documents_load() {
+    let old = two_key_ring().secret_document().unwrap();
+    assert!(!old.contains("account_id"), "{}", old.len());
+    assert!(!old.contains("old_tokens_expire_by"));
+    let back = Keyring::from_document(&old).unwrap();
+    assert_eq!(back.account_id(), None);
+    assert_eq!(back.old_tokens_expire_by(), None);
+
+    let mut ring = two_key_ring();
+    ring.bind_account(&account(ACCT)).unwrap();
+    ring.change_max_token_lifetime_at(at(T0), Duration::from_secs(H as u64))
+        .unwrap();
+    let doc = ring.secret_document().unwrap();
+    let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(value["account_id"], ACCT);
+    assert_eq!(value["old_tokens_expire_by"], "2027-01-16T08:00:00Z");
+    assert_eq!(value["max_token_lifetime"], 3600);
+    let back = Keyring::from_document(&doc).unwrap();
+    assert_eq!(back.account_id(), Some(&account(ACCT)));
+    assert_eq!(back.old_tokens_expire_by(), Some(at(T0 + 24 * H)));
+    assert_eq!(*back.secret_document().unwrap(), *doc);
+
+    let reason = |doc: &str| match Keyring::from_document(doc).unwrap_err().into_kind() {
+        ErrorKind::InvalidKeyring { reason } => reason,
+        other => panic!("{other:?}"),
+    };
+    let bad_account = doc.replace(ACCT, "not an account");
+    assert_eq!(reason(&bad_account), "account_id is not an account id");
+    let bad_time = doc.replace("2027-01-16T08:00:00Z", "tomorrow");
+    assert_eq!(
+        reason(&bad_time),
+        "old_tokens_expire_by is not an RFC 3339 date-time"
+    );
+}
+
+#[test]
+fn rings_are_read_from_files_of_up_to_8_mib() {
+    use cf_stream_token::KEYRING_FILE_LIMIT;
+    assert_eq!(KEYRING_FILE_LIMIT, 8 * 1024 * 1024);
+    let dir =
+        std::env::temp_dir().join(format!("cf-stream-token-ring-file-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = two_key_ring().secret_document().unwrap();
+    // Whitespace is JSON: a document padded to exactly the limit loads.
+    let mut padded = doc.as_bytes().to_vec();
+    padded.resize(KEYRING_FILE_LIMIT as usize, b' ');
+    let path = dir.join("ring.json");
+    std::fs::write(&path, &padded).unwrap();
+    assert_eq!(Keyring::from_file(&path).unwrap().keys().len(), 2);
+    padded.push(b' ');
+    std::fs::write(&path, &padded).unwrap();
+    let e = Keyring::from_file(&path).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::KeyringFileTooLarge);
+    assert!(
+        e.to_string()
+            .starts_with("the keyring file is larger than 8 MiB"),
+        "{e}"
+    );
+    assert_eq!(
+        Keyring::from_file(dir.join("missing.json"))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::KeyringFileUnreadable {
+            io: std::io::ErrorKind::NotFound
+        }
+    );
+    std::fs::write(&path, b"{\"version\":1,\xff}").unwrap();
+    assert_eq!(
+        Keyring::from_file(&path).unwrap_err().kind(),
+        &ErrorKind::InvalidKeyring {
+            reason: "the file is not UTF-8"
+        }
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

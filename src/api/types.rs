@@ -434,6 +434,17 @@ impl CreatedKey {
         })
     }
 
+    /// Check a create-key `result` as it was saved (by `keys create`, or
+    /// left in a rescue file by `keys rotate`): the checks
+    /// [`CreatedKeyAnswer::check`] makes of an answer just received (its
+    /// id, then the key exactly as [`SigningKey::parse`] reads the text).
+    ///
+    /// # Errors
+    /// [`ErrorKind::CreatedKeyUnusable`], as [`CreatedKeyAnswer::check`].
+    pub fn from_saved(saved: &str) -> Result<CreatedKey> {
+        Self::from_result(Zeroizing::new(saved.trim().to_owned()))
+    }
+
     /// The new key's id (`kid`).
     pub fn id(&self) -> &KeyId {
         &self.id

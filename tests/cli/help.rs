@@ -61,7 +61,7 @@ fn usage_errors_exit_2_on_one_line() {
     );
     assert_eq!(
         cli(&["keys"]).fails(2),
-        "'cf-stream-token keys' requires a subcommand: create, list, delete, rotate, promote, retire, revoke, reconcile"
+        "'cf-stream-token keys' requires a subcommand: create, list, delete, rotate, promote, retire, revoke, reconcile, adopt, policy"
     );
     assert_eq!(
         cli(&["frobnicate"]).fails(2),

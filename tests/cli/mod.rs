@@ -49,6 +49,16 @@ fn cli(args: &[&str]) -> Cli {
     Cli { cmd, stdin: None }
 }
 
+/// What a spawned run gave, once it ended.
+fn finish(child: std::process::Child) -> Run {
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
 /// What a run gave.
 struct Run {
     code: Option<i32>,
@@ -70,6 +80,15 @@ impl Cli {
     fn stdin(mut self, text: &str) -> Self {
         self.stdin = Some(text.to_owned());
         self
+    }
+
+    /// Start the run without waiting for it (for races); [`finish`] waits.
+    fn spawn(mut self) -> std::process::Child {
+        self.cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        self.cmd.spawn().expect("the binary starts")
     }
 
     fn run(mut self) -> Run {

@@ -92,11 +92,12 @@ pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     let verifier = match (&args.key, &ring) {
         (Some(path), _) => {
             let bytes = read_key_arg(path)?;
-            Some(Verifier::parse(&*bytes, args.key_id).with_context(|| key_name(path))?)
+            let kid = crate::input::key_id(args.key_id)?;
+            Some(Verifier::parse(&*bytes, kid).with_context(|| key_name(path))?)
         }
         (None, Some(_)) => None,
         (None, None) => Some(
-            Signer::new(env_key(args.key_id)?.ok_or_else(|| {
+            Signer::new(env_key(crate::input::key_id(args.key_id)?)?.ok_or_else(|| {
                 anyhow::anyhow!(
                     "no key: give --key FILE or --keyring FILE, or set CF_STREAM_SIGNING_KEY or CF_STREAM_KEYRING"
                 )

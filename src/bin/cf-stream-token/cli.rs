@@ -19,11 +19,14 @@ Exit status:
      value that is invalid by itself, such as a bad --rule or a --ttl over 24h)
 
 Every error is one line on standard error, and nothing is printed on
-standard output. No message ever shows key material or a token.
+standard output (one exception: `keys reconcile --delete-orphans --json`
+that fails half-way prints its report, with what it deleted, first). No
+message ever shows key material or a token.
 
 Environment:
   CF_STREAM_SIGNING_KEY  signing key contents (any form), when --key is not given
   CF_STREAM_KEY_ID       key id for PEM keys, when --key-id is not given
+                         (ignored with --keyring)
   CF_STREAM_KEYRING      keyring document (contents), when neither --key,
                          --keyring nor CF_STREAM_SIGNING_KEY is given
   CLOUDFLARE_ACCOUNT_ID  account, when --account-id is not given
@@ -83,6 +86,11 @@ Examples:
   echo \"$TOKEN\" | cf-stream-token inspect --json -";
 
 const KEYS_AFTER_HELP: &str = "\
+Keyring commands (rotate, promote, retire, revoke, reconcile, adopt,
+policy) keep a ring file: those that change it hold FILE.lock while they
+read and write it (another waits up to --lock-timeout, 30s), write through
+a symbolic link to its target, and refuse a ring of another account.
+
 Examples:
   cf-stream-token keys create --account-id 023e105f4ecef8ad9ca31a8372d0c353 --out stream-key.json
   cf-stream-token keys list --account-id 023e105f4ecef8ad9ca31a8372d0c353
@@ -158,7 +166,8 @@ pub(crate) enum Command {
     /// keeps the 24-hour cap
     #[command(after_help = INSPECT_AFTER_HELP)]
     Inspect(InspectArgs),
-    /// Create, list and delete signing keys (Cloudflare API)
+    /// Create, list and delete signing keys (Cloudflare API), and keep
+    /// keyrings
     #[command(subcommand, after_help = KEYS_AFTER_HELP)]
     Keys(KeysCommand),
     /// Have Cloudflare's API mint a token
@@ -206,13 +215,8 @@ pub(crate) struct KeySource {
     #[arg(long, value_name = "FILE")]
     pub(crate) key: Option<PathBuf>,
     /// Key id, needed for PEM keys; other forms carry their own, which it
-    /// must match
-    #[arg(
-        long,
-        value_name = "KID",
-        env = "CF_STREAM_KEY_ID",
-        hide_env_values = true
-    )]
+    /// must match [default: CF_STREAM_KEY_ID; not with --keyring]
+    #[arg(long, value_name = "KID", conflicts_with = "keyring")]
     pub(crate) key_id: Option<KeyId>,
     /// Keyring file: sign with its current key, within its maximum token
     /// lifetime [default: the document in CF_STREAM_KEYRING, when no other
@@ -334,12 +338,8 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) key: Option<PathBuf>,
     /// Require this key id (a JWK or create-key response names its own)
-    #[arg(
-        long,
-        value_name = "KID",
-        env = "CF_STREAM_KEY_ID",
-        hide_env_values = true
-    )]
+    /// [default: CF_STREAM_KEY_ID; not with --keyring]
+    #[arg(long, value_name = "KID")]
     pub(crate) key_id: Option<KeyId>,
     /// Keyring file: accept a token of any of its keys, chosen by kid
     /// [default: the document in CF_STREAM_KEYRING, without --key]
@@ -451,6 +451,14 @@ pub(crate) enum KeysCommand {
     /// the 1,000-key cap
     #[command(after_help = crate::ring::RECONCILE_AFTER_HELP)]
     Reconcile(crate::ring::ReconcileArgs),
+    /// Add a key whose saved create-key answer never reached the keyring
+    /// (FILE.new-key): it must be listed at Cloudflare
+    #[command(after_help = crate::ring::ADOPT_AFTER_HELP)]
+    Adopt(crate::ring::AdoptArgs),
+    /// Show or change the keyring's policy: minimum age, margin, maximum
+    /// token lifetime
+    #[command(after_help = crate::ring::POLICY_AFTER_HELP)]
+    Policy(crate::ring::PolicyArgs),
 }
 
 #[derive(Args)]

@@ -13,7 +13,9 @@ use crate::cli::{KeySource, OptionsArgs};
 
 /// Key contents when `--key` is not given (read by the library).
 pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
-/// The key id the library reads with it; here it comes from clap.
+/// The key id for `--key FILE` or `CF_STREAM_SIGNING_KEY`, when `--key-id`
+/// is not given: read by [`key_id`], never by clap, so that it cannot
+/// conflict with `--keyring` as a flag would.
 const ENV_KEY_ID: &str = "CF_STREAM_KEY_ID";
 
 /// Longest key file read: the largest key form (a create-key response for
@@ -56,6 +58,24 @@ pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     Ok(bytes)
 }
 
+/// The key id for a single key: `--key-id`, else `CF_STREAM_KEY_ID`. Only
+/// the commands that load a single key call this (never with `--keyring`),
+/// so the variable never stands in for a flag the user did not type.
+pub(crate) fn key_id(flag: Option<KeyId>) -> anyhow::Result<Option<KeyId>> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    match std::env::var(ENV_KEY_ID) {
+        Ok(v) if !v.trim().is_empty() => KeyId::new(v.trim())
+            .map(Some)
+            .map_err(|e| Usage(format!("{ENV_KEY_ID}: {e}")).into()),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Usage(format!("{ENV_KEY_ID} is not valid UTF-8")).into())
+        }
+    }
+}
+
 /// Key bytes from `--key FILE`, or from standard input for `--key -`.
 pub(crate) fn read_key_arg(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     if path != Path::new("-") {
@@ -91,12 +111,13 @@ pub(crate) fn key_from_file(path: &Path, kid: Option<KeyId>) -> anyhow::Result<S
 /// The signing key of `--key FILE` (`-`: standard input), else the
 /// library's [`SigningKey::from_env`] (`CF_STREAM_SIGNING_KEY`); `None`
 /// when neither is given. The key id is `--key-id`, else `CF_STREAM_KEY_ID`
-/// (clap reads both); a key that names its own must agree with it.
+/// (see [`key_id`]); a key that names its own must agree with it.
 pub(crate) fn local_key(source: &KeySource) -> anyhow::Result<Option<SigningKey>> {
+    let kid = key_id(source.key_id)?;
     if let Some(path) = &source.key {
-        return key_from_file(path, source.key_id).map(Some);
+        return key_from_file(path, kid).map(Some);
     }
-    env_key(source.key_id)
+    env_key(kid)
 }
 
 /// The key in `CF_STREAM_SIGNING_KEY`, read by the library, with `kid`

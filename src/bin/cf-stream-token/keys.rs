@@ -75,6 +75,8 @@ pub(crate) fn run(command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Retire(args) => crate::ring::retire(args),
         KeysCommand::Revoke(args) => crate::ring::revoke(args),
         KeysCommand::Reconcile(args) => crate::ring::reconcile(args),
+        KeysCommand::Adopt(args) => crate::ring::adopt(args),
+        KeysCommand::Policy(args) => crate::ring::policy(args),
     }
 }
 

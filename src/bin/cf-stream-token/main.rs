@@ -242,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             missing_subcommand(&args(&["keys"])),
-            "'cf-stream-token keys' requires a subcommand: create, list, delete, rotate, promote, retire, revoke, reconcile"
+            "'cf-stream-token keys' requires a subcommand: create, list, delete, rotate, promote, retire, revoke, reconcile, adopt, policy"
         );
     }
 

@@ -43,7 +43,12 @@ fn print_token(token: &Token, as_json: bool) -> anyhow::Result<()> {
 pub(crate) fn mint(args: MintArgs) -> anyhow::Result<()> {
     let opts = token_options(&args.options)?;
     if let Some(ring) = crate::ring::source_ring(&args.key)? {
-        return print_token(&ring.signer().mint(&args.video, &opts)?, args.json);
+        let now = crate::input::now();
+        let token = ring
+            .signer()
+            .mint_at(now, &args.video, &opts)
+            .map_err(|e| crate::ring::outlives(e, now))?;
+        return print_token(&token, args.json);
     }
     let token = match local_key(&args.key)? {
         Some(key) => Signer::new(key).mint(&args.video, &opts)?,
@@ -83,7 +88,9 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
     let signer = match crate::ring::source_ring(&args.key)? {
         Some(ring) => {
             let signer = ring.signer();
-            signer.check_at(now, &opts)?;
+            signer
+                .check_at(now, &opts)
+                .map_err(|e| crate::ring::outlives(e, now))?;
             signer.signer().clone()
         }
         None => Signer::new(local_key(&args.key)?.ok_or_else(|| {
