@@ -985,6 +985,24 @@ fn key_id_and_keyring_do_not_mix() {
             .ok(),
     );
     assert_eq!(out["claims"]["kid"], DEMO_KID);
+    // A ring from CF_STREAM_KEYRING is no different: --key-id would be
+    // ignored, so it is refused, for signing and verifying alike.
+    let doc = r.secret_document().unwrap();
+    for args in [
+        vec!["mint", "--key-id", DEMO_KID, "--video", VIDEO],
+        vec!["verify", "--key-id", DEMO_KID, &token],
+    ] {
+        let msg = cli(&args).env("CF_STREAM_KEYRING", &doc).fails(2);
+        assert!(
+            msg.contains("--key-id") && msg.contains("CF_STREAM_KEYRING"),
+            "{msg}"
+        );
+    }
+    // Without --key-id the same ring signs.
+    let token = cli(&["mint", "--video", VIDEO])
+        .env("CF_STREAM_KEYRING", &doc)
+        .ok();
+    assert_eq!(kid_of(&token), DEMO_KID);
 }
 
 #[test]

@@ -88,7 +88,11 @@ pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     if args.key.as_deref() == Some(std::path::Path::new("-")) && args.token == "-" {
         return Err(Usage("--key - and TOKEN - cannot both read standard input".to_owned()).into());
     }
-    let ring = crate::ring::ring_from(args.keyring.as_deref(), args.key.is_some())?;
+    let ring = crate::ring::ring_from(
+        args.keyring.as_deref(),
+        args.key.is_some(),
+        args.key_id.is_some(),
+    )?;
     let verifier = match (&args.key, &ring) {
         (Some(path), _) => {
             let bytes = read_key_arg(path)?;

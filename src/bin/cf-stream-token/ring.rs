@@ -329,10 +329,22 @@ pub(crate) fn outlives(e: cf_stream_token::Error, now: OffsetDateTime) -> anyhow
 /// The ring `mint`, `url` and `verify` use: `--keyring FILE`, else the
 /// document in `CF_STREAM_KEYRING` when no other key is given.
 pub(crate) fn source_ring(source: &KeySource) -> anyhow::Result<Option<Keyring>> {
-    ring_from(source.keyring.as_deref(), source.key.is_some())
+    ring_from(
+        source.keyring.as_deref(),
+        source.key.is_some(),
+        source.key_id.is_some(),
+    )
 }
 
-pub(crate) fn ring_from(path: Option<&Path>, key_given: bool) -> anyhow::Result<Option<Keyring>> {
+/// `--key-id` names a single key, so it goes with `--key` or
+/// `CF_STREAM_SIGNING_KEY`: given while the ring in `CF_STREAM_KEYRING` is
+/// the source, it would be ignored, so it is refused (as it is with
+/// `--keyring`, by clap).
+pub(crate) fn ring_from(
+    path: Option<&Path>,
+    key_given: bool,
+    key_id_given: bool,
+) -> anyhow::Result<Option<Keyring>> {
     if let Some(path) = path {
         return load(path).map(Some);
     }
@@ -344,6 +356,14 @@ pub(crate) fn ring_from(path: Option<&Path>, key_given: bool) -> anyhow::Result<
     match std::env::var(KEYRING_ENV) {
         Ok(v) if !v.trim().is_empty() => {
             let v = Zeroizing::new(v);
+            if key_id_given {
+                return Err(crate::Usage(format!(
+                    "--key-id names a single key (--key or {}), but the key comes from the \
+                     keyring in {KEYRING_ENV}, which signs with its current key: drop --key-id",
+                    crate::input::ENV_SIGNING_KEY
+                ))
+                .into());
+            }
             Keyring::from_document(&v).map(Some).context(KEYRING_ENV)
         }
         Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
