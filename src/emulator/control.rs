@@ -14,6 +14,16 @@
 //! | `GET /keys/{account}` | | the account's live key ids |
 //! | `POST /reset` | | forget everything |
 //! | `GET /log` | | the request log |
+//!
+//! Every request must be addressed to a loopback `Host` (`localhost`,
+//! `127.0.0.0/8`, `[::1]`, any port) and carry no `Origin` but a loopback
+//! one, else 403; every POST must be `Content-Type: application/json`, else
+//! 415 (see `guard.rs`). The answer then says why in `x-emulator-reason`
+//! and in the body: `{"error": "...", "reason": "foreign-host"}`.
+//!
+//! The clock stays within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z: a
+//! `now` outside it, or an `advance_secs` that would leave it, is refused
+//! with 400 and the clock is unchanged.
 
 // A refusal is the answer itself, built once per request: boxing it would
 // buy nothing.
@@ -26,7 +36,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Fault;
-use super::state::Shared;
+use super::guard::Refused;
+use super::state::{CLOCK_MAX, CLOCK_MIN, Shared};
 use crate::ids::{AccountId, VideoId};
 use crate::key::PublicKey;
 
@@ -46,6 +57,17 @@ fn ok(body: &Value) -> Response {
 
 fn bad(message: &str) -> Response {
     answer(StatusCode::BAD_REQUEST, &json!({ "error": message }))
+}
+
+/// The answer to a request the guard refused.
+pub(crate) fn refused(why: Refused) -> Response {
+    let mut r = answer(
+        why.status(),
+        &json!({ "error": why.message(), "reason": why.reason() }),
+    );
+    r.headers_mut()
+        .insert("x-emulator-reason", HeaderValue::from_static(why.reason()));
+    r
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
@@ -96,9 +118,15 @@ fn run(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Result<Resp
         (&Method::GET, "/clock") => ok(&json!({ "now": shared.now() })),
         (&Method::POST, "/clock") => {
             let b: ClockBody = parse(body)?;
+            let out_of_range = |_| {
+                bad(&format!(
+                    "the clock must stay within unix {CLOCK_MIN}..={CLOCK_MAX} \
+                     (1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z)"
+                ))
+            };
             match (b.now, b.advance_secs) {
-                (Some(now), None) => shared.set_now(now),
-                (None, Some(secs)) => shared.advance(secs),
+                (Some(now), None) => shared.set_now(now).map_err(out_of_range)?,
+                (None, Some(secs)) => shared.advance(secs).map_err(out_of_range)?,
                 _ => return Err(bad("give exactly one of now and advance_secs")),
             }
             ok(&json!({ "now": shared.now() }))

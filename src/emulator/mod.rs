@@ -48,13 +48,47 @@
 //! The emulator keeps only the public half of each key it hands out, plus
 //! one key of its own per account for the token endpoint (made on first
 //! use: start-up generates no key).
+//!
+//! # Safety
+//!
+//! - **Who may drive it.** The API and the control endpoints answer only
+//!   requests whose `Host` is `localhost`, an address in `127.0.0.0/8` or
+//!   `[::1]` (any port), else 403 with `x-emulator-reason: foreign-host`: a
+//!   web page whose name is rebound to 127.0.0.1 cannot reach them. The
+//!   control endpoints also refuse an `Origin` that is not such a host
+//!   (403, `foreign-origin`) and a POST that is not `Content-Type:
+//!   application/json` (415, `not-json`), which no page can send
+//!   cross-origin without a preflight. The playback edge takes any host.
+//! - **The request log** never holds a token or a part of one: in every
+//!   path segment that could be one (three dot-separated parts, or over 40
+//!   bytes once percent-decoded), in any position, it shows `<token>`; the
+//!   query is not logged; each path is cut at 1,024 bytes, ending `<cut>`.
+//! - **The clock** stays within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z:
+//!   [`Emulator::set_now`], [`Emulator::advance`], `POST /__emulator/clock`
+//!   and [`EmulatorBuilder::clock_at`] refuse anything outside it, and the
+//!   edge refuses to play ([`Refusal::ClockOutOfRange`]) rather than fall
+//!   back to another instant.
+//! - **Viewer headers** that are present but unreadable are refused with
+//!   400 ([`Refusal::BadConnectingIp`], [`Refusal::BadCountry`]), never
+//!   replaced by the TCP peer or `XX`. `HEAD` plays as `GET` does, without
+//!   the body.
+//! - **The state file** is written with
+//!   [`files::write_private`](crate::files::write_private) (mode 0600, a
+//!   fresh temporary), locked (`STATE.lock`) for the emulator's life so a
+//!   second emulator on it refuses to start, and written once at start so
+//!   that an unwritable one fails there. A create or delete whose state
+//!   cannot be saved is undone and answers 500. A file naming one key or
+//!   video twice is refused.
+//! - **Credentials** may not be empty (start-up refuses them).
 
 mod api;
 mod bodies;
 mod control;
 mod edge;
+mod guard;
 mod persist;
 mod ratelimit;
+mod redact;
 mod state;
 
 use std::fmt;
@@ -70,7 +104,8 @@ use time::OffsetDateTime;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::files::{self, FileLock};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::PublicKey;
 
@@ -122,7 +157,8 @@ impl EmulatorBuilder {
 
     /// Accept this API token (`Authorization: Bearer`) with "Stream Write":
     /// every endpoint. Repeatable. With no credential at all, the emulator
-    /// makes up a token ([`Emulator::secret_api_token`]).
+    /// makes up a token ([`Emulator::secret_api_token`]). An empty token
+    /// makes [`start`](Self::start) fail.
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
         self.credentials.push(Credential::token(token.into(), true));
         self
@@ -137,6 +173,7 @@ impl EmulatorBuilder {
     }
 
     /// Accept this email and global API key (`X-Auth-Email`, `X-Auth-Key`).
+    /// An empty email or key makes [`start`](Self::start) fail.
     pub fn global_api_key(mut self, email: impl Into<String>, key: impl Into<String>) -> Self {
         self.credentials
             .push(Credential::global(email.into(), key.into()));
@@ -174,15 +211,17 @@ impl EmulatorBuilder {
     }
 
     /// Keep keys, revocations, videos and the emulator's own token-endpoint
-    /// keys in this file (JSON, mode 0600), read at start and written after
-    /// every change.
+    /// keys in this file (JSON, mode 0600), read at start, written once at
+    /// start and after every change. The emulator holds a lock on
+    /// `FILE.lock` as long as it runs.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
     }
 
     /// Start with the clock stopped at `now` instead of following the
-    /// system clock.
+    /// system clock ([`start`](Self::start) refuses a `now` before 1970 or
+    /// after 9999).
     pub fn clock_at(mut self, now: OffsetDateTime) -> Self {
         self.now = Some(now);
         self
@@ -192,10 +231,31 @@ impl EmulatorBuilder {
     /// the handle is dropped or [`Emulator::shutdown`] is called.
     ///
     /// # Errors
-    /// The I/O error of binding, or of reading an existing state file
+    /// [`io::ErrorKind::InvalidInput`] for an empty credential or a
+    /// [`clock_at`](Self::clock_at) out of range; for a state file, an
+    /// error naming it when another emulator holds its lock
+    /// ([`io::ErrorKind::WouldBlock`]), when it cannot be read
     /// ([`io::ErrorKind::InvalidData`] when it is not one this emulator
-    /// wrote).
+    /// wrote, or names a key or video twice) or written; the I/O error of
+    /// binding.
     pub async fn start(mut self) -> io::Result<Emulator> {
+        for c in &self.credentials {
+            if let Some(what) = c.empty_part() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{what} is empty: it would let requests without one in"),
+                ));
+            }
+        }
+        if let Some(now) = self.now
+            && !state::clock_in_range(now.unix_timestamp())
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the clock must start within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z",
+            ));
+        }
+        let lock = self.state_file.as_deref().map(lock_state).transpose()?;
         let generated = if self.credentials.is_empty() {
             let token = state::random_hex(20);
             self.credentials
@@ -222,6 +282,16 @@ impl EmulatorBuilder {
             self.now.map(OffsetDateTime::unix_timestamp),
         ));
         shared.load()?;
+        // Written once now, so that a state file that cannot be written
+        // fails here and not at the first create.
+        if let Some(path) = &shared.config.state_file {
+            shared.persist().map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot write the state file {}: {e}", path.display()),
+                )
+            })?;
+        }
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
         let app = router(shared.clone());
@@ -244,8 +314,30 @@ impl EmulatorBuilder {
             api_token: first_token,
             shutdown: Some(tx),
             task: Some(task),
+            _lock: lock,
         })
     }
+}
+
+/// Take `STATE.lock` for the emulator's life: two emulators on one state
+/// file would each overwrite the other's keys.
+fn lock_state(path: &std::path::Path) -> io::Result<FileLock> {
+    let lock = files::with_suffix(path, ".lock");
+    FileLock::try_acquire(&lock).map_err(|e| {
+        let why = if e.kind() == io::ErrorKind::WouldBlock {
+            "another emulator uses it".to_owned()
+        } else {
+            e.to_string()
+        };
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot lock the state file {} ({}): {why}",
+                path.display(),
+                lock.display()
+            ),
+        )
+    })
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -262,6 +354,9 @@ pub struct Emulator {
     api_token: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// Held as long as the handle lives (released when it is dropped or
+    /// after [`shutdown`](Emulator::shutdown)).
+    _lock: Option<FileLock>,
 }
 
 impl fmt::Debug for Emulator {
@@ -342,14 +437,23 @@ impl Emulator {
 
     /// Stop the clock at `now` (it moves only by [`advance`](Self::advance)
     /// from then on).
-    pub fn set_now(&self, now: OffsetDateTime) {
-        self.shared.set_now(now.unix_timestamp());
+    ///
+    /// # Errors
+    /// [`ErrorKind::TimeOutOfRange`] for a `now` before
+    /// 1970-01-01T00:00:00Z or after 9999-12-31T23:59:59Z; the clock is
+    /// unchanged.
+    pub fn set_now(&self, now: OffsetDateTime) -> Result<(), Error> {
+        self.shared.set_now(now.unix_timestamp())
     }
 
     /// Move the clock forward (stopped or not).
-    pub fn advance(&self, by: Duration) {
-        self.shared
-            .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+    ///
+    /// # Errors
+    /// [`ErrorKind::TimeOutOfRange`] when the clock would pass
+    /// 9999-12-31T23:59:59Z; the clock is unchanged.
+    pub fn advance(&self, by: Duration) -> Result<(), Error> {
+        let secs = i64::try_from(by.as_secs()).map_err(|_| ErrorKind::TimeOutOfRange)?;
+        self.shared.advance(secs)
     }
 
     /// Queue a scripted fault; faults for a route play in the order added.
