@@ -122,6 +122,10 @@ pub(crate) fn run(args: EmulateArgs) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let emulator = builder.start().await.context("cannot start the emulator")?;
+        // Watched before the ready line: a script that stops the emulator
+        // as soon as it read that line must not find the default action
+        // (death by signal, without the graceful stop) still in place.
+        let stop = StopSignals::watch()?;
         emit(&serde_json::to_string(&Ready {
             api: emulator.api_base_url(),
             playback: emulator.playback_base_url(),
@@ -132,27 +136,47 @@ pub(crate) fn run(args: EmulateArgs) -> anyhow::Result<()> {
                 None
             },
         })?)?;
-        wait_for_signal().await?;
+        stop.wait().await;
         drop(emulator);
         Ok(())
     })
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
+/// SIGINT and SIGTERM (Ctrl-C elsewhere), watched from creation on.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn watch() -> anyhow::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                int: signal(SignalKind::interrupt()).context("cannot watch for SIGINT")?,
+                term: signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot watch for SIGINT")?,
-            _ = term.recv() => {}
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            // Nothing else stops it: an error here means no Ctrl-C will come.
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = &mut self;
         }
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot watch for Ctrl-C")?;
-    Ok(())
 }
 
 #[cfg(test)]
