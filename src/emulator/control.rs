@@ -70,6 +70,26 @@ pub(crate) fn refused(why: Refused) -> Response {
     r
 }
 
+/// 400 for a refused request; 500 when the emulator itself failed (its
+/// state file could not be written, the change undone) or its clock is
+/// out of range.
+fn failed(e: &crate::error::Error) -> Response {
+    use crate::error::ErrorKind;
+    let own = match e.kind() {
+        ErrorKind::InvalidConfig { what } => what.starts_with("the emulator could not"),
+        ErrorKind::TimeOutOfRange => true,
+        _ => false,
+    };
+    if own {
+        answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({ "error": e.to_string() }),
+        )
+    } else {
+        bad(&e.to_string())
+    }
+}
+
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
     // serde's message names the field and type, never the input.
     serde_json::from_slice(body).map_err(|e| bad(&format!("invalid body: {e}")))
@@ -154,7 +174,7 @@ fn run(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Result<Resp
             let b: VideoBody = parse(body)?;
             shared
                 .register_video(b.account, b.video, b.public)
-                .map_err(|e| bad(&e.to_string()))?;
+                .map_err(|e| failed(&e))?;
             ok(&json!({ "video": b.video, "account": b.account, "public": b.public }))
         }
         (&Method::POST, "/keys") => {
@@ -163,7 +183,7 @@ fn run(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Result<Resp
                 PublicKey::parse(b.public_key.as_bytes(), None).map_err(|e| bad(&e.to_string()))?;
             shared
                 .import_public_key(b.account, &key)
-                .map_err(|e| bad(&e.to_string()))?;
+                .map_err(|e| failed(&e))?;
             ok(&json!({ "id": key.kid(), "account": b.account }))
         }
         (&Method::POST, "/reset") => {

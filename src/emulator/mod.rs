@@ -483,7 +483,8 @@ impl Emulator {
     ///
     /// # Errors
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when
-    /// the video already belongs to another account.
+    /// the video already belongs to another account, or when the state
+    /// file cannot be written (the registration is then undone).
     pub fn register_video(
         &self,
         account: &AccountId,
@@ -501,7 +502,9 @@ impl Emulator {
     /// [`ErrorKind::KeyIdRequired`](crate::ErrorKind::KeyIdRequired) for a
     /// key without a kid, and
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when
-    /// the kid is taken or the account is full.
+    /// the kid is taken, the account is full, or the state file cannot be
+    /// written (the import is then undone);
+    /// [`ErrorKind::TimeOutOfRange`] when the clock is out of range.
     pub fn import_public_key(&self, account: &AccountId, key: &PublicKey) -> Result<(), Error> {
         self.shared.import_public_key(*account, key)
     }

@@ -35,6 +35,15 @@ pub(crate) fn clock_in_range(unix: i64) -> bool {
     (CLOCK_MIN..=CLOCK_MAX).contains(&unix)
 }
 
+/// A change through the handle or the control API whose state file could
+/// not be written: undone, and this error returned.
+fn state_file_unwritable() -> Error {
+    ErrorKind::InvalidConfig {
+        what: "the emulator could not write its state file (the change was undone)",
+    }
+    .into()
+}
+
 fn clock_out_of_range() -> Error {
     ErrorKind::TimeOutOfRange.into()
 }
@@ -338,7 +347,7 @@ impl Shared {
         video: VideoId,
         public: bool,
     ) -> Result<(), Error> {
-        {
+        let before = {
             let mut st = self.lock();
             if let Some(existing) = st.videos.get(&video)
                 && existing.account != account
@@ -348,11 +357,17 @@ impl Shared {
                 }
                 .into());
             }
-            st.videos.insert(video, VideoEntry { account, public });
+            st.videos.insert(video, VideoEntry { account, public })
+        };
+        if self.persist().is_err() {
+            // As the API does: what could not be saved did not happen.
+            let mut st = self.lock();
+            match before {
+                Some(entry) => st.videos.insert(video, entry),
+                None => st.videos.remove(&video),
+            };
+            return Err(state_file_unwritable());
         }
-        // The state file is best effort from the handle; the API answers
-        // 500 when it cannot be written.
-        let _ = self.persist();
         Ok(())
     }
 
@@ -377,7 +392,7 @@ impl Shared {
                 }
                 .into());
             }
-            let now = st.now();
+            let (now, _) = st.now_at().ok_or_else(clock_out_of_range)?;
             let plays_from = now.saturating_add(st.key_delay);
             let entry = KeyEntry {
                 account,
@@ -390,9 +405,10 @@ impl Shared {
             };
             st.add_key(account, entry, true);
         }
-        // The state file is best effort from the handle; the API answers
-        // 500 when it cannot be written.
-        let _ = self.persist();
+        if self.persist().is_err() {
+            self.forget_key(&account, &kid);
+            return Err(state_file_unwritable());
+        }
         Ok(())
     }
 
