@@ -953,6 +953,13 @@ async fn head_answers_as_get_would_without_the_body() {
         assert_eq!(get.0, status, "{path}");
         assert_eq!(head, get, "{path}");
     }
+    // Only HEAD stands in for GET: another method on a GET surface is 405.
+    let r = http()
+        .post(format!("{}/{downloadable}/iframe", e.playback_base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
     let log = e.requests();
     let heads: Vec<(&str, &str)> = log
         .iter()
