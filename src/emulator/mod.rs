@@ -73,7 +73,7 @@
 //!   replaced by the TCP peer or `XX`. `HEAD` plays as `GET` does, without
 //!   the body.
 //! - **The state file** is written with
-//!   [`files::write_private`](crate::files::write_private) (mode 0600, a
+//!   [`files::write_private`] (mode 0600, a
 //!   fresh temporary), locked (`STATE.lock`) for the emulator's life so a
 //!   second emulator on it refuses to start, and written once at start so
 //!   that an unwritable one fails there. A create or delete whose state
@@ -482,7 +482,7 @@ impl Emulator {
     /// without a token.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when
+    /// [`ErrorKind::InvalidConfig`] when
     /// the video already belongs to another account, or when the state
     /// file cannot be written (the registration is then undone).
     pub fn register_video(
@@ -499,9 +499,9 @@ impl Emulator {
     /// fixtures, or to fill an account.
     ///
     /// # Errors
-    /// [`ErrorKind::KeyIdRequired`](crate::ErrorKind::KeyIdRequired) for a
+    /// [`ErrorKind::KeyIdRequired`] for a
     /// key without a kid, and
-    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when
+    /// [`ErrorKind::InvalidConfig`] when
     /// the kid is taken, the account is full, or the state file cannot be
     /// written (the import is then undone);
     /// [`ErrorKind::TimeOutOfRange`] when the clock is out of range.
