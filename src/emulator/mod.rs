@@ -38,7 +38,8 @@
 //!   per-credential rate limit. Any account id works; state is per account.
 //! - `{playback_base_url}/{token}/{surface}` for every surface the crate
 //!   builds, and `/{video}/{surface}` for videos registered as public.
-//!   Refusals are 401 or 403 with `x-emulator-reason` set to a
+//!   Refusals are 401 or 403 (400 for an unreadable viewer header, 500
+//!   for a clock out of range) with `x-emulator-reason` set to a
 //!   [`Refusal`]'s value. Cloudflare does not document its own refusal
 //!   bodies or codes: these are a model.
 //! - `{control_base_url}` (`/__emulator`): the clock, faults, key activation
@@ -658,7 +659,8 @@ impl Fault {
 }
 
 /// One request as the emulator logged it: never a credential, a key, or a
-/// token's signature (a token in a playback path is shown as `<token>`).
+/// token or a part of one (any path segment that could hold one is shown as
+/// `<token>`, wherever it is), and at most 1 KiB of path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LoggedRequest {
     method: String,
@@ -677,7 +679,10 @@ impl LoggedRequest {
         &self.method
     }
 
-    /// The path, without the query, a token replaced by `<token>`.
+    /// The path, without the query: every segment that could hold a token
+    /// (three dot-separated parts, or over 40 bytes once percent-decoded)
+    /// replaced by `<token>`, the first segment of a playback path always
+    /// unless it is a video id, and cut at 1,024 bytes ending `<cut>`.
     pub fn path(&self) -> &str {
         &self.path
     }
