@@ -286,6 +286,16 @@ fn emulate_refuses_empty_credentials_as_usage_errors() {
     }
 }
 
+#[test]
+fn emulate_refuses_a_clock_before_1970_as_a_usage_error() {
+    let (code, err) = emulate_refused(&["--api-token", TOKEN, "--now=-1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        "error: the clock must start within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z\n"
+    );
+}
+
 #[tokio::test]
 async fn emulate_refuses_a_state_file_another_emulator_holds() {
     let dir = temp_dir("locked");

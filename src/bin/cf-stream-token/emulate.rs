@@ -152,7 +152,16 @@ pub(crate) fn run(args: EmulateArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let emulator = builder.start().await.context("cannot start the emulator")?;
+        // The library validates the arguments (`--now` out of range, an
+        // empty credential): what it refuses as invalid input is a usage
+        // error, anything else (a port, a state file) a run-time one.
+        let emulator = builder.start().await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                anyhow::Error::new(crate::Usage(e.to_string()))
+            } else {
+                anyhow::Error::new(e).context("cannot start the emulator")
+            }
+        })?;
         // Watched before the ready line: a script that stops the emulator
         // as soon as it read that line must not find the default action
         // (death by signal, without the graceful stop) still in place.
