@@ -6,6 +6,7 @@ mod api;
 mod control;
 mod edge;
 mod rotation;
+mod safety;
 
 use std::time::Duration;
 

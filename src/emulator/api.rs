@@ -26,7 +26,9 @@ use zeroize::Zeroizing;
 use super::Route;
 use super::bodies::dropped;
 use super::ratelimit::Verdict;
-use super::state::{CredentialForm, KeyEntry, Outcome, OwnKey, Shared, play_delay, random_hex};
+use super::state::{
+    CredentialForm, KeyEntry, Outcome, OwnKey, Shared, clock_in_range, play_delay, random_hex,
+};
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{DEFAULT_LIFETIME_SECS, TokenOptions};
 use crate::ids::{AccountId, KeyId, VideoId};
@@ -43,6 +45,8 @@ pub(crate) const CODE_RATE_LIMIT: i64 = 971;
 const CODE_NO_ROUTE: i64 = 7000;
 /// An identifier in the path is invalid (Cloudflare's answer to a bad id).
 const CODE_BAD_ID: i64 = 7003;
+/// Cloudflare's generic code, for the emulator's own failures.
+const CODE_INTERNAL: i64 = 1000;
 /// Assumed: an unknown signing key.
 const CODE_NOT_FOUND: i64 = 10003;
 /// Assumed: a request body the endpoint refuses.
@@ -79,13 +83,38 @@ fn success(result: Value) -> Response {
     envelope(StatusCode::OK, true, json!([]), result)
 }
 
-/// `2014-01-02T02:20:00Z`, as the seeds show `created`.
-pub(crate) fn rfc3339(unix: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    t.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    ))
-    .unwrap_or_default()
+/// The answer to a request the guard refused (a `Host` that is not a
+/// loopback one), in Cloudflare's envelope.
+pub(crate) fn refused(why: super::guard::Refused) -> Response {
+    let mut r = failure(why.status(), CODE_INTERNAL, why.message());
+    r.headers_mut()
+        .insert("x-emulator-reason", HeaderValue::from_static(why.reason()));
+    r
+}
+
+/// `2014-01-02T02:20:00Z`, as the seeds show `created`; `None` for a time
+/// outside the clock's range (never another instant in its place).
+pub(crate) fn rfc3339(unix: i64) -> Option<String> {
+    if !clock_in_range(unix) {
+        return None;
+    }
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()?
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .ok()
+}
+
+fn clock_failed() -> Refused {
+    (
+        failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            CODE_INTERNAL,
+            "the emulator's clock is out of range",
+        ),
+        "clock-out-of-range",
+    )
 }
 
 /// The route and the raw ids of a path under `/client/v4`.
@@ -177,8 +206,8 @@ pub(crate) async fn handle(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Outcome {
-    // API paths hold ids only: they are logged as they are.
-    let logged_path = format!("/client/v4{path}");
+    // Ids are shown; anything that could be a token is not.
+    let logged_path = super::redact::path(&format!("/client/v4{path}"));
     let outcome = |response, route, decision: &str| Outcome {
         response,
         route,
@@ -298,7 +327,7 @@ async fn serve(shared: &Arc<Shared>, p: &Parsed<'_>, body: &[u8]) -> Result<Resp
     let account = AccountId::new(p.account).map_err(|_| bad_id(p.account))?;
     match p.route {
         Route::CreateKey => create_key(shared, account).await,
-        Route::ListKeys => Ok(list_keys(shared, &account)),
+        Route::ListKeys => list_keys(shared, &account),
         Route::DeleteKey => {
             let id = p.id.unwrap_or_default();
             let kid = KeyId::new(id).map_err(|_| bad_id(id))?;
@@ -361,7 +390,7 @@ async fn create_key(shared: &Arc<Shared>, account: AccountId) -> Result<Response
         if full(&st) {
             return Err(key_limit_reached(shared));
         }
-        let now = st.now();
+        let (now, _) = st.now_at().ok_or_else(clock_failed)?;
         let entry = KeyEntry {
             account,
             created: now,
@@ -374,34 +403,43 @@ async fn create_key(shared: &Arc<Shared>, account: AccountId) -> Result<Response
         st.add_key(account, entry, true);
         now
     };
-    shared.persist().map_err(|_| state_file_failed())?;
+    if shared.persist().is_err() {
+        // A key the caller never hears of must not stay: it would be an
+        // orphan the emulator made itself.
+        shared.forget_key(&account, &kid);
+        return Err(state_file_failed());
+    }
+    let created = rfc3339(created).ok_or_else(clock_failed)?;
     // The one answer that carries the private half; nothing else keeps it.
     Ok(success(json!({
         "id": kid.as_str(),
         "pem": fresh.pem_b64.as_str(),
         "jwk": fresh.jwk_b64.as_str(),
-        "created": rfc3339(created),
+        "created": created,
     })))
 }
 
-fn list_keys(shared: &Shared, account: &AccountId) -> Response {
+fn list_keys(shared: &Shared, account: &AccountId) -> Result<Response, Refused> {
     let st = shared.lock();
-    let list: Vec<Value> = st
+    let list: Option<Vec<Value>> = st
         .accounts
         .get(account)
         .map(|a| {
             a.listed
                 .iter()
                 .filter_map(|kid| st.keys.get(kid).map(|e| (kid, e)))
-                .map(|(kid, e)| json!({ "id": kid.as_str(), "created": rfc3339(e.created) }))
+                .map(|(kid, e)| {
+                    let created = rfc3339(e.created)?;
+                    Some(json!({ "id": kid.as_str(), "created": created }))
+                })
                 .collect()
         })
-        .unwrap_or_default();
-    success(Value::Array(list))
+        .unwrap_or(Some(Vec::new()));
+    Ok(success(Value::Array(list.ok_or_else(clock_failed)?)))
 }
 
 fn delete_key(shared: &Shared, account: &AccountId, kid: &KeyId) -> Result<Response, Refused> {
-    {
+    let position = {
         let mut st = shared.lock();
         let listed = st
             .accounts
@@ -421,8 +459,14 @@ fn delete_key(shared: &Shared, account: &AccountId, kid: &KeyId) -> Result<Respo
         if let Some(entry) = st.keys.get_mut(kid) {
             entry.revoked = true;
         }
+        i
+    };
+    if shared.persist().is_err() {
+        // The delete did not happen as far as the state file knows: the
+        // key stays live, and the caller hears it failed.
+        shared.restore_key(account, kid, position);
+        return Err(state_file_failed());
     }
-    shared.persist().map_err(|_| state_file_failed())?;
     Ok(success(json!("ok")))
 }
 
@@ -485,7 +529,7 @@ async fn own_key(shared: &Arc<Shared>, account: AccountId) -> Result<Arc<OwnKey>
         if let Some(k) = st.accounts.get(&account).and_then(|a| a.own_key.clone()) {
             return Ok(k);
         }
-        let now = st.now();
+        let (now, _) = st.now_at().ok_or_else(clock_failed)?;
         let public = fresh.public.clone();
         st.add_key(
             account,
@@ -503,7 +547,10 @@ async fn own_key(shared: &Arc<Shared>, account: AccountId) -> Result<Arc<OwnKey>
         st.accounts.entry(account).or_default().own_key = Some(made.clone());
         made
     };
-    shared.persist().map_err(|_| state_file_failed())?;
+    if shared.persist().is_err() {
+        shared.forget_own_key(&account, chosen.key.kid());
+        return Err(state_file_failed());
+    }
     Ok(chosen)
 }
 
@@ -525,7 +572,7 @@ async fn create_token(
     } else {
         serde_json::from_slice(body).map_err(|_| bad_body("the body is not a token request"))?
     };
-    let now = shared.now();
+    let (now, now_at) = shared.lock().now_at().ok_or_else(clock_failed)?;
     let time = |t: &Option<Time>, what: &str| -> Result<Option<OffsetDateTime>, Refused> {
         t.as_ref()
             .map(|t| {
@@ -535,11 +582,21 @@ async fn create_token(
             })
             .transpose()
     };
-    let at =
-        |unix: i64| OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let exp = time(&body.exp, "exp")?.unwrap_or(at(now + DEFAULT_LIFETIME_SECS));
+    // A default that cannot be computed is refused, never replaced.
+    let at = |unix: Option<i64>, what: &str| {
+        unix.and_then(|u| OffsetDateTime::from_unix_timestamp(u).ok())
+            .ok_or_else(|| bad_body(&format!("the default {what} is out of range")))
+    };
+    let exp = match time(&body.exp, "exp")? {
+        Some(exp) => exp,
+        None => at(now.checked_add(DEFAULT_LIFETIME_SECS), "exp")?,
+    };
     // Cloudflare back-dates nbf by an hour to absorb viewers' clock skew.
-    let nbf = time(&body.nbf, "nbf")?.unwrap_or(at(now - 3600));
+    let back_dated = now.checked_sub(3600);
+    let nbf = match time(&body.nbf, "nbf")? {
+        Some(nbf) => nbf,
+        None => at(back_dated, "nbf")?,
+    };
     let opts = TokenOptions::builder()
         .expires_at(exp)
         .not_before(nbf)
@@ -548,7 +605,7 @@ async fn create_token(
         .build()
         .map_err(|e| bad_body(&e.to_string()))?;
     let crate::claims::ResolvedTimes { exp, nbf } = opts
-        .resolve_at(at(now))
+        .resolve_at(now_at)
         .map_err(|e| bad_body(&e.to_string()))?;
 
     let given;
@@ -572,7 +629,7 @@ async fn create_token(
     let mut payload = format!(
         r#"{{"sub":"{video}","kid":"{}","exp":"{exp}","nbf":"{}""#,
         key.kid(),
-        nbf.unwrap_or(now - 3600)
+        nbf.or(back_dated).ok_or_else(clock_failed)?
     );
     if opts.downloadable() {
         payload.push_str(r#","downloadable":true"#);

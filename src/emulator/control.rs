@@ -14,6 +14,16 @@
 //! | `GET /keys/{account}` | | the account's live key ids |
 //! | `POST /reset` | | forget everything |
 //! | `GET /log` | | the request log |
+//!
+//! Every request must be addressed to a loopback `Host` (`localhost`,
+//! `127.0.0.0/8`, `[::1]`, any port) and carry no `Origin` but a loopback
+//! one, else 403; every POST must be `Content-Type: application/json`, else
+//! 415 (see `guard.rs`). The answer then says why in `x-emulator-reason`
+//! and in the body: `{"error": "...", "reason": "foreign-host"}`.
+//!
+//! The clock stays within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z: a
+//! `now` outside it, or an `advance_secs` that would leave it, is refused
+//! with 400 and the clock is unchanged.
 
 // A refusal is the answer itself, built once per request: boxing it would
 // buy nothing.
@@ -26,7 +36,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Fault;
-use super::state::Shared;
+use super::guard::Refused;
+use super::state::{CLOCK_MAX, CLOCK_MIN, Shared};
 use crate::ids::{AccountId, VideoId};
 use crate::key::PublicKey;
 
@@ -46,6 +57,37 @@ fn ok(body: &Value) -> Response {
 
 fn bad(message: &str) -> Response {
     answer(StatusCode::BAD_REQUEST, &json!({ "error": message }))
+}
+
+/// The answer to a request the guard refused.
+pub(crate) fn refused(why: Refused) -> Response {
+    let mut r = answer(
+        why.status(),
+        &json!({ "error": why.message(), "reason": why.reason() }),
+    );
+    r.headers_mut()
+        .insert("x-emulator-reason", HeaderValue::from_static(why.reason()));
+    r
+}
+
+/// 400 for a refused request; 500 when the emulator itself failed (its
+/// state file could not be written, the change undone) or its clock is
+/// out of range.
+fn failed(e: &crate::error::Error) -> Response {
+    use crate::error::ErrorKind;
+    let own = match e.kind() {
+        ErrorKind::InvalidConfig { what } => what.starts_with("the emulator could not"),
+        ErrorKind::TimeOutOfRange => true,
+        _ => false,
+    };
+    if own {
+        answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({ "error": e.to_string() }),
+        )
+    } else {
+        bad(&e.to_string())
+    }
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
@@ -96,9 +138,15 @@ fn run(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Result<Resp
         (&Method::GET, "/clock") => ok(&json!({ "now": shared.now() })),
         (&Method::POST, "/clock") => {
             let b: ClockBody = parse(body)?;
+            let out_of_range = |_| {
+                bad(&format!(
+                    "the clock must stay within unix {CLOCK_MIN}..={CLOCK_MAX} \
+                     (1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z)"
+                ))
+            };
             match (b.now, b.advance_secs) {
-                (Some(now), None) => shared.set_now(now),
-                (None, Some(secs)) => shared.advance(secs),
+                (Some(now), None) => shared.set_now(now).map_err(out_of_range)?,
+                (None, Some(secs)) => shared.advance(secs).map_err(out_of_range)?,
                 _ => return Err(bad("give exactly one of now and advance_secs")),
             }
             ok(&json!({ "now": shared.now() }))
@@ -126,7 +174,7 @@ fn run(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Result<Resp
             let b: VideoBody = parse(body)?;
             shared
                 .register_video(b.account, b.video, b.public)
-                .map_err(|e| bad(&e.to_string()))?;
+                .map_err(|e| failed(&e))?;
             ok(&json!({ "video": b.video, "account": b.account, "public": b.public }))
         }
         (&Method::POST, "/keys") => {
@@ -135,7 +183,7 @@ fn run(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Result<Resp
                 PublicKey::parse(b.public_key.as_bytes(), None).map_err(|e| bad(&e.to_string()))?;
             shared
                 .import_public_key(b.account, &key)
-                .map_err(|e| bad(&e.to_string()))?;
+                .map_err(|e| failed(&e))?;
             ok(&json!({ "id": key.kid(), "account": b.account }))
         }
         (&Method::POST, "/reset") => {

@@ -14,10 +14,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::Route;
 use super::bodies::{self, Surface, dropped};
+use super::redact;
 use super::state::{Outcome, Shared, play_delay};
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::MAX_LIFETIME_SECS;
@@ -51,13 +51,26 @@ pub enum Refusal {
     NotDownloadable,
     /// An access rule blocked the viewer: its position, from 1 (403).
     BlockedByRule(usize),
+    /// `CF-Connecting-IP` is present but not an IPv4 or IPv6 address (400):
+    /// the edge never falls back to the TCP peer for a header it was given.
+    BadConnectingIp,
+    /// `CF-IPCountry` is present but not an ISO 3166-1 alpha-2 code, `XX`
+    /// or `T1` (400): the edge never reads it as unknown instead.
+    BadCountry,
+    /// The emulator's clock is outside the range it computes with (500):
+    /// nothing plays until it is set back.
+    ClockOutOfRange,
 }
 
 impl Refusal {
-    /// The HTTP status: 401 for the token itself, 403 for who asks or what.
+    /// The HTTP status: 401 for the token itself, 403 for who asks or
+    /// what, 400 for a viewer header that cannot be read, 500 for the
+    /// emulator's own clock.
     pub fn status(&self) -> u16 {
         match self {
             Refusal::NotDownloadable | Refusal::BlockedByRule(_) => 403,
+            Refusal::BadConnectingIp | Refusal::BadCountry => 400,
+            Refusal::ClockOutOfRange => 500,
             _ => 401,
         }
     }
@@ -73,6 +86,9 @@ impl Refusal {
             "not-yet-valid" => Refusal::NotYetValid,
             "beyond-24h" => Refusal::Beyond24h,
             "not-downloadable" => Refusal::NotDownloadable,
+            "bad-cf-connecting-ip" => Refusal::BadConnectingIp,
+            "bad-cf-ipcountry" => Refusal::BadCountry,
+            "clock-out-of-range" => Refusal::ClockOutOfRange,
             other => {
                 let n: usize = other.strip_prefix("blocked-by-rule:")?.parse().ok()?;
                 if n == 0 {
@@ -96,6 +112,9 @@ impl fmt::Display for Refusal {
             Refusal::NotYetValid => "not-yet-valid",
             Refusal::Beyond24h => "beyond-24h",
             Refusal::NotDownloadable => "not-downloadable",
+            Refusal::BadConnectingIp => "bad-cf-connecting-ip",
+            Refusal::BadCountry => "bad-cf-ipcountry",
+            Refusal::ClockOutOfRange => "clock-out-of-range",
             Refusal::BlockedByRule(n) => return write!(f, "blocked-by-rule:{n}"),
         })
     }
@@ -106,7 +125,8 @@ fn refused(r: Refusal) -> Response {
         "refused: {r}\n(an emulator's model: Cloudflare does not document its refusal bodies)\n"
     );
     let mut resp = Response::new(Body::from(text));
-    *resp.status_mut() = StatusCode::from_u16(r.status()).expect("401 and 403 are statuses");
+    *resp.status_mut() =
+        StatusCode::from_u16(r.status()).expect("400, 401, 403 and 500 are statuses");
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -146,22 +166,31 @@ fn token_kid(token: &str) -> Option<KeyId> {
     KeyId::new(&header.kid?).ok()
 }
 
-/// The viewer as Cloudflare names it: `CF-Connecting-IP` (else the TCP
-/// peer) and `CF-IPCountry` (else `XX`).
-fn viewer(headers: &HeaderMap, peer: SocketAddr) -> Viewer {
+/// The viewer as Cloudflare names it: `CF-Connecting-IP` (the TCP peer
+/// when absent) and `CF-IPCountry` (`XX` when absent). A header that is
+/// present but unreadable is refused: falling back would let a test pass a
+/// rule with a viewer it did not mean.
+fn viewer(headers: &HeaderMap, peer: SocketAddr) -> Result<Viewer, Refusal> {
     let text = |name| {
         headers
             .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
+            .map(|v| v.to_str().map(str::trim).map_err(|_| ()))
     };
-    let ip = text("cf-connecting-ip")
-        .and_then(|s| s.parse::<IpAddr>().ok())
-        .unwrap_or(peer.ip());
-    let country = text("cf-ipcountry")
-        .and_then(|s| CountryCode::new(s).ok())
-        .unwrap_or(CountryCode::UNKNOWN);
-    Viewer { ip, country }
+    let ip = match text("cf-connecting-ip") {
+        None => peer.ip(),
+        Some(v) => v
+            .ok()
+            .and_then(|s| s.parse::<IpAddr>().ok())
+            .ok_or(Refusal::BadConnectingIp)?,
+    };
+    let country = match text("cf-ipcountry") {
+        None => CountryCode::UNKNOWN,
+        Some(v) => v
+            .ok()
+            .and_then(|s| CountryCode::new(s).ok())
+            .ok_or(Refusal::BadCountry)?,
+    };
+    Ok(Viewer { ip, country })
 }
 
 /// Check a token for `surface` as of the emulator's clock.
@@ -175,7 +204,7 @@ fn check(
     let fail = |r| (r, Some(kid));
     let (verifier, account, now, check_24h) = {
         let st = shared.lock();
-        let now = st.now();
+        let (now, at) = st.now_at().ok_or(fail(Refusal::ClockOutOfRange))?;
         let entry = st.keys.get(&kid).ok_or(fail(Refusal::UnknownKey))?;
         if entry.revoked {
             return Err(fail(Refusal::RevokedKey));
@@ -183,9 +212,14 @@ fn check(
         if entry.plays_from > now {
             return Err(fail(Refusal::UnknownKey));
         }
-        (entry.verifier.clone(), entry.account, now, st.check_24h)
+        (
+            entry.verifier.clone(),
+            entry.account,
+            (now, at),
+            st.check_24h,
+        )
     };
-    let at = OffsetDateTime::from_unix_timestamp(now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let (now, at) = now;
     let claims = verifier.verify_at(token, at).map_err(|e| {
         fail(match e.kind() {
             ErrorKind::BadSignature => Refusal::BadSignature,
@@ -226,14 +260,13 @@ pub(crate) async fn handle(
         .and_then(|p| p.split_once('/'))
         .unwrap_or(("", ""));
     let video = VideoId::new(first).ok().filter(|v| v.as_str() == first);
-    let logged_path = match video {
-        Some(v) => format!("/{v}/{rest}"),
-        // One segment: no playback path, shown as it came (up to 200
-        // characters), unless it could be a token (three dot-separated
-        // parts), whose signature the log never holds.
-        None if first.is_empty() && path.split('.').count() >= 3 => "/<token>".to_owned(),
-        None if first.is_empty() => path.chars().take(200).collect(),
-        None => format!("/<token>/{rest}"),
+    // A video id, or a path of one segment, is logged segment by segment
+    // (see `redact`); the first of several segments that is not a video id
+    // is where Cloudflare wants the token, so it is never shown.
+    let logged_path = if video.is_some() || first.is_empty() {
+        redact::path(path)
+    } else {
+        redact::path(&format!("/{}/{rest}", redact::TOKEN))
     };
     let mut out = Outcome {
         response: plain(StatusCode::NOT_FOUND, "not found\n"),
@@ -247,7 +280,10 @@ pub(crate) async fn handle(
         return out;
     };
     out.route = Some(Route::Playback);
-    if *method != surface.method() {
+    // HEAD is GET without the body: same status and headers (hyper sends
+    // no body to a HEAD and keeps the length the GET would have).
+    let as_get = *method == Method::HEAD && surface.method() == Method::GET;
+    if *method != surface.method() && !as_get {
         out.response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         out.decision = "method-not-allowed".to_owned();
         return out;
@@ -283,8 +319,10 @@ pub(crate) async fn handle(
             return out;
         }
     }
-    let viewer = viewer(headers, peer);
-    match check(shared, first, surface, &viewer) {
+    let checked = viewer(headers, peer)
+        .map_err(|refusal| (refusal, None))
+        .and_then(|viewer| check(shared, first, surface, &viewer));
+    match checked {
         Ok(()) => {
             out.kid = token_kid(first);
             out.response = bodies::serve(surface, query);
@@ -315,6 +353,9 @@ mod tests {
             Refusal::Beyond24h,
             Refusal::NotDownloadable,
             Refusal::BlockedByRule(3),
+            Refusal::BadConnectingIp,
+            Refusal::BadCountry,
+            Refusal::ClockOutOfRange,
         ] {
             assert_eq!(Refusal::from_header_value(&r.to_string()), Some(r));
         }
@@ -323,5 +364,12 @@ mod tests {
         assert_eq!(Refusal::from_header_value("nope"), None);
         assert_eq!(Refusal::Expired.status(), 401);
         assert_eq!(Refusal::BlockedByRule(1).status(), 403);
+        assert_eq!(Refusal::NotDownloadable.status(), 403);
+        assert_eq!(Refusal::BadConnectingIp.status(), 400);
+        assert_eq!(Refusal::BadCountry.status(), 400);
+        assert_eq!(Refusal::ClockOutOfRange.status(), 500);
+        assert_eq!(Refusal::BadConnectingIp.to_string(), "bad-cf-connecting-ip");
+        assert_eq!(Refusal::BadCountry.to_string(), "bad-cf-ipcountry");
+        assert_eq!(Refusal::ClockOutOfRange.to_string(), "clock-out-of-range");
     }
 }

@@ -38,7 +38,8 @@
 //!   per-credential rate limit. Any account id works; state is per account.
 //! - `{playback_base_url}/{token}/{surface}` for every surface the crate
 //!   builds, and `/{video}/{surface}` for videos registered as public.
-//!   Refusals are 401 or 403 with `x-emulator-reason` set to a
+//!   Refusals are 401 or 403 (400 for an unreadable viewer header, 500
+//!   for a clock out of range) with `x-emulator-reason` set to a
 //!   [`Refusal`]'s value. Cloudflare does not document its own refusal
 //!   bodies or codes: these are a model.
 //! - `{control_base_url}` (`/__emulator`): the clock, faults, key activation
@@ -48,13 +49,47 @@
 //! The emulator keeps only the public half of each key it hands out, plus
 //! one key of its own per account for the token endpoint (made on first
 //! use: start-up generates no key).
+//!
+//! # Safety
+//!
+//! - **Who may drive it.** The API and the control endpoints answer only
+//!   requests whose `Host` is `localhost`, an address in `127.0.0.0/8` or
+//!   `[::1]` (any port), else 403 with `x-emulator-reason: foreign-host`: a
+//!   web page whose name is rebound to 127.0.0.1 cannot reach them. The
+//!   control endpoints also refuse an `Origin` that is not such a host
+//!   (403, `foreign-origin`) and a POST that is not `Content-Type:
+//!   application/json` (415, `not-json`), which no page can send
+//!   cross-origin without a preflight. The playback edge takes any host.
+//! - **The request log** never holds a token or a part of one: in every
+//!   path segment that could be one (three dot-separated parts, or over 40
+//!   bytes once percent-decoded), in any position, it shows `<token>`; the
+//!   query is not logged; each path is cut at 1,024 bytes, ending `<cut>`.
+//! - **The clock** stays within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z:
+//!   [`Emulator::set_now`], [`Emulator::advance`], `POST /__emulator/clock`
+//!   and [`EmulatorBuilder::clock_at`] refuse anything outside it, and the
+//!   edge refuses to play ([`Refusal::ClockOutOfRange`]) rather than fall
+//!   back to another instant.
+//! - **Viewer headers** that are present but unreadable are refused with
+//!   400 ([`Refusal::BadConnectingIp`], [`Refusal::BadCountry`]), never
+//!   replaced by the TCP peer or `XX`. `HEAD` plays as `GET` does, without
+//!   the body.
+//! - **The state file** is written with
+//!   [`files::write_private`] (mode 0600, a
+//!   fresh temporary), locked (`STATE.lock`) for the emulator's life so a
+//!   second emulator on it refuses to start, and written once at start so
+//!   that an unwritable one fails there. A create or delete whose state
+//!   cannot be saved is undone and answers 500. A file naming one key or
+//!   video twice is refused.
+//! - **Credentials** may not be empty (start-up refuses them).
 
 mod api;
 mod bodies;
 mod control;
 mod edge;
+mod guard;
 mod persist;
 mod ratelimit;
+mod redact;
 mod state;
 
 use std::fmt;
@@ -70,7 +105,8 @@ use time::OffsetDateTime;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::files::{self, FileLock};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::PublicKey;
 
@@ -122,7 +158,8 @@ impl EmulatorBuilder {
 
     /// Accept this API token (`Authorization: Bearer`) with "Stream Write":
     /// every endpoint. Repeatable. With no credential at all, the emulator
-    /// makes up a token ([`Emulator::secret_api_token`]).
+    /// makes up a token ([`Emulator::secret_api_token`]). An empty token
+    /// makes [`start`](Self::start) fail.
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
         self.credentials.push(Credential::token(token.into(), true));
         self
@@ -137,6 +174,7 @@ impl EmulatorBuilder {
     }
 
     /// Accept this email and global API key (`X-Auth-Email`, `X-Auth-Key`).
+    /// An empty email or key makes [`start`](Self::start) fail.
     pub fn global_api_key(mut self, email: impl Into<String>, key: impl Into<String>) -> Self {
         self.credentials
             .push(Credential::global(email.into(), key.into()));
@@ -174,15 +212,17 @@ impl EmulatorBuilder {
     }
 
     /// Keep keys, revocations, videos and the emulator's own token-endpoint
-    /// keys in this file (JSON, mode 0600), read at start and written after
-    /// every change.
+    /// keys in this file (JSON, mode 0600), read at start, written once at
+    /// start and after every change. The emulator holds a lock on
+    /// `FILE.lock` as long as it runs.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
     }
 
     /// Start with the clock stopped at `now` instead of following the
-    /// system clock.
+    /// system clock ([`start`](Self::start) refuses a `now` before 1970 or
+    /// after 9999).
     pub fn clock_at(mut self, now: OffsetDateTime) -> Self {
         self.now = Some(now);
         self
@@ -192,10 +232,31 @@ impl EmulatorBuilder {
     /// the handle is dropped or [`Emulator::shutdown`] is called.
     ///
     /// # Errors
-    /// The I/O error of binding, or of reading an existing state file
+    /// [`io::ErrorKind::InvalidInput`] for an empty credential or a
+    /// [`clock_at`](Self::clock_at) out of range; for a state file, an
+    /// error naming it when another emulator holds its lock
+    /// ([`io::ErrorKind::WouldBlock`]), when it cannot be read
     /// ([`io::ErrorKind::InvalidData`] when it is not one this emulator
-    /// wrote).
+    /// wrote, or names a key or video twice) or written; the I/O error of
+    /// binding.
     pub async fn start(mut self) -> io::Result<Emulator> {
+        for c in &self.credentials {
+            if let Some(what) = c.empty_part() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{what} is empty: it would let requests without one in"),
+                ));
+            }
+        }
+        if let Some(now) = self.now
+            && !state::clock_in_range(now.unix_timestamp())
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the clock must start within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z",
+            ));
+        }
+        let lock = self.state_file.as_deref().map(lock_state).transpose()?;
         let generated = if self.credentials.is_empty() {
             let token = state::random_hex(20);
             self.credentials
@@ -222,6 +283,16 @@ impl EmulatorBuilder {
             self.now.map(OffsetDateTime::unix_timestamp),
         ));
         shared.load()?;
+        // Written once now, so that a state file that cannot be written
+        // fails here and not at the first create.
+        if let Some(path) = &shared.config.state_file {
+            shared.persist().map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot write the state file {}: {e}", path.display()),
+                )
+            })?;
+        }
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
         let app = router(shared.clone());
@@ -244,8 +315,30 @@ impl EmulatorBuilder {
             api_token: first_token,
             shutdown: Some(tx),
             task: Some(task),
+            _lock: lock,
         })
     }
+}
+
+/// Take `STATE.lock` for the emulator's life: two emulators on one state
+/// file would each overwrite the other's keys.
+fn lock_state(path: &std::path::Path) -> io::Result<FileLock> {
+    let lock = files::with_suffix(path, ".lock");
+    FileLock::try_acquire(&lock).map_err(|e| {
+        let why = if e.kind() == io::ErrorKind::WouldBlock {
+            "another emulator uses it".to_owned()
+        } else {
+            e.to_string()
+        };
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot lock the state file {} ({}): {why}",
+                path.display(),
+                lock.display()
+            ),
+        )
+    })
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -262,6 +355,9 @@ pub struct Emulator {
     api_token: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// Held as long as the handle lives (released when it is dropped or
+    /// after [`shutdown`](Emulator::shutdown)).
+    _lock: Option<FileLock>,
 }
 
 impl fmt::Debug for Emulator {
@@ -342,14 +438,23 @@ impl Emulator {
 
     /// Stop the clock at `now` (it moves only by [`advance`](Self::advance)
     /// from then on).
-    pub fn set_now(&self, now: OffsetDateTime) {
-        self.shared.set_now(now.unix_timestamp());
+    ///
+    /// # Errors
+    /// [`ErrorKind::TimeOutOfRange`] for a `now` before
+    /// 1970-01-01T00:00:00Z or after 9999-12-31T23:59:59Z; the clock is
+    /// unchanged.
+    pub fn set_now(&self, now: OffsetDateTime) -> Result<(), Error> {
+        self.shared.set_now(now.unix_timestamp())
     }
 
     /// Move the clock forward (stopped or not).
-    pub fn advance(&self, by: Duration) {
-        self.shared
-            .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+    ///
+    /// # Errors
+    /// [`ErrorKind::TimeOutOfRange`] when the clock would pass
+    /// 9999-12-31T23:59:59Z; the clock is unchanged.
+    pub fn advance(&self, by: Duration) -> Result<(), Error> {
+        let secs = i64::try_from(by.as_secs()).map_err(|_| ErrorKind::TimeOutOfRange)?;
+        self.shared.advance(secs)
     }
 
     /// Queue a scripted fault; faults for a route play in the order added.
@@ -378,8 +483,9 @@ impl Emulator {
     /// without a token.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when
-    /// the video already belongs to another account.
+    /// [`ErrorKind::InvalidConfig`] when
+    /// the video already belongs to another account, or when the state
+    /// file cannot be written (the registration is then undone).
     pub fn register_video(
         &self,
         account: &AccountId,
@@ -394,10 +500,12 @@ impl Emulator {
     /// fixtures, or to fill an account.
     ///
     /// # Errors
-    /// [`ErrorKind::KeyIdRequired`](crate::ErrorKind::KeyIdRequired) for a
+    /// [`ErrorKind::KeyIdRequired`] for a
     /// key without a kid, and
-    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when
-    /// the kid is taken or the account is full.
+    /// [`ErrorKind::InvalidConfig`] when
+    /// the kid is taken, the account is full, or the state file cannot be
+    /// written (the import is then undone);
+    /// [`ErrorKind::TimeOutOfRange`] when the clock is out of range.
     pub fn import_public_key(&self, account: &AccountId, key: &PublicKey) -> Result<(), Error> {
         self.shared.import_public_key(*account, key)
     }
@@ -551,7 +659,8 @@ impl Fault {
 }
 
 /// One request as the emulator logged it: never a credential, a key, or a
-/// token's signature (a token in a playback path is shown as `<token>`).
+/// token or a part of one (any path segment that could hold one is shown as
+/// `<token>`, wherever it is), and at most 1 KiB of path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LoggedRequest {
     method: String,
@@ -570,7 +679,10 @@ impl LoggedRequest {
         &self.method
     }
 
-    /// The path, without the query, a token replaced by `<token>`.
+    /// The path, without the query: every segment that could hold a token
+    /// (three dot-separated parts, or over 40 bytes once percent-decoded)
+    /// replaced by `<token>`, the first segment of a playback path always
+    /// unless it is a video id, and cut at 1,024 bytes ending `<cut>`.
     pub fn path(&self) -> &str {
         &self.path
     }

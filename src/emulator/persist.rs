@@ -2,19 +2,31 @@
 //! public halves, revocations, videos, and the emulator's own
 //! token-endpoint keys (private: hence mode 0600 and zeroized buffers).
 //! The clock, faults, the log and rate counters start afresh.
+//!
+//! Written with [`files::write_private`](crate::files::write_private)
+//! (an exclusive 0600 temporary, renamed over the file), so no leftover or
+//! planted temporary is ever reused; the emulator holds
+//! [`FileLock`](crate::files::FileLock) on `STATE.lock` for its whole life.
+//! A file that names one key twice (in one account or two) or one video
+//! twice is refused: the emulator would list it twice and a delete would
+//! leave the other copy live.
 
-use std::io::{self, Write as _};
+use std::collections::HashSet;
+use std::io;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::state::{KeyEntry, OwnKey, Shared, VideoEntry};
+use super::state::{KeyEntry, OwnKey, Shared, VideoEntry, clock_in_range};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::{PublicKey, SigningKey};
 use crate::verify::Verifier;
 
 const VERSION: u32 = 1;
+/// A state file larger than this is refused (1,000 keys of 8,192 bits in
+/// each of many accounts stay far below it).
+const STATE_MAX: u64 = 256 << 20;
 
 #[derive(Serialize, Deserialize)]
 struct StateFile {
@@ -53,8 +65,9 @@ fn invalid(what: &str) -> io::Error {
 }
 
 impl Shared {
-    /// Write the state file, if there is one: to a 0600 temporary beside
-    /// it, then renamed over it, so that a crash leaves the old or the new.
+    /// Write the state file, if there is one: to a fresh 0600 temporary
+    /// beside it, then renamed over it, so that a crash leaves the old or
+    /// the new.
     pub(crate) fn persist(&self) -> io::Result<()> {
         let Some(path) = self.config.state_file.clone() else {
             return Ok(());
@@ -111,19 +124,7 @@ impl Shared {
         // leave an unzeroized copy behind by growing.
         let mut text = Zeroizing::new(Vec::with_capacity(size_hint));
         serde_json::to_writer(&mut *text, &file).map_err(io::Error::other)?;
-        let tmp = path.with_extension("tmp");
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(&text)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, &path)
+        crate::files::write_private(&path, &text)
     }
 
     /// Read the state file, if one exists.
@@ -131,8 +132,8 @@ impl Shared {
         let Some(path) = &self.config.state_file else {
             return Ok(());
         };
-        let text = match std::fs::read(path) {
-            Ok(t) => Zeroizing::new(t),
+        let text = match crate::files::read_bounded(path, STATE_MAX) {
+            Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
@@ -140,6 +141,19 @@ impl Shared {
             serde_json::from_slice(&text).map_err(|_| invalid("unreadable JSON"))?;
         if file.version != VERSION {
             return Err(invalid("unknown version"));
+        }
+        let mut seen = HashSet::new();
+        for k in &file.keys {
+            if !seen.insert(k.id) {
+                return Err(invalid("a key id appears more than once"));
+            }
+            if !clock_in_range(k.created) {
+                return Err(invalid("a key's creation time is out of range"));
+            }
+        }
+        let mut seen = HashSet::new();
+        if !file.videos.iter().all(|v| seen.insert(v.video)) {
+            return Err(invalid("a video appears more than once"));
         }
         let mut st = self.lock();
         for k in file.keys {
@@ -174,7 +188,11 @@ impl Shared {
             };
             st.add_key(k.account, entry, listed);
             if let Some(own) = own {
-                st.accounts.entry(k.account).or_default().own_key = Some(own);
+                let acct = st.accounts.entry(k.account).or_default();
+                if acct.own_key.is_some() {
+                    return Err(invalid("an account has two token-endpoint keys"));
+                }
+                acct.own_key = Some(own);
             }
         }
         for v in file.videos {

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State as AxumState};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
+use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use super::ratelimit::RateLimiter;
@@ -22,6 +23,30 @@ use crate::verify::Verifier;
 
 /// The request log keeps this many entries, the newest.
 const LOG_CAP: usize = 10_000;
+
+/// The earliest instant the clock may show: 1970-01-01T00:00:00Z.
+pub(crate) const CLOCK_MIN: i64 = 0;
+/// The latest instant the clock may show: 9999-12-31T23:59:59Z, the last
+/// second `time` represents (without its `large-dates` feature).
+pub(crate) const CLOCK_MAX: i64 = 253_402_300_799;
+
+/// Whether the clock may show `unix`.
+pub(crate) fn clock_in_range(unix: i64) -> bool {
+    (CLOCK_MIN..=CLOCK_MAX).contains(&unix)
+}
+
+/// A change through the handle or the control API whose state file could
+/// not be written: undone, and this error returned.
+fn state_file_unwritable() -> Error {
+    ErrorKind::InvalidConfig {
+        what: "the emulator could not write its state file (the change was undone)",
+    }
+    .into()
+}
+
+fn clock_out_of_range() -> Error {
+    ErrorKind::TimeOutOfRange.into()
+}
 
 /// Random lower-case hex of `bytes` random bytes.
 pub(crate) fn random_hex(bytes: usize) -> String {
@@ -69,6 +94,18 @@ impl Credential {
                 key: Zeroizing::new(key),
             },
             write: true,
+        }
+    }
+
+    /// The part of this credential that is empty (or only white space),
+    /// if any: such a credential would match a request that sends an
+    /// empty header.
+    pub(crate) fn empty_part(&self) -> Option<&'static str> {
+        match &self.form {
+            CredentialForm::Token(t) if t.trim().is_empty() => Some("an API token"),
+            CredentialForm::Global { email, .. } if email.trim().is_empty() => Some("an email"),
+            CredentialForm::Global { key, .. } if key.trim().is_empty() => Some("a global API key"),
+            _ => None,
         }
     }
 
@@ -157,6 +194,19 @@ impl State {
         self.clock.now()
     }
 
+    /// The clock's now as a time, or `None` when it is outside the clock's
+    /// range (a running clock whose system clock went past it): whoever
+    /// asks must then refuse, never fall back to another instant.
+    pub(crate) fn now_at(&self) -> Option<(i64, OffsetDateTime)> {
+        let now = self.now();
+        if !clock_in_range(now) {
+            return None;
+        }
+        OffsetDateTime::from_unix_timestamp(now)
+            .ok()
+            .map(|t| (now, t))
+    }
+
     /// Take the next fault for `route`, counting it down.
     pub(crate) fn take_fault(&mut self, route: Route) -> Option<Fault> {
         let i = self
@@ -239,18 +289,38 @@ impl Shared {
         self.lock().now()
     }
 
-    pub(crate) fn set_now(&self, now: i64) {
+    /// Stop the clock at `now`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::TimeOutOfRange`] outside [`CLOCK_MIN`]..=[`CLOCK_MAX`].
+    pub(crate) fn set_now(&self, now: i64) -> Result<(), Error> {
+        if !clock_in_range(now) {
+            return Err(clock_out_of_range());
+        }
         self.lock().clock = Clock::Stopped(now);
+        Ok(())
     }
 
-    pub(crate) fn advance(&self, secs: i64) {
+    /// Move the clock by `secs` (back, when negative).
+    ///
+    /// # Errors
+    /// [`ErrorKind::TimeOutOfRange`] when the result would leave
+    /// [`CLOCK_MIN`]..=[`CLOCK_MAX`] or the arithmetic overflows; the clock
+    /// is then unchanged.
+    pub(crate) fn advance(&self, secs: i64) -> Result<(), Error> {
         let mut st = self.lock();
+        let moved = st
+            .now()
+            .checked_add(secs)
+            .filter(|t| clock_in_range(*t))
+            .ok_or_else(clock_out_of_range)?;
         st.clock = match st.clock {
             Clock::Running { offset } => Clock::Running {
-                offset: offset.saturating_add(secs),
+                offset: offset.checked_add(secs).ok_or_else(clock_out_of_range)?,
             },
-            Clock::Stopped(t) => Clock::Stopped(t.saturating_add(secs)),
+            Clock::Stopped(_) => Clock::Stopped(moved),
         };
+        Ok(())
     }
 
     pub(crate) fn add_fault(&self, fault: Fault) {
@@ -277,7 +347,7 @@ impl Shared {
         video: VideoId,
         public: bool,
     ) -> Result<(), Error> {
-        {
+        let before = {
             let mut st = self.lock();
             if let Some(existing) = st.videos.get(&video)
                 && existing.account != account
@@ -287,11 +357,17 @@ impl Shared {
                 }
                 .into());
             }
-            st.videos.insert(video, VideoEntry { account, public });
+            st.videos.insert(video, VideoEntry { account, public })
+        };
+        if self.persist().is_err() {
+            // As the API does: what could not be saved did not happen.
+            let mut st = self.lock();
+            match before {
+                Some(entry) => st.videos.insert(video, entry),
+                None => st.videos.remove(&video),
+            };
+            return Err(state_file_unwritable());
         }
-        // The state file is best effort from the handle; the API answers
-        // 500 when it cannot be written.
-        let _ = self.persist();
         Ok(())
     }
 
@@ -316,7 +392,7 @@ impl Shared {
                 }
                 .into());
             }
-            let now = st.now();
+            let (now, _) = st.now_at().ok_or_else(clock_out_of_range)?;
             let plays_from = now.saturating_add(st.key_delay);
             let entry = KeyEntry {
                 account,
@@ -329,9 +405,10 @@ impl Shared {
             };
             st.add_key(account, entry, true);
         }
-        // The state file is best effort from the handle; the API answers
-        // 500 when it cannot be written.
-        let _ = self.persist();
+        if self.persist().is_err() {
+            self.forget_key(&account, &kid);
+            return Err(state_file_unwritable());
+        }
         Ok(())
     }
 
@@ -357,6 +434,41 @@ impl Shared {
             st.limiter = RateLimiter::new(self.config.rate_limit, self.config.rate_window_secs);
         }
         let _ = self.persist();
+    }
+
+    /// Undo a key's creation whose state could not be saved.
+    pub(crate) fn forget_key(&self, account: &AccountId, kid: &KeyId) {
+        let mut st = self.lock();
+        st.keys.remove(kid);
+        if let Some(acct) = st.accounts.get_mut(account) {
+            acct.listed.retain(|k| k != kid);
+        }
+    }
+
+    /// Undo a key's deletion whose state could not be saved: live again, at
+    /// its old place in the list.
+    pub(crate) fn restore_key(&self, account: &AccountId, kid: &KeyId, position: usize) {
+        let mut st = self.lock();
+        if let Some(entry) = st.keys.get_mut(kid) {
+            entry.revoked = false;
+        }
+        let acct = st.accounts.entry(*account).or_default();
+        if !acct.listed.contains(kid) {
+            let at = position.min(acct.listed.len());
+            acct.listed.insert(at, *kid);
+        }
+    }
+
+    /// Undo the making of the emulator's own token-endpoint key for
+    /// `account` whose state could not be saved.
+    pub(crate) fn forget_own_key(&self, account: &AccountId, kid: &KeyId) {
+        let mut st = self.lock();
+        st.keys.remove(kid);
+        if let Some(acct) = st.accounts.get_mut(account)
+            && acct.own_key.as_ref().is_some_and(|k| k.key.kid() == kid)
+        {
+            acct.own_key = None;
+        }
     }
 
     pub(crate) fn requests(&self) -> Vec<LoggedRequest> {
@@ -395,16 +507,23 @@ pub(crate) async fn dispatch(
 ) -> Response {
     let path = uri.path().to_owned();
     if let Some(rest) = path.strip_prefix("/__emulator") {
+        if let Err(refused) = super::guard::control(&method, &headers) {
+            return super::control::refused(refused);
+        }
         return super::control::handle(&shared, &method, rest, &body);
     }
     let outcome = if let Some(rest) = path.strip_prefix("/client/v4") {
+        if let Err(refused) = super::guard::api(&headers) {
+            // Not logged: the request was not for this emulator.
+            return super::api::refused(refused);
+        }
         super::api::handle(&shared, &method, rest, &headers, &body).await
     } else {
         super::edge::handle(&shared, &method, &path, uri.query(), &headers, peer).await
     };
     let status = (!outcome.dropped).then(|| outcome.response.status().as_u16());
     shared.log(LoggedRequest {
-        method: method.as_str().to_owned(),
+        method: super::redact::method(method.as_str()),
         path: outcome.logged_path,
         route: outcome.route,
         kid: outcome.kid,
@@ -418,5 +537,60 @@ pub(crate) async fn dispatch(
 pub(crate) async fn play_delay(fault: &Fault) {
     if fault.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared(now: i64) -> Shared {
+        Shared::new(
+            Vec::new(),
+            Config {
+                rate_limit: 1,
+                rate_window_secs: 1,
+                max_keys: 1,
+                state_file: None,
+            },
+            true,
+            0,
+            Some(now),
+        )
+    }
+
+    #[test]
+    fn the_clock_stays_in_range_and_refuses_to_leave_it() {
+        let s = shared(CLOCK_MAX);
+        assert_eq!(s.lock().now_at().map(|t| t.0), Some(CLOCK_MAX));
+        let kind = |r: Result<(), Error>| r.unwrap_err().kind().clone();
+        assert_eq!(kind(s.advance(1)), ErrorKind::TimeOutOfRange);
+        assert_eq!(kind(s.advance(i64::MAX)), ErrorKind::TimeOutOfRange);
+        assert_eq!(kind(s.set_now(CLOCK_MAX + 1)), ErrorKind::TimeOutOfRange);
+        assert_eq!(kind(s.set_now(CLOCK_MIN - 1)), ErrorKind::TimeOutOfRange);
+        assert_eq!(kind(s.set_now(i64::MIN)), ErrorKind::TimeOutOfRange);
+        assert_eq!(s.now(), CLOCK_MAX);
+        s.advance(-CLOCK_MAX).unwrap();
+        assert_eq!(s.now(), CLOCK_MIN);
+        assert_eq!(kind(s.advance(-1)), ErrorKind::TimeOutOfRange);
+        assert_eq!(kind(s.advance(i64::MIN)), ErrorKind::TimeOutOfRange);
+        s.set_now(CLOCK_MIN).unwrap();
+        assert_eq!(s.lock().now_at().map(|t| t.0), Some(CLOCK_MIN));
+
+        // A running clock moves by an offset, checked the same way.
+        let running = shared(0);
+        running.lock().clock = Clock::Running { offset: 0 };
+        assert_eq!(kind(running.advance(CLOCK_MAX)), ErrorKind::TimeOutOfRange);
+        running.advance(60).unwrap();
+        assert!(matches!(
+            running.lock().clock,
+            Clock::Running { offset: 60 }
+        ));
+
+        // Out of range however it got there: no time to compute with.
+        for t in [CLOCK_MAX + 1, CLOCK_MIN - 1, i64::MAX, i64::MIN] {
+            s.lock().clock = Clock::Stopped(t);
+            assert!(s.lock().now_at().is_none(), "{t}");
+        }
     }
 }

@@ -231,3 +231,100 @@ fn emulate_refuses_a_bad_rate_limit_as_a_usage_error() {
         "{err}"
     );
 }
+
+/// Run `emulate` with `args` when it is expected to refuse: exit code and
+/// stderr. Were it to start instead, it would serve until stopped: it is
+/// then killed (by its own pid) and the test fails.
+fn emulate_refused(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .arg("emulate")
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.stdout.is_empty(), "it printed a ready line");
+            return (out.status.code(), String::from_utf8(out.stderr).unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("emulate {args:?} started instead of refusing");
+}
+
+#[test]
+fn emulate_refuses_empty_credentials_as_usage_errors() {
+    for (args, flag) in [
+        (
+            &["--email", "a@b.example", "--api-key", ""][..],
+            "--api-key",
+        ),
+        (&["--api-token", ""][..], "--api-token"),
+        (
+            &["--api-token", TOKEN, "--api-token", " "][..],
+            "--api-token",
+        ),
+        (
+            &["--api-token", TOKEN, "--read-only-api-token", ""][..],
+            "--read-only-api-token",
+        ),
+        (&["--email", "", "--api-key", "key"][..], "--email"),
+    ] {
+        let (code, err) = emulate_refused(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err,
+            format!("error: {flag} must not be empty\n"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn emulate_refuses_a_clock_before_1970_as_a_usage_error() {
+    let (code, err) = emulate_refused(&["--api-token", TOKEN, "--now=-1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        "error: the clock must start within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z\n"
+    );
+}
+
+#[tokio::test]
+async fn emulate_refuses_a_state_file_another_emulator_holds() {
+    let dir = temp_dir("locked");
+    let state = dir.join("state.json");
+    let state_arg = state.to_str().unwrap();
+    let served = Served::start(&["--api-token", TOKEN, "--state", state_arg]);
+    let (code, err) = emulate_refused(&["--api-token", TOKEN, "--state", state_arg]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        format!(
+            "error: cannot start the emulator: cannot lock the state file {state_arg} \
+             ({state_arg}.lock): another emulator uses it\n"
+        )
+    );
+    // The first one is unaffected.
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/accounts/{ACCOUNT}/stream/keys",
+            served.url("api")
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(served.stop("-TERM"), Some(0));
+    // Once it stopped, the file is free again.
+    let again = Served::start(&["--api-token", TOKEN, "--state", state_arg]);
+    assert_eq!(again.stop("-TERM"), Some(0));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -417,7 +417,7 @@ async fn remote_tokens_through_the_client_carry_and_enforce_the_options() {
         (fr.status, fr.reason.as_deref()),
         (403, Some("blocked-by-rule:1"))
     );
-    e.advance(Duration::from_secs(600));
+    e.advance(Duration::from_secs(600)).unwrap();
     assert_eq!(
         verdict(&e, t, "iframe").await,
         (401, Some("expired".to_owned()))
@@ -500,7 +500,7 @@ async fn the_rate_limit_answers_429_code_971_with_cloudflares_headers() {
         assert_eq!(h["ratelimit-policy"], "\"default\";q=3;w=60");
         assert!(h.get("retry-after").is_none());
     }
-    e.advance(Duration::from_secs(20));
+    e.advance(Duration::from_secs(20)).unwrap();
     let (status, h, body) = api_call(&e, Method::GET, &path, None).await;
     assert_eq!(status, 429);
     assert_eq!(h["retry-after"], "40");
@@ -534,7 +534,7 @@ async fn the_rate_limit_answers_429_code_971_with_cloudflares_headers() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // A new window once the old one ends.
-    e.advance(Duration::from_secs(40));
+    e.advance(Duration::from_secs(40)).unwrap();
     assert_eq!(api_call(&e, Method::GET, &path, None).await.0, 200);
 }
 

@@ -10,9 +10,13 @@ use serde_json::{Value, json};
 use super::*;
 
 async fn control(e: &Emulator, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let post = method == Method::POST;
     let mut req = http().request(method, format!("{}{path}", e.control_base_url()));
     if let Some(b) = body {
         req = req.json(&b);
+    } else if post {
+        // Control POSTs must say JSON, with a body or without.
+        req = req.header("content-type", "application/json");
     }
     let r = req.send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
@@ -263,7 +267,7 @@ async fn reset_forgets_everything() {
     let e = emulator().await;
     let signer = created_signer(&e).await;
     let token = mint(&signer, NOW, &TokenOptions::default());
-    e.advance(Duration::from_secs(10));
+    e.advance(Duration::from_secs(10)).unwrap();
     e.set_check_24h(false);
     e.add_fault(Fault::status(Route::ListKeys, 500));
     e.register_video(&account(), &other_video(), true).unwrap();
@@ -345,10 +349,12 @@ async fn paths_that_are_no_route_are_logged_without_a_token() {
     let e = emulator().await;
     let signer = created_signer(&e).await;
     let token = mint(&signer, NOW, &TokenOptions::default());
-    let long = format!("/{}", "a".repeat(300));
+    let long = format!("/{}", "a".repeat(40));
+    let longer = format!("/{}", "a".repeat(41));
     for path in [
         "/favicon.ico".to_owned(),
         long.clone(),
+        longer.clone(),
         format!("/{VIDEO}/nothing-here"),
         format!("/{token}/nothing-here"),
         format!("/{token}"),
@@ -362,14 +368,15 @@ async fn paths_that_are_no_route_are_logged_without_a_token() {
         .iter()
         .map(|r| (r.path(), r.route(), r.decision()))
         .collect();
-    // One segment is shown as it came, up to 200 characters, unless it
-    // could be a token; a video id is shown; anything else in the first
-    // segment of a longer path is a token.
+    // One segment is shown as it came, unless it could be a token (three
+    // dot-separated parts, or over 40 bytes); a video id is shown; anything
+    // else in the first segment of a longer path is a token.
     assert_eq!(
         logged,
         [
             ("/favicon.ico", None, "no-route"),
-            (&long[..200], None, "no-route"),
+            (long.as_str(), None, "no-route"),
+            ("/<token>", None, "no-route"),
             (format!("/{VIDEO}/nothing-here").as_str(), None, "no-route"),
             ("/<token>/nothing-here", None, "no-route"),
             ("/<token>", None, "no-route"),

@@ -85,7 +85,7 @@ async fn rotate_promote_retire_with_zero_failed_plays() {
     let a = *ring.current().kid();
     let signer_a = Signer::new(SigningKey::parse(&raw_a, None).unwrap());
     // The first key of a new ring plays once it has propagated.
-    e.advance(ACTIVATION);
+    e.advance(ACTIVATION).unwrap();
 
     let mut viewers = Viewers::default();
     let mut b: Option<KeyId> = None;
@@ -96,7 +96,7 @@ async fn rotate_promote_retire_with_zero_failed_plays() {
     let mut t = start;
     while t <= end {
         let now = at(t);
-        e.set_now(now);
+        e.set_now(now).unwrap();
         match t - NOW {
             // Rotate: the new key joins as next, verifying but not signing.
             x if x == 60 * MIN => {
@@ -162,7 +162,7 @@ async fn promoting_before_the_key_plays_is_what_the_min_age_prevents() {
     let mut ring = Keyring::start_at(e.now(), &create_raw(&e).await).unwrap();
     ring_policy(&mut ring);
     ring.set_min_age(Duration::ZERO).unwrap();
-    e.advance(ACTIVATION);
+    e.advance(ACTIVATION).unwrap();
     let now = e.now();
     ring.add_next_at(now, &create_raw(&e).await).unwrap();
     ring.promote_at(now).unwrap();
@@ -183,7 +183,7 @@ async fn revoke_stops_the_leaked_key_at_once_while_the_new_key_plays() {
     let a = *ring.current().kid();
     let raw_b = create_raw(&e).await;
     let b = ring.add_next_at(e.now(), &raw_b).unwrap();
-    e.advance(ACTIVATION);
+    e.advance(ACTIVATION).unwrap();
     let now = e.now();
     let leaked = ring.signer().mint_at(now, &video(), &opts()).unwrap();
     assert_eq!(

@@ -23,6 +23,17 @@ play /TOKEN/manifest/video.m3u8 and the other surfaces under \"playback\";
 refusals carry an x-emulator-reason header. Keys are real RSA keys; the
 emulator keeps only their public halves.
 
+Only requests addressed to localhost, 127.0.0.0/8 or [::1] reach the API and
+the control endpoints (else 403, x-emulator-reason: foreign-host); control
+requests from a web page elsewhere are refused (foreign-origin), and control
+POSTs must be Content-Type: application/json (else 415). The request log
+shows <token> for anything in a path that could be a token, and cuts each
+path at 1 KiB. The clock stays within the years 1970..=9999. An unreadable
+CF-Connecting-IP or CF-IPCountry answers 400; HEAD plays as GET.
+With --state, the file is locked (FILE.lock) while the emulator runs and
+written once at start: a second emulator on it, or a file that cannot be
+written, stops start-up. Empty credentials are a usage error (exit 2).
+
 Examples:
   cf-stream-token emulate --api-token test-token
   cf-stream-token emulate --api-token test-token --state emulator-state.json --rate-limit 10/60s";
@@ -84,7 +95,27 @@ struct Ready<'a> {
     api_token: Option<&'a str>,
 }
 
+/// An empty credential would let in a request that sends an empty header:
+/// a usage error here, before the library refuses it at start.
+fn refuse_empty(args: &EmulateArgs) -> Result<(), crate::Usage> {
+    let empty = |v: &str| v.trim().is_empty();
+    let flags = [
+        ("--api-token", args.api_tokens.iter().any(|t| empty(t))),
+        (
+            "--read-only-api-token",
+            args.read_only_tokens.iter().any(|t| empty(t)),
+        ),
+        ("--email", args.email.as_deref().is_some_and(empty)),
+        ("--api-key", args.api_key.as_deref().is_some_and(empty)),
+    ];
+    match flags.iter().find(|(_, is_empty)| *is_empty) {
+        Some((flag, _)) => Err(crate::Usage(format!("{flag} must not be empty"))),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn run(args: EmulateArgs) -> anyhow::Result<()> {
+    refuse_empty(&args)?;
     let generated =
         args.api_tokens.is_empty() && args.read_only_tokens.is_empty() && args.email.is_none();
     let mut builder = Emulator::builder()
@@ -121,7 +152,20 @@ pub(crate) fn run(args: EmulateArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let emulator = builder.start().await.context("cannot start the emulator")?;
+        // The library validates the arguments (`--now` out of range, an
+        // empty credential): what it refuses as invalid input is a usage
+        // error, anything else (a port, a state file) a run-time one.
+        let emulator = builder.start().await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                anyhow::Error::new(crate::Usage(e.to_string()))
+            } else {
+                anyhow::Error::new(e).context("cannot start the emulator")
+            }
+        })?;
+        // Watched before the ready line: a script that stops the emulator
+        // as soon as it read that line must not find the default action
+        // (death by signal, without the graceful stop) still in place.
+        let stop = StopSignals::watch()?;
         emit(&serde_json::to_string(&Ready {
             api: emulator.api_base_url(),
             playback: emulator.playback_base_url(),
@@ -132,27 +176,47 @@ pub(crate) fn run(args: EmulateArgs) -> anyhow::Result<()> {
                 None
             },
         })?)?;
-        wait_for_signal().await?;
+        stop.wait().await;
         drop(emulator);
         Ok(())
     })
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
+/// SIGINT and SIGTERM (Ctrl-C elsewhere), watched from creation on.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn watch() -> anyhow::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                int: signal(SignalKind::interrupt()).context("cannot watch for SIGINT")?,
+                term: signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot watch for SIGINT")?,
-            _ = term.recv() => {}
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            // Nothing else stops it: an error here means no Ctrl-C will come.
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = &mut self;
         }
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot watch for Ctrl-C")?;
-    Ok(())
 }
 
 #[cfg(test)]
