@@ -350,12 +350,14 @@ error_kinds! {
         } => "too_many_rules";
         /// A rule follows an `any` rule and could never match.
         RuleAfterAny {
-            /// Zero-based index of the unreachable rule.
+            /// Position of the unreachable rule, from 1 (as in
+            /// `blocked-by-rule:N` and [`Decision::rule`](crate::Decision::rule)).
             index: usize,
         } => "rule_after_any";
         /// A rule has an empty list of countries or addresses.
         EmptyRuleList {
-            /// Zero-based index of the rule.
+            /// Position of the rule, from 1 (as in `blocked-by-rule:N` and
+            /// [`Decision::rule`](crate::Decision::rule)).
             index: usize,
         } => "empty_rule_list";
         /// Not an assigned ISO 3166-1 alpha-2 country code (nor `T1`/`XX`).
