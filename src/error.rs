@@ -32,6 +32,11 @@ use std::sync::Arc;
 /// [`ErrorKind::area`] and the crate-private [`KindRow`] that
 /// `Error::http_status` and `Error::is_transient` read. The `Display` text
 /// is the one other place a kind appears: its messages need the fields.
+///
+/// Adding a kind: its row in the table below (doc, fields, name, area),
+/// its `Display` arm (the compiler asks for it: that match has no wildcard),
+/// and an example in the tests' `table()` (`table_lists_every_kind` asks
+/// for it, and pins what each predicate says of it).
 macro_rules! error_kinds {
     (
         $(#[$enum_meta:meta])*
