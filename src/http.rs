@@ -1,98 +1,8 @@
-//! Errors as HTTP answers: a status for every kind, a stable name for
-//! every kind, and (feature `axum`) a response.
+//! Errors as HTTP answers: the status the kinds table gives each kind, a
+//! JSON body and (feature `axum`) a response. The kinds' names and areas
+//! live with the enum, in `error.rs`.
 
-use crate::error::{Error, ErrorKind};
-
-impl ErrorKind {
-    /// A stable `snake_case` name for the kind (`"expired"`,
-    /// `"invalid_video_id"`), the variant's name: what a JSON error body
-    /// carries as its `error` member. Unlike the `Display` text, these
-    /// names do not change between releases.
-    pub fn name(&self) -> &'static str {
-        use ErrorKind::*;
-        match self {
-            EmptyInput => "empty_input",
-            NotAKey => "not_a_key",
-            InvalidBase64 { .. } => "invalid_base64",
-            TruncatedPem => "truncated_pem",
-            MultipleKeys { .. } => "multiple_keys",
-            EncryptedPem => "encrypted_pem",
-            InvalidDer { .. } => "invalid_der",
-            InvalidJson { .. } => "invalid_json",
-            UnexpectedJson { .. } => "unexpected_json",
-            PublicKeyOnly => "public_key_only",
-            NotRsa { .. } => "not_rsa",
-            KeyTooSmall { .. } => "key_too_small",
-            KeyTooLarge { .. } => "key_too_large",
-            InvalidExponent => "invalid_exponent",
-            InconsistentKey => "inconsistent_key",
-            WeakKey { .. } => "weak_key",
-            MissingJwkMember { .. } => "missing_jwk_member",
-            KeyUseMismatch { .. } => "key_use_mismatch",
-            UnsupportedKey { .. } => "unsupported_key",
-            WrongKeyForm { .. } => "wrong_key_form",
-            KeyIdRequired => "key_id_required",
-            KeyIdMismatch { .. } => "key_id_mismatch",
-            ResponseKeyMismatch => "response_key_mismatch",
-            InvalidVideoId => "invalid_video_id",
-            InvalidKeyId => "invalid_key_id",
-            ExpiryTooFar { .. } => "expiry_too_far",
-            ExpiryNotInFuture { .. } => "expiry_not_in_future",
-            NotBeforeAfterExpiry { .. } => "not_before_after_expiry",
-            InvalidDuration { .. } => "invalid_duration",
-            LifetimeTooLong { .. } => "lifetime_too_long",
-            TimeOutOfRange => "time_out_of_range",
-            TokenTooLong { .. } => "token_too_long",
-            TooManyRules { .. } => "too_many_rules",
-            RuleAfterAny { .. } => "rule_after_any",
-            EmptyRuleList { .. } => "empty_rule_list",
-            InvalidCountryCode { .. } => "invalid_country_code",
-            InvalidIpNetwork { .. } => "invalid_ip_network",
-            InvalidUrlPart { .. } => "invalid_url_part",
-            UrlTooLong { .. } => "url_too_long",
-            MalformedToken { .. } => "malformed_token",
-            WrongAlgorithm { .. } => "wrong_algorithm",
-            WrongKey { .. } => "wrong_key",
-            BadSignature => "bad_signature",
-            Expired { .. } => "expired",
-            NotYetValid { .. } => "not_yet_valid",
-            InvalidAccountId => "invalid_account_id",
-            MissingCredentials => "missing_credentials",
-            InvalidCredentials { .. } => "invalid_credentials",
-            MissingConfig { .. } => "missing_config",
-            Unauthorized => "unauthorized",
-            Forbidden => "forbidden",
-            NotFound => "not_found",
-            RateLimited { .. } => "rate_limited",
-            ServerError { .. } => "server_error",
-            ApiError { .. } => "api_error",
-            Timeout => "timeout",
-            Transport => "transport",
-            InvalidResponse { .. } => "invalid_response",
-            CreatedKeyUnusable { .. } => "created_key_unusable",
-            CreateOutcomeUnknown { .. } => "create_outcome_unknown",
-            SigningFailed => "signing_failed",
-            InvalidConfig { .. } => "invalid_config",
-            KeyLooksLikePath { .. } => "key_looks_like_path",
-            InvalidSyntax { .. } => "invalid_syntax",
-            KeyFileUnreadable { .. } => "key_file_unreadable",
-            KeyFileTooLarge => "key_file_too_large",
-            UnknownKey { .. } => "unknown_key",
-            TokenOutlivesRing { .. } => "token_outlives_ring",
-            InvalidKeyring { .. } => "invalid_keyring",
-            KeyringKeyUnusable { .. } => "keyring_key_unusable",
-            NoNextKey => "no_next_key",
-            NextKeyExists { .. } => "next_key_exists",
-            KeyTooYoung { .. } => "key_too_young",
-            RetireTooEarly { .. } => "retire_too_early",
-            NotInKeyring { .. } => "not_in_keyring",
-            LastSigningKey { .. } => "last_signing_key",
-            KeyringAccountMismatch { .. } => "keyring_account_mismatch",
-            KeyringFileUnreadable { .. } => "keyring_file_unreadable",
-            KeyringFileTooLarge => "keyring_file_too_large",
-        }
-    }
-}
+use crate::error::Error;
 
 impl Error {
     /// The HTTP status a web handler should answer with when this error
@@ -100,11 +10,15 @@ impl Error {
     ///
     /// | status | kinds | why |
     /// |---|---|---|
-    /// | 400 | [`InvalidVideoId`], [`InvalidKeyId`], [`InvalidUrlPart`], [`InvalidSyntax`], [`MalformedToken`], and every [`is_policy`](Error::is_policy) kind (a lifetime over 24 h, bad rules, times out of range, too long) | bad input from the request: an id, options, rules, a token that is not even a token |
-    /// | 401 | [`WrongAlgorithm`], [`WrongKey`], [`UnknownKey`] (a keyring's verifier), [`BadSignature`], [`Expired`], [`NotYetValid`] | a token that was refused |
+    /// | 400 | every [`Input`](crate::ErrorArea::Input) kind ([`InvalidVideoId`], [`InvalidKeyId`], [`InvalidUrlPart`], [`InvalidSyntax`]), every [`Policy`](crate::ErrorArea::Policy) kind (a lifetime over 24 h, bad rules, times out of range, too long), and [`MalformedToken`] | bad input from the request: an id, options, rules, a token that is not even a token |
+    /// | 401 | every other [`Verification`](crate::ErrorArea::Verification) kind: [`WrongAlgorithm`], [`WrongKey`], [`UnknownKey`] (a keyring's verifier), [`BadSignature`], [`Expired`], [`NotYetValid`] | a token that was refused |
     /// | 403 | none in this release | kept for a viewer an access rule blocks |
     /// | 503 | every [`is_transient`](Error::is_transient) kind ([`Timeout`], [`Transport`], [`RateLimited`], [`ServerError`]) | Cloudflare's API is down or busy: try again later |
-    /// | 500 | everything else: a key that does not load ([`is_key`](Error::is_key)), the API's refusals and configuration, [`SigningFailed`], [`InvalidConfig`] | the server's own configuration or a fault |
+    /// | 500 | everything else: the [`Key`](crate::ErrorArea::Key), [`Api`](crate::ErrorArea::Api) (its refusals and configuration), [`Signing`](crate::ErrorArea::Signing), [`Config`](crate::ErrorArea::Config) and [`Keyring`](crate::ErrorArea::Keyring) kinds | the server's own configuration or a fault |
+    ///
+    /// The status comes from the kind's area, except where the kinds table
+    /// in `error.rs` gives a kind its own (`MalformedToken`, the transient
+    /// kinds).
     ///
     /// ```
     /// use cf_stream_token::{Error, VideoId};
@@ -113,36 +27,23 @@ impl Error {
     /// assert_eq!(e.kind().name(), "invalid_video_id");
     /// ```
     ///
-    /// [`InvalidVideoId`]: ErrorKind::InvalidVideoId
-    /// [`InvalidKeyId`]: ErrorKind::InvalidKeyId
-    /// [`InvalidUrlPart`]: ErrorKind::InvalidUrlPart
-    /// [`InvalidSyntax`]: ErrorKind::InvalidSyntax
-    /// [`MalformedToken`]: ErrorKind::MalformedToken
-    /// [`WrongAlgorithm`]: ErrorKind::WrongAlgorithm
-    /// [`WrongKey`]: ErrorKind::WrongKey
-    /// [`UnknownKey`]: ErrorKind::UnknownKey
-    /// [`BadSignature`]: ErrorKind::BadSignature
-    /// [`Expired`]: ErrorKind::Expired
-    /// [`NotYetValid`]: ErrorKind::NotYetValid
-    /// [`Timeout`]: ErrorKind::Timeout
-    /// [`Transport`]: ErrorKind::Transport
-    /// [`RateLimited`]: ErrorKind::RateLimited
-    /// [`ServerError`]: ErrorKind::ServerError
-    /// [`SigningFailed`]: ErrorKind::SigningFailed
-    /// [`InvalidConfig`]: ErrorKind::InvalidConfig
+    /// [`InvalidVideoId`]: crate::ErrorKind::InvalidVideoId
+    /// [`InvalidKeyId`]: crate::ErrorKind::InvalidKeyId
+    /// [`InvalidUrlPart`]: crate::ErrorKind::InvalidUrlPart
+    /// [`InvalidSyntax`]: crate::ErrorKind::InvalidSyntax
+    /// [`MalformedToken`]: crate::ErrorKind::MalformedToken
+    /// [`WrongAlgorithm`]: crate::ErrorKind::WrongAlgorithm
+    /// [`WrongKey`]: crate::ErrorKind::WrongKey
+    /// [`UnknownKey`]: crate::ErrorKind::UnknownKey
+    /// [`BadSignature`]: crate::ErrorKind::BadSignature
+    /// [`Expired`]: crate::ErrorKind::Expired
+    /// [`NotYetValid`]: crate::ErrorKind::NotYetValid
+    /// [`Timeout`]: crate::ErrorKind::Timeout
+    /// [`Transport`]: crate::ErrorKind::Transport
+    /// [`RateLimited`]: crate::ErrorKind::RateLimited
+    /// [`ServerError`]: crate::ErrorKind::ServerError
     pub fn http_status(&self) -> u16 {
-        use ErrorKind::*;
-        match self.kind() {
-            InvalidVideoId
-            | InvalidKeyId
-            | InvalidUrlPart { .. }
-            | InvalidSyntax { .. }
-            | MalformedToken { .. } => 400,
-            _ if self.is_policy() => 400,
-            _ if self.is_verification() => 401,
-            _ if self.is_transient() => 503,
-            _ => 500,
-        }
+        self.kind().row().status
     }
 
     /// The JSON body of an error answer:
@@ -174,6 +75,7 @@ impl axum::response::IntoResponse for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn statuses_by_area() {

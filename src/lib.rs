@@ -183,7 +183,7 @@ pub use crate::claims::{
 };
 pub use crate::decide::{Decision, Viewer};
 pub use crate::duration::parse_duration;
-pub use crate::error::{Error, ErrorKind, Result};
+pub use crate::error::{Error, ErrorArea, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]

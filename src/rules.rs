@@ -295,7 +295,8 @@ pub(crate) fn validate(rules: &[AccessRule]) -> Result<(), Error> {
         return Err(ErrorKind::TooManyRules { count: rules.len() }.into());
     }
     let mut seen_any = false;
-    for (index, rule) in rules.iter().enumerate() {
+    // 1-based, as `blocked-by-rule:N` and `Decision::rule` count.
+    for (index, rule) in (1..).zip(rules) {
         if seen_any {
             return Err(ErrorKind::RuleAfterAny { index }.into());
         }
@@ -602,7 +603,7 @@ mod tests {
         assert!(validate(&[gb.clone(), any.clone()]).is_ok());
         assert_eq!(
             kind(validate(&[any.clone(), gb.clone()])),
-            ErrorKind::RuleAfterAny { index: 1 }
+            ErrorKind::RuleAfterAny { index: 2 }
         );
         assert_eq!(
             kind(validate(&vec![gb.clone(); 6])),
@@ -614,7 +615,7 @@ mod tests {
         };
         assert_eq!(
             kind(validate(&[gb, empty])),
-            ErrorKind::EmptyRuleList { index: 1 }
+            ErrorKind::EmptyRuleList { index: 2 }
         );
     }
 }

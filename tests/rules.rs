@@ -162,14 +162,14 @@ fn a_rule_after_any_is_refused() {
             AccessRule::any(Action::Block),
             AccessRule::networks(Action::Allow, ["1.2.3.4"]).unwrap(),
         ]),
-        ErrorKind::RuleAfterAny { index: 2 }
+        ErrorKind::RuleAfterAny { index: 3 }
     );
     assert_eq!(
         build_err([
             AccessRule::any(Action::Allow),
             AccessRule::any(Action::Block)
         ]),
-        ErrorKind::RuleAfterAny { index: 1 }
+        ErrorKind::RuleAfterAny { index: 2 }
     );
 }
 
@@ -183,25 +183,50 @@ fn empty_lists_are_refused() {
         ]),
         // The `any` comes first, so the empty rule is unreachable too: that is
         // reported first.
-        ErrorKind::RuleAfterAny { index: 1 }
+        ErrorKind::RuleAfterAny { index: 2 }
     );
     assert_eq!(
         build_err([
             AccessRule::countries(Action::Allow, ["GB"]).unwrap(),
             AccessRule::networks(Action::Allow, no_strs).unwrap()
         ]),
-        ErrorKind::EmptyRuleList { index: 1 }
+        ErrorKind::EmptyRuleList { index: 2 }
     );
     assert_eq!(
         build_err(AccessRule::allow_only_countries(no_strs).unwrap()),
-        ErrorKind::EmptyRuleList { index: 0 }
+        ErrorKind::EmptyRuleList { index: 1 }
     );
     assert_eq!(
         build_err([AccessRule::IpSrc {
             action: Action::Block,
             ip: Vec::new()
         }]),
-        ErrorKind::EmptyRuleList { index: 0 }
+        ErrorKind::EmptyRuleList { index: 1 }
+    );
+}
+
+/// A refused rule is named by its position from 1, as `blocked-by-rule:N`
+/// and `Decision::rule` name the rule that decided: the first rule is 1.
+#[test]
+fn refused_rules_are_counted_from_one() {
+    let no_strs: [&str; 0] = [];
+    let err = |rules: Vec<AccessRule>| {
+        TokenOptions::builder()
+            .access_rules(rules)
+            .build()
+            .unwrap_err()
+    };
+    let e = err(vec![AccessRule::networks(Action::Allow, no_strs).unwrap()]);
+    assert_eq!(e.kind(), &ErrorKind::EmptyRuleList { index: 1 });
+    assert_eq!(e.to_string(), "access rule 1 has an empty list");
+    let e = err(vec![
+        AccessRule::any(Action::Block),
+        AccessRule::any(Action::Allow),
+    ]);
+    assert_eq!(e.kind(), &ErrorKind::RuleAfterAny { index: 2 });
+    assert_eq!(
+        e.to_string(),
+        "access rule 2 follows an `any` rule and could never match"
     );
 }
 

@@ -66,7 +66,7 @@ fn options_from_a_config_file_keep_every_check() {
     assert_eq!(
         options(json!({"accessRules": [{"type": "any", "action": "block"}, {"type": "any", "action": "allow"}]}))
             .unwrap_err(),
-        "access rule 1 follows an `any` rule and could never match"
+        "access rule 2 follows an `any` rule and could never match"
     );
     let six = vec![json!({"type": "ip.geoip.country", "action": "block", "country": ["US"]}); 6];
     assert_eq!(

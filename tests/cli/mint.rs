@@ -385,7 +385,7 @@ fn rules_in_order() {
     );
     assert_eq!(
         mint(&["block:any", "allow:country=GB"]).fails(2),
-        "--rule: access rule 1 follows an `any` rule and could never match"
+        "--rule: access rule 2 follows an `any` rule and could never match"
     );
     assert_eq!(
         mint(&["block:country=FR"; 6]).fails(2),
