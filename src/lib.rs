@@ -156,6 +156,8 @@ mod key;
 mod keyring;
 mod rules;
 mod signer;
+#[cfg(not(target_arch = "wasm32"))]
+mod source;
 mod url;
 mod verify;
 #[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
@@ -163,7 +165,7 @@ mod webcrypto;
 
 #[cfg(feature = "cache")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
-pub use crate::cache::{CachingSigner, CachingSignerBuilder, DEFAULT_BUCKET, DEFAULT_MAX_BYTES};
+pub use crate::cache::{CachingSigner, CachingSignerBuilder};
 #[cfg(any(feature = "cache", feature = "api"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cache", feature = "api"))))]
 pub use crate::freshness::{DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE};
@@ -188,16 +190,18 @@ pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
-    ACCOUNT_KEY_CAP, DEFAULT_MARGIN, DEFAULT_MIN_AGE, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry,
-    KeyState, Keyring, KeyringSigner, KeyringVerifier, Reconciliation,
+    ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState, Keyring, KeyringSigner,
+    KeyringVerifier, Reconciliation,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::signer::Signer;
 pub use crate::signer::Token;
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::source::TokenSource;
 pub use crate::url::{
     AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackTemplate, PlaybackTemplateBuilder,
-    PlaybackUrls, PlaybackUrlsBuilder, SignedUrls, StreamHost, Surface, Thumbnail,
+    PlaybackUrls, PlaybackUrlsBuilder, SignedUrls, StreamHost, Surface, SurfaceKind, Thumbnail,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::verify::Verifier;
