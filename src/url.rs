@@ -1426,6 +1426,42 @@ mod tests {
         assert!(!shown.contains(token), "{shown}");
     }
 
+    /// The table lists every kind once, `row` finds each kind's own row,
+    /// and a surface's name, path and download are its kind's.
+    #[test]
+    fn the_surface_table_is_one_row_per_kind() {
+        for (i, kind) in SurfaceKind::ALL.into_iter().enumerate() {
+            assert_eq!(TABLE[i].kind, kind);
+            assert_eq!(kind.row().kind, kind);
+            assert_eq!(SurfaceKind::from_name(kind.name()), Some(kind));
+            assert_eq!(SurfaceKind::from_path(kind.path()), Some(kind));
+        }
+        assert_eq!(SurfaceKind::from_path("manifest/video.m3u"), None);
+        assert_eq!(SurfaceKind::from_name("HLS"), None);
+        let downloads: Vec<_> = SurfaceKind::ALL
+            .into_iter()
+            .filter(|k| k.is_download())
+            .map(SurfaceKind::name)
+            .collect();
+        assert_eq!(downloads, ["mp4", "m4a"]);
+        let posts: Vec<_> = SurfaceKind::ALL
+            .into_iter()
+            .filter(|k| k.method() == "POST")
+            .map(SurfaceKind::name)
+            .collect();
+        assert_eq!(posts, ["webrtc"]);
+        let gif = Surface::AnimatedThumbnail(AnimatedThumbnail::new());
+        assert_eq!(gif.kind(), SurfaceKind::AnimatedThumbnail);
+        assert_eq!(
+            (gif.name(), gif.path(), gif.is_download()),
+            ("gif", "thumbnails/thumbnail.gif", false)
+        );
+        assert_eq!(
+            SurfaceKind::AnimatedThumbnail.params(),
+            ["time", "width", "height", "fit", "duration", "fps"]
+        );
+    }
+
     #[test]
     fn query_values_are_form_encoded() {
         let mut q = Query::default();
