@@ -54,7 +54,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use crate::claims::{Claims, MAX_LIFETIME_SECS, TokenOptions};
+use crate::claims::{Claims, MAX_LIFETIME, TokenOptions, within_max_lifetime};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::SigningKey;
@@ -290,7 +290,7 @@ impl Keyring {
     pub fn start_at(now: OffsetDateTime, key_json: &str) -> Result<Keyring, Error> {
         let key = load_key(key_json, 0)?;
         Ok(Keyring {
-            max_token_lifetime: Duration::from_secs(MAX_LIFETIME_SECS as u64),
+            max_token_lifetime: MAX_LIFETIME,
             margin: Keyring::DEFAULT_MARGIN,
             min_age: Keyring::DEFAULT_MIN_AGE,
             old_tokens_expire_by: None,
@@ -323,7 +323,7 @@ impl Keyring {
     /// with fractions of a second.
     pub fn set_max_token_lifetime(&mut self, lifetime: Duration) -> Result<(), Error> {
         whole_secs(lifetime, "max_token_lifetime")?;
-        if lifetime.is_zero() || secs(lifetime) > MAX_LIFETIME_SECS {
+        if lifetime.is_zero() || !within_max_lifetime(secs(lifetime)) {
             return Err(ErrorKind::InvalidConfig {
                 what: "max_token_lifetime: 1 s to 24 h",
             }
@@ -713,7 +713,7 @@ impl Keyring {
             return Err(bad("unsupported schema version (this crate reads 1)"));
         }
         let mut ring = Keyring {
-            max_token_lifetime: Duration::from_secs(MAX_LIFETIME_SECS as u64),
+            max_token_lifetime: MAX_LIFETIME,
             margin: Keyring::DEFAULT_MARGIN,
             min_age: Keyring::DEFAULT_MIN_AGE,
             old_tokens_expire_by: None,
@@ -840,9 +840,7 @@ impl Keyring {
     /// [`ErrorKind::TimeOutOfRange`] for a time RFC 3339 cannot show.
     pub fn secret_document(&self) -> Result<Zeroizing<String>, Error> {
         let fmt = |t: Option<OffsetDateTime>| -> Result<Option<String>, Error> {
-            t.map(|t| t.format(&Rfc3339))
-                .transpose()
-                .map_err(|_| ErrorKind::TimeOutOfRange.into())
+            t.map(crate::clock::rfc3339).transpose()
         };
         let mut keys = Vec::with_capacity(self.slots.len());
         for s in &self.slots {
