@@ -63,7 +63,18 @@
 //! [`PlaybackUrls`] puts one token, one signature, into the URL of every
 //! surface you ask for (player, watch page, HLS, DASH, thumbnails,
 //! downloads, WebRTC), with typed, percent-encoded query parameters, and
-//! makes the token downloadable when a download is among them.
+//! makes the token downloadable when a download is among them. The surfaces,
+//! their paths and parameters are one table, [`SurfaceKind`].
+//!
+//! # Token sources
+//!
+//! [`Signer`], [`CachingSigner`] (feature `cache`) and a keyring's
+//! [`KeyringSigner`] are each a [`TokenSource`], and
+//! [`PlaybackTemplate::mint`] and [`PlaybackUrls::mint`] take any of them
+//! (also as `&dyn TokenSource` or `Arc<dyn TokenSource>`): a policy such as
+//! the ring's maximum token lifetime is kept inside the source. Async
+//! sources ([`FallbackMinter`], `WebCryptoSigner`) mint first, then hand the
+//! token to [`PlaybackUrls::with_token`], which checks it fits the URLs.
 //!
 //! # Crate features
 //!
