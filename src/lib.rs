@@ -162,9 +162,10 @@ mod http;
 mod ids;
 mod key;
 // The keyring signs and verifies with the native backend (WebCrypto's
-// signer is async and has no verifier yet), so it is native-only.
+// signer is async and has no verifier yet), so it is native-only. Public as a
+// module (`keyring::{Keyring, KeyState, ...}`); the main types are also at the root.
 #[cfg(not(target_arch = "wasm32"))]
-mod keyring;
+pub mod keyring;
 mod rules;
 mod signer;
 #[cfg(not(target_arch = "wasm32"))]
