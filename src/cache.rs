@@ -6,7 +6,6 @@
 //! cache and hands the same token out while enough of its lifetime remains.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use moka::ops::compute::{CompResult, Op};
@@ -20,12 +19,7 @@ use crate::freshness::{
 };
 use crate::ids::VideoId;
 use crate::signer::{Signer, Token};
-
-/// Default expiry bucket of [`CachingSigner`].
-pub const DEFAULT_BUCKET: Duration = Duration::from_secs(60);
-
-/// Default bound on the bytes a [`CachingSigner`] keeps (128 MiB).
-pub const DEFAULT_MAX_BYTES: u64 = 128 * 1024 * 1024;
+use crate::source::TokenSource;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -35,7 +29,7 @@ struct Key {
 
 #[derive(Clone)]
 struct Entry {
-    token: Arc<Token>,
+    token: Token,
     /// The signing clock the token was minted at (a bucket start).
     signed_at: i64,
 }
@@ -46,12 +40,15 @@ struct Entry {
 ///
 /// The freshness rule is the one of [`FallbackMinter`](crate::FallbackMinter)'s
 /// remote cache, with the same settings ([`min_remaining_share`], default
-/// [`DEFAULT_MIN_REMAINING_SHARE`]; [`max_entries`], default
-/// [`DEFAULT_MAX_ENTRIES`]).
+/// [`CachingSigner::DEFAULT_MIN_REMAINING_SHARE`]; [`max_entries`], default
+/// [`CachingSigner::DEFAULT_MAX_ENTRIES`]). It is a [`TokenSource`], so
+/// [`PlaybackTemplate::mint`](crate::PlaybackTemplate::mint) takes it as it
+/// takes a [`Signer`]; a hit hands out a clone of the cached [`Token`] (its
+/// text shared, not copied).
 ///
 /// - **Bucketed expiry.** On a miss, a token with a relative lifetime is
 ///   minted as of the start of the current bucket (default
-///   [`DEFAULT_BUCKET`]), so every replica of a service mints the
+///   [`CachingSigner::DEFAULT_BUCKET`]), so every replica of a service mints the
 ///   byte-identical token for the same request in the same bucket (RS256 is deterministic). The bucket start is never
 ///   after now, so the 24-hour cap still holds against the real clock.
 /// - **Bounded memory.** At most `max_entries` tokens and `max_bytes` bytes
@@ -117,27 +114,27 @@ fn invalid(what: &'static str) -> Error {
 
 impl CachingSignerBuilder {
     /// Reuse a token while at least this share of its lifetime remains
-    /// (default [`DEFAULT_MIN_REMAINING_SHARE`]; in (0, 1]: 1.0 reuses a
+    /// (default [`CachingSigner::DEFAULT_MIN_REMAINING_SHARE`]; in (0, 1]: 1.0 reuses a
     /// token only within the second it was minted at).
     pub fn min_remaining_share(mut self, share: f64) -> Self {
         self.share = share;
         self
     }
 
-    /// Expiry bucket (default [`DEFAULT_BUCKET`]; whole seconds, at least one).
+    /// Expiry bucket (default [`CachingSigner::DEFAULT_BUCKET`]; whole seconds, at least one).
     pub fn bucket(mut self, bucket: Duration) -> Self {
         self.bucket = bucket;
         self
     }
 
-    /// Most tokens kept (default [`DEFAULT_MAX_ENTRIES`]; at least one).
+    /// Most tokens kept (default [`CachingSigner::DEFAULT_MAX_ENTRIES`]; at least one).
     pub fn max_entries(mut self, n: u64) -> Self {
         self.max_entries = n;
         self
     }
 
     /// Most bytes kept, counting each token's text and bookkeeping
-    /// (default [`DEFAULT_MAX_BYTES`]; at least one).
+    /// (default [`CachingSigner::DEFAULT_MAX_BYTES`]; at least one).
     pub fn max_bytes(mut self, n: u64) -> Self {
         self.max_bytes = n;
         self
@@ -189,14 +186,27 @@ fn entry_size(key: &Key, entry: &Entry) -> u64 {
 }
 
 impl CachingSigner {
+    /// Default expiry bucket.
+    pub const DEFAULT_BUCKET: Duration = Duration::from_secs(60);
+
+    /// Default bound on the bytes kept (128 MiB).
+    pub const DEFAULT_MAX_BYTES: u64 = 128 * 1024 * 1024;
+
+    /// Default share of a token's lifetime that must remain for it to be
+    /// handed out again (the one of [`FallbackMinter`](crate::FallbackMinter) too).
+    pub const DEFAULT_MIN_REMAINING_SHARE: f64 = DEFAULT_MIN_REMAINING_SHARE;
+
+    /// Default bound on the tokens kept.
+    pub const DEFAULT_MAX_ENTRIES: u64 = DEFAULT_MAX_ENTRIES;
+
     /// Start configuring a cache in front of `signer`.
     pub fn builder(signer: Signer) -> CachingSignerBuilder {
         CachingSignerBuilder {
             signer,
             share: DEFAULT_MIN_REMAINING_SHARE,
-            bucket: DEFAULT_BUCKET,
-            max_entries: DEFAULT_MAX_ENTRIES,
-            max_bytes: DEFAULT_MAX_BYTES,
+            bucket: Self::DEFAULT_BUCKET,
+            max_entries: Self::DEFAULT_MAX_ENTRIES,
+            max_bytes: Self::DEFAULT_MAX_BYTES,
         }
     }
 
@@ -234,7 +244,7 @@ impl CachingSigner {
         now: OffsetDateTime,
         video: &VideoId,
         opts: &TokenOptions,
-    ) -> Result<Arc<Token>, Error> {
+    ) -> Result<Token, Error> {
         let now_s = now.unix_timestamp();
         let key = Key {
             video: *video,
@@ -278,7 +288,7 @@ impl CachingSigner {
     ///
     /// # Errors
     /// As [`Signer::mint_at`].
-    pub fn mint(&self, video: &VideoId, opts: &TokenOptions) -> Result<Arc<Token>, Error> {
+    pub fn mint(&self, video: &VideoId, opts: &TokenOptions) -> Result<Token, Error> {
         self.mint_at(crate::clock::system_now(), video, opts)
     }
 
@@ -295,7 +305,7 @@ impl CachingSigner {
                 .map_err(|_| ErrorKind::TimeOutOfRange)?;
             let token = self.signer.mint_at(at, video, opts)?;
             let entry = Entry {
-                token: Arc::new(token),
+                token,
                 signed_at: start,
             };
             // A bucket as long as the lifetime could yield a token already
@@ -306,8 +316,19 @@ impl CachingSigner {
         }
         let token = self.signer.mint_at(now, video, opts)?;
         Ok(Entry {
-            token: Arc::new(token),
+            token,
             signed_at: now_s,
         })
+    }
+}
+
+impl TokenSource for CachingSigner {
+    fn mint_at(
+        &self,
+        now: OffsetDateTime,
+        video: &VideoId,
+        opts: &TokenOptions,
+    ) -> Result<Token, Error> {
+        CachingSigner::mint_at(self, now, video, opts)
     }
 }

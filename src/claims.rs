@@ -20,6 +20,20 @@ pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(DEFAULT_LIFETIME_SECS
 
 /// [`MAX_LIFETIME`] in the unix seconds claims are computed in.
 pub(crate) const MAX_LIFETIME_SECS: i64 = 24 * 60 * 60;
+/// The 24-hour rule, stated once: the latest `exp` a token signed at `now`
+/// (unix seconds) may carry, or `None` past the end of time. Minting,
+/// both token caches, the API's tokens and the keyring's settings all ask
+/// this function or [`within_max_lifetime`].
+pub(crate) fn latest_exp(now: i64) -> Option<i64> {
+    now.checked_add(MAX_LIFETIME_SECS)
+}
+
+/// Does a lifetime of `secs` seconds, or an `exp` `secs` after now, keep
+/// the 24-hour rule?
+pub(crate) fn within_max_lifetime(secs: i64) -> bool {
+    secs <= MAX_LIFETIME_SECS
+}
+
 /// [`DEFAULT_LIFETIME`] in seconds.
 pub(crate) const DEFAULT_LIFETIME_SECS: i64 = 60 * 60;
 
@@ -222,9 +236,7 @@ impl TokenOptions {
             Expiry::Lifetime(secs) => now.checked_add(secs).ok_or(ErrorKind::TimeOutOfRange)?,
             Expiry::At(t) => t,
         };
-        let max = now
-            .checked_add(MAX_LIFETIME_SECS)
-            .ok_or(ErrorKind::TimeOutOfRange)?;
+        let max = latest_exp(now).ok_or(ErrorKind::TimeOutOfRange)?;
         if exp <= now {
             return Err(ErrorKind::ExpiryNotInFuture { exp, now }.into());
         }
@@ -351,7 +363,7 @@ impl TokenOptionsBuilder {
         let mut opts = self.opts;
         if let Some(lifetime) = self.lifetime {
             let secs = whole_secs(lifetime, "token lifetime")?;
-            if secs > MAX_LIFETIME_SECS {
+            if !within_max_lifetime(secs) {
                 return Err(ErrorKind::LifetimeTooLong {
                     seconds: lifetime.as_secs(),
                 }

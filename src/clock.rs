@@ -1,7 +1,26 @@
-//! The one place the system clock is read (see `clippy.toml`).
+//! The one place the system clock is read (see `clippy.toml`), and the one
+//! way a time is written out.
 
 #[cfg(any(not(target_arch = "wasm32"), feature = "webcrypto"))]
 use time::OffsetDateTime;
+#[cfg(not(target_arch = "wasm32"))]
+use time::format_description::well_known::Rfc3339;
+
+#[cfg(not(target_arch = "wasm32"))]
+use crate::error::{Error, ErrorKind};
+
+/// `t` in RFC 3339 (`2026-11-22T12:00:00Z` for a whole-second UTC time): the
+/// one formatter of every time this crate writes (keyring documents, key
+/// listings, the emulator's answers).
+///
+/// # Errors
+/// [`ErrorKind::TimeOutOfRange`] for a time RFC 3339 cannot show (a year
+/// outside 0 to 9999).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn rfc3339(t: OffsetDateTime) -> Result<String, Error> {
+    t.format(&Rfc3339)
+        .map_err(|_| ErrorKind::TimeOutOfRange.into())
+}
 
 /// Now, from the system clock. Everything else in the crate takes the time
 /// as a parameter so that it can be tested at fixed instants.

@@ -11,7 +11,9 @@
 //! [`CachingSigner`]: crate::CachingSigner
 //! [`FallbackMinter`]: crate::FallbackMinter
 
+#[cfg(test)]
 use crate::claims::MAX_LIFETIME_SECS;
+use crate::claims::within_max_lifetime;
 use crate::error::{Error, ErrorKind};
 
 /// Default share of a cached token's lifetime that must remain for it to be
@@ -63,7 +65,7 @@ impl Freshness {
     /// `now`, and `exp` at most 24 hours after it.
     pub(crate) fn is_valid(exp: i64, now: i64) -> bool {
         let remaining = exp.saturating_sub(now);
-        remaining > 0 && remaining <= MAX_LIFETIME_SECS
+        remaining > 0 && within_max_lifetime(remaining)
     }
 }
 

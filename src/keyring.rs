@@ -54,30 +54,17 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use crate::claims::{Claims, MAX_LIFETIME_SECS, TokenOptions};
+use crate::claims::{Claims, MAX_LIFETIME, TokenOptions, within_max_lifetime};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::SigningKey;
 use crate::signer::{Signer, Token};
+use crate::source::TokenSource;
 use crate::verify::{Verifier, parse_header, split_compact};
 
 /// The environment variable [`Keyring::from_env`] reads: the document
 /// itself.
 pub const KEYRING_ENV: &str = "CF_STREAM_KEYRING";
-
-/// The default propagation margin of the retirement horizon: 1 hour.
-pub const DEFAULT_MARGIN: Duration = Duration::from_secs(3600);
-
-/// The default minimum age of a next key before it may be promoted: 1
-/// hour.
-///
-/// Cloudflare does not document how soon a new key's tokens play, and a
-/// fleet needs the new key in every instance's ring before any instance
-/// signs with it (else instances that have not reloaded refuse its tokens
-/// in their own verifiers). Both waits are bounded by how often the fleet
-/// reloads the ring, which the margin also stands for, so the default is
-/// the same hour: one number to reason about.
-pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(3600);
 
 /// The largest number of signing keys an account holds at Cloudflare.
 pub const ACCOUNT_KEY_CAP: usize = 1000;
@@ -87,6 +74,22 @@ pub const ACCOUNT_KEY_CAP: usize = 1000;
 /// create-key answer and its times are about 4.7 KB), so this is room for
 /// every ring and refuses what cannot be one.
 pub const KEYRING_FILE_LIMIT: u64 = 8 << 20;
+
+impl Keyring {
+    /// The default propagation margin of the retirement horizon: 1 hour.
+    pub const DEFAULT_MARGIN: Duration = Duration::from_secs(3600);
+
+    /// The default minimum age of a next key before it may be promoted: 1
+    /// hour.
+    ///
+    /// Cloudflare does not document how soon a new key's tokens play, and a
+    /// fleet needs the new key in every instance's ring before any instance
+    /// signs with it (else instances that have not reloaded refuse its tokens
+    /// in their own verifiers). Both waits are bounded by how often the fleet
+    /// reloads the ring, which the margin also stands for, so the default is
+    /// the same hour: one number to reason about.
+    pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(3600);
+}
 
 /// The schema version this crate reads and writes.
 const VERSION: u32 = 1;
@@ -287,9 +290,9 @@ impl Keyring {
     pub fn start_at(now: OffsetDateTime, key_json: &str) -> Result<Keyring, Error> {
         let key = load_key(key_json, 0)?;
         Ok(Keyring {
-            max_token_lifetime: Duration::from_secs(MAX_LIFETIME_SECS as u64),
-            margin: DEFAULT_MARGIN,
-            min_age: DEFAULT_MIN_AGE,
+            max_token_lifetime: MAX_LIFETIME,
+            margin: Keyring::DEFAULT_MARGIN,
+            min_age: Keyring::DEFAULT_MIN_AGE,
             old_tokens_expire_by: None,
             account_id: None,
             slots: vec![Slot {
@@ -320,7 +323,7 @@ impl Keyring {
     /// with fractions of a second.
     pub fn set_max_token_lifetime(&mut self, lifetime: Duration) -> Result<(), Error> {
         whole_secs(lifetime, "max_token_lifetime")?;
-        if lifetime.is_zero() || secs(lifetime) > MAX_LIFETIME_SECS {
+        if lifetime.is_zero() || !within_max_lifetime(secs(lifetime)) {
             return Err(ErrorKind::InvalidConfig {
                 what: "max_token_lifetime: 1 s to 24 h",
             }
@@ -483,9 +486,9 @@ impl Keyring {
         self.in_state(KeyState::Next).map(|s| s.entry)
     }
 
-    /// A signer with the current key that keeps the ring's maximum token
-    /// lifetime. Cheap (it shares the key); take a new one after every
-    /// reload or promotion.
+    /// A [`TokenSource`] with the current key that keeps the ring's maximum
+    /// token lifetime on every mint. Cheap (it shares the key); take a new
+    /// one after every reload or promotion.
     pub fn signer(&self) -> KeyringSigner {
         let slot = self
             .in_state(KeyState::Current)
@@ -710,9 +713,9 @@ impl Keyring {
             return Err(bad("unsupported schema version (this crate reads 1)"));
         }
         let mut ring = Keyring {
-            max_token_lifetime: Duration::from_secs(MAX_LIFETIME_SECS as u64),
-            margin: DEFAULT_MARGIN,
-            min_age: DEFAULT_MIN_AGE,
+            max_token_lifetime: MAX_LIFETIME,
+            margin: Keyring::DEFAULT_MARGIN,
+            min_age: Keyring::DEFAULT_MIN_AGE,
             old_tokens_expire_by: None,
             account_id: None,
             slots: Vec::with_capacity(doc.keys.len()),
@@ -837,9 +840,7 @@ impl Keyring {
     /// [`ErrorKind::TimeOutOfRange`] for a time RFC 3339 cannot show.
     pub fn secret_document(&self) -> Result<Zeroizing<String>, Error> {
         let fmt = |t: Option<OffsetDateTime>| -> Result<Option<String>, Error> {
-            t.map(|t| t.format(&Rfc3339))
-                .transpose()
-                .map_err(|_| ErrorKind::TimeOutOfRange.into())
+            t.map(crate::clock::rfc3339).transpose()
         };
         let mut keys = Vec::with_capacity(self.slots.len());
         for s in &self.slots {
@@ -933,7 +934,10 @@ struct EntryOut<'a> {
 }
 
 /// Signs with a ring's current key and keeps the ring's maximum token
-/// lifetime. `Clone` shares the key.
+/// lifetime itself: every mint, through [`KeyringSigner::mint_at`] or the
+/// [`TokenSource`] it is, refuses a token that would outlive the ring, and
+/// no accessor hands out the unchecked signer underneath. `Clone` shares the
+/// key.
 #[derive(Clone)]
 pub struct KeyringSigner {
     signer: Signer,
@@ -955,9 +959,9 @@ impl KeyringSigner {
         self.signer.kid()
     }
 
-    /// The plain signer of the current key.
-    pub fn signer(&self) -> &Signer {
-        &self.signer
+    /// The ring's maximum token lifetime, which every mint keeps.
+    pub fn max_token_lifetime(&self) -> Duration {
+        Duration::from_secs(self.max_lifetime.unsigned_abs())
     }
 
     /// Mint as [`Signer::mint_at`] does, refusing a token that would
@@ -975,14 +979,9 @@ impl KeyringSigner {
         self.signer.mint_at(now, video, opts)
     }
 
-    /// Check options against the ring's lifetime as of `now` without
-    /// minting: before handing [`signer`](Self::signer) to
-    /// [`PlaybackUrls::mint`](crate::PlaybackUrls::mint), say.
-    ///
-    /// # Errors
-    /// [`ErrorKind::TokenOutlivesRing`], and the policy errors of
-    /// [`TokenOptions::resolve_at`].
-    pub fn check_at(&self, now: OffsetDateTime, opts: &TokenOptions) -> Result<(), Error> {
+    /// The ring's cap, as of `now`: the options' `exp` at most the maximum
+    /// token lifetime after `now`.
+    fn check_at(&self, now: OffsetDateTime, opts: &TokenOptions) -> Result<(), Error> {
         let times = opts.resolve_at(now)?;
         let max = now
             .unix_timestamp()
@@ -1004,6 +1003,17 @@ impl KeyringSigner {
     /// As [`mint_at`](Self::mint_at).
     pub fn mint(&self, video: &VideoId, opts: &TokenOptions) -> Result<Token, Error> {
         self.mint_at(crate::clock::system_now(), video, opts)
+    }
+}
+
+impl TokenSource for KeyringSigner {
+    fn mint_at(
+        &self,
+        now: OffsetDateTime,
+        video: &VideoId,
+        opts: &TokenOptions,
+    ) -> Result<Token, Error> {
+        KeyringSigner::mint_at(self, now, video, opts)
     }
 }
 

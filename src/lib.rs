@@ -63,7 +63,18 @@
 //! [`PlaybackUrls`] puts one token, one signature, into the URL of every
 //! surface you ask for (player, watch page, HLS, DASH, thumbnails,
 //! downloads, WebRTC), with typed, percent-encoded query parameters, and
-//! makes the token downloadable when a download is among them.
+//! makes the token downloadable when a download is among them. The surfaces,
+//! their paths and parameters are one table, [`SurfaceKind`].
+//!
+//! # Token sources
+//!
+//! [`Signer`], [`CachingSigner`] (feature `cache`) and a keyring's
+//! [`KeyringSigner`] are each a [`TokenSource`], and
+//! [`PlaybackTemplate::mint`] and [`PlaybackUrls::mint`] take any of them
+//! (also as `&dyn TokenSource` or `Arc<dyn TokenSource>`): a policy such as
+//! the ring's maximum token lifetime is kept inside the source. Async
+//! sources ([`FallbackMinter`], `WebCryptoSigner`) mint first, then hand the
+//! token to [`PlaybackUrls::with_token`], which checks it fits the URLs.
 //!
 //! # Crate features
 //!
@@ -151,11 +162,14 @@ mod http;
 mod ids;
 mod key;
 // The keyring signs and verifies with the native backend (WebCrypto's
-// signer is async and has no verifier yet), so it is native-only.
+// signer is async and has no verifier yet), so it is native-only. Public as a
+// module (`keyring::{Keyring, KeyState, ...}`); the main types are also at the root.
 #[cfg(not(target_arch = "wasm32"))]
-mod keyring;
+pub mod keyring;
 mod rules;
 mod signer;
+#[cfg(not(target_arch = "wasm32"))]
+mod source;
 mod url;
 mod verify;
 #[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
@@ -163,7 +177,7 @@ mod webcrypto;
 
 #[cfg(feature = "cache")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
-pub use crate::cache::{CachingSigner, CachingSignerBuilder, DEFAULT_BUCKET, DEFAULT_MAX_BYTES};
+pub use crate::cache::{CachingSigner, CachingSignerBuilder};
 #[cfg(any(feature = "cache", feature = "api"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "cache", feature = "api"))))]
 pub use crate::freshness::{DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE};
@@ -188,16 +202,18 @@ pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
-    ACCOUNT_KEY_CAP, DEFAULT_MARGIN, DEFAULT_MIN_AGE, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry,
-    KeyState, Keyring, KeyringSigner, KeyringVerifier, Reconciliation,
+    ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState, Keyring, KeyringSigner,
+    KeyringVerifier, Reconciliation,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::signer::Signer;
 pub use crate::signer::Token;
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::source::TokenSource;
 pub use crate::url::{
     AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackTemplate, PlaybackTemplateBuilder,
-    PlaybackUrls, PlaybackUrlsBuilder, SignedUrls, StreamHost, Surface, Thumbnail,
+    PlaybackUrls, PlaybackUrlsBuilder, SignedUrls, StreamHost, Surface, SurfaceKind, Thumbnail,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::verify::Verifier;

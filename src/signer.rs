@@ -1,7 +1,6 @@
 //! The hot path: one RSA signature per token and next to nothing else.
 
 use std::fmt::{self, Write as _};
-#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -13,6 +12,8 @@ use crate::error::Error;
 use crate::ids::{KeyId, VideoId};
 #[cfg(not(target_arch = "wasm32"))]
 use crate::key::SigningKey;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::source::TokenSource;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::verify::Verifier;
 
@@ -136,6 +137,18 @@ impl Signer {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+impl TokenSource for Signer {
+    fn mint_at(
+        &self,
+        now: OffsetDateTime,
+        video: &VideoId,
+        opts: &TokenOptions,
+    ) -> Result<Token, Error> {
+        Signer::mint_at(self, now, video, opts)
+    }
+}
+
 /// base64url of `{"alg":"RS256","kid":"…"}`: made once per key.
 pub(crate) fn header_b64(kid: &KeyId) -> Box<str> {
     // Key ids are restricted to `A-Z a-z 0-9 - _`, so no JSON escaping is needed.
@@ -221,7 +234,9 @@ impl SigningInput {
         self.compact.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut self.compact);
         Token {
-            compact: self.compact,
+            // One copy of a few hundred bytes, against an RSA signature: so
+            // that a cache, or a URL set, shares the token instead.
+            compact: Arc::from(self.compact),
             claims: self.claims,
         }
     }
@@ -230,10 +245,11 @@ impl SigningInput {
 /// A minted token: a bearer credential for one video until `exp`.
 ///
 /// `Display` (and [`Token::as_str`]) give the compact JWS to put in a URL;
-/// `Debug` shows the claims and redacts the signature.
+/// `Debug` shows the claims and redacts the signature. Cloning is cheap:
+/// the compact text is shared, not copied.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token {
-    compact: String,
+    compact: Arc<str>,
     claims: Claims,
 }
 
@@ -242,7 +258,10 @@ impl Token {
     /// claims read from it.
     #[cfg(feature = "api")]
     pub(crate) fn from_parts(compact: String, claims: Claims) -> Token {
-        Token { compact, claims }
+        Token {
+            compact: Arc::from(compact),
+            claims,
+        }
     }
 
     /// The compact JWS (`header.payload.signature`).
@@ -252,7 +271,7 @@ impl Token {
 
     /// The compact JWS, owned.
     pub fn into_string(self) -> String {
-        self.compact
+        String::from(&*self.compact)
     }
 
     /// The token's claims.

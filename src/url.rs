@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 use crate::claims::{MAX_URL_LEN, TokenOptions};
 use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, echo};
 use crate::ids::VideoId;
-#[cfg(not(target_arch = "wasm32"))]
-use crate::signer::Signer;
 use crate::signer::Token;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::source::TokenSource;
 
 /// Longest download file name Cloudflare accepts.
 const MAX_FILENAME_LEN: usize = 120;
@@ -269,6 +269,12 @@ impl Thumbnail {
         self
     }
 
+    /// An animated thumbnail with these options (start `time`, size, fit).
+    #[must_use]
+    pub fn animated(self) -> AnimatedThumbnail {
+        AnimatedThumbnail::from(self)
+    }
+
     fn append(&self, q: &mut Query) -> Result<(), Error> {
         if let Some(t) = self.time {
             q.pair("time", &seconds("time", t, true)?);
@@ -286,9 +292,20 @@ impl Thumbnail {
     }
 }
 
-/// Animated thumbnail options (`thumbnails/thumbnail.gif`): those of a
-/// still, plus `duration` and `fps`. Unset values are left to Cloudflare's
-/// defaults (5 s, 8 fps).
+/// Animated thumbnail options (`thumbnails/thumbnail.gif`): a still's
+/// [`Thumbnail`] (the start `time`, size and fit), plus `duration` and `fps`.
+/// Build one from a still with [`Thumbnail::animated`] (or `From`); the
+/// still's setters are repeated here for convenience. Unset values are left
+/// to Cloudflare's defaults (5 s, 8 fps).
+///
+/// ```
+/// use std::time::Duration;
+/// use cf_stream_token::{AnimatedThumbnail, Thumbnail};
+/// let still = Thumbnail::new().time(Duration::from_secs(8)).width(320);
+/// let gif = still.clone().animated().fps(10);
+/// assert_eq!(gif.still(), &still);
+/// assert_eq!(gif, AnimatedThumbnail::new().time(Duration::from_secs(8)).width(320).fps(10));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AnimatedThumbnail {
     still: Thumbnail,
@@ -296,10 +313,25 @@ pub struct AnimatedThumbnail {
     fps: Option<u8>,
 }
 
+impl From<Thumbnail> for AnimatedThumbnail {
+    fn from(still: Thumbnail) -> Self {
+        AnimatedThumbnail {
+            still,
+            duration: None,
+            fps: None,
+        }
+    }
+}
+
 impl AnimatedThumbnail {
     /// No query parameters.
     pub fn new() -> Self {
         AnimatedThumbnail::default()
+    }
+
+    /// The still options the animation starts from.
+    pub fn still(&self) -> &Thumbnail {
+        &self.still
     }
 
     /// `time`: start this far into the video (whole seconds).
@@ -367,7 +399,191 @@ impl Download {
     }
 }
 
-/// A playback surface: what a URL serves.
+/// The kinds of playback surface, without their parameters: the one table of
+/// names, paths, query parameters, downloads and methods that the URL
+/// builder, the command line's `--kind` and the emulator's edge all read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SurfaceKind {
+    /// [`Surface::Iframe`].
+    Iframe,
+    /// [`Surface::Watch`].
+    Watch,
+    /// [`Surface::Hls`].
+    Hls,
+    /// [`Surface::Dash`].
+    Dash,
+    /// [`Surface::Thumbnail`].
+    Thumbnail,
+    /// [`Surface::AnimatedThumbnail`].
+    AnimatedThumbnail,
+    /// [`Surface::Mp4Download`].
+    Mp4Download,
+    /// [`Surface::AudioDownload`].
+    AudioDownload,
+    /// [`Surface::WebRtc`].
+    WebRtc,
+}
+
+/// One row of the surface table.
+struct Row {
+    kind: SurfaceKind,
+    name: &'static str,
+    path: &'static str,
+    params: &'static [&'static str],
+    download: bool,
+    method: &'static str,
+}
+
+/// The surface table, in the order the command line's help lists them.
+const TABLE: [Row; 9] = [
+    Row {
+        kind: SurfaceKind::Hls,
+        name: "hls",
+        path: "manifest/video.m3u8",
+        params: &["clientBandwidthHint", "protocol"],
+        download: false,
+        method: "GET",
+    },
+    Row {
+        kind: SurfaceKind::Dash,
+        name: "dash",
+        path: "manifest/video.mpd",
+        params: &["clientBandwidthHint"],
+        download: false,
+        method: "GET",
+    },
+    Row {
+        kind: SurfaceKind::Iframe,
+        name: "iframe",
+        path: "iframe",
+        params: &[],
+        download: false,
+        method: "GET",
+    },
+    Row {
+        kind: SurfaceKind::Watch,
+        name: "watch",
+        path: "watch",
+        params: &[],
+        download: false,
+        method: "GET",
+    },
+    Row {
+        kind: SurfaceKind::Thumbnail,
+        name: "thumbnail",
+        path: "thumbnails/thumbnail.jpg",
+        params: &["time", "width", "height", "fit"],
+        download: false,
+        method: "GET",
+    },
+    Row {
+        kind: SurfaceKind::AnimatedThumbnail,
+        name: "gif",
+        path: "thumbnails/thumbnail.gif",
+        params: &["time", "width", "height", "fit", "duration", "fps"],
+        download: false,
+        method: "GET",
+    },
+    Row {
+        kind: SurfaceKind::Mp4Download,
+        name: "mp4",
+        path: "downloads/default.mp4",
+        params: &["filename"],
+        download: true,
+        method: "GET",
+    },
+    Row {
+        kind: SurfaceKind::AudioDownload,
+        name: "m4a",
+        path: "downloads/audio.m4a",
+        params: &["filename"],
+        download: true,
+        method: "GET",
+    },
+    Row {
+        kind: SurfaceKind::WebRtc,
+        name: "webrtc",
+        path: "webRTC/play",
+        params: &[],
+        download: false,
+        method: "POST",
+    },
+];
+
+impl SurfaceKind {
+    /// Every kind, in the order the command line's help lists them.
+    pub const ALL: [SurfaceKind; 9] = {
+        let mut all = [SurfaceKind::Hls; 9];
+        let mut i = 0;
+        while i < TABLE.len() {
+            all[i] = TABLE[i].kind;
+            i += 1;
+        }
+        all
+    };
+
+    fn row(self) -> &'static Row {
+        // The table lists every kind once; its test pins the order.
+        let i = match self {
+            SurfaceKind::Hls => 0,
+            SurfaceKind::Dash => 1,
+            SurfaceKind::Iframe => 2,
+            SurfaceKind::Watch => 3,
+            SurfaceKind::Thumbnail => 4,
+            SurfaceKind::AnimatedThumbnail => 5,
+            SurfaceKind::Mp4Download => 6,
+            SurfaceKind::AudioDownload => 7,
+            SurfaceKind::WebRtc => 8,
+        };
+        &TABLE[i]
+    }
+
+    /// The short name, the command line's `--kind`: `hls`, `dash`, `iframe`,
+    /// `watch`, `thumbnail`, `gif`, `mp4`, `m4a`, `webrtc`.
+    pub fn name(self) -> &'static str {
+        self.row().name
+    }
+
+    /// The path after the token, e.g. `manifest/video.m3u8`.
+    pub fn path(self) -> &'static str {
+        self.row().path
+    }
+
+    /// The query parameters the surface takes, as Cloudflare names them.
+    pub fn params(self) -> &'static [&'static str] {
+        self.row().params
+    }
+
+    /// Whether the surface needs a token with `downloadable: true`.
+    pub fn is_download(self) -> bool {
+        self.row().download
+    }
+
+    /// The HTTP method a player uses: `GET` (and so `HEAD`), or `POST` for
+    /// WebRTC's WHEP, where the viewer posts an SDP offer.
+    pub fn method(self) -> &'static str {
+        self.row().method
+    }
+
+    /// The kind of this [`name`](Self::name).
+    pub fn from_name(name: &str) -> Option<SurfaceKind> {
+        TABLE.iter().find(|r| r.name == name).map(|r| r.kind)
+    }
+
+    /// The kind served at this [`path`](Self::path) (what follows the token).
+    pub fn from_path(path: &str) -> Option<SurfaceKind> {
+        TABLE.iter().find(|r| r.path == path).map(|r| r.kind)
+    }
+}
+
+impl fmt::Display for SurfaceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A playback surface: what a URL serves, with its query parameters.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Surface {
@@ -394,42 +610,36 @@ pub enum Surface {
 }
 
 impl Surface {
-    /// A short name for the surface, the command line's `--kind`: `iframe`,
-    /// `watch`, `hls`, `dash`, `thumbnail`, `gif`, `mp4`, `m4a`, `webrtc`.
-    /// [`SignedUrls`] serialises its URLs under these names and has an
-    /// accessor of each name.
-    pub fn name(&self) -> &'static str {
+    /// The surface's kind: its row of the surface table.
+    pub fn kind(&self) -> SurfaceKind {
         match self {
-            Surface::Iframe => "iframe",
-            Surface::Watch => "watch",
-            Surface::Hls(_) => "hls",
-            Surface::Dash(_) => "dash",
-            Surface::Thumbnail(_) => "thumbnail",
-            Surface::AnimatedThumbnail(_) => "gif",
-            Surface::Mp4Download(_) => "mp4",
-            Surface::AudioDownload(_) => "m4a",
-            Surface::WebRtc => "webrtc",
+            Surface::Iframe => SurfaceKind::Iframe,
+            Surface::Watch => SurfaceKind::Watch,
+            Surface::Hls(_) => SurfaceKind::Hls,
+            Surface::Dash(_) => SurfaceKind::Dash,
+            Surface::Thumbnail(_) => SurfaceKind::Thumbnail,
+            Surface::AnimatedThumbnail(_) => SurfaceKind::AnimatedThumbnail,
+            Surface::Mp4Download(_) => SurfaceKind::Mp4Download,
+            Surface::AudioDownload(_) => SurfaceKind::AudioDownload,
+            Surface::WebRtc => SurfaceKind::WebRtc,
         }
+    }
+
+    /// A short name for the surface, the command line's `--kind`
+    /// ([`SurfaceKind::name`]). [`SignedUrls`] serialises its URLs under
+    /// these names and has an accessor of each name.
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 
     /// The path after the token, e.g. `manifest/video.m3u8`.
     pub fn path(&self) -> &'static str {
-        match self {
-            Surface::Iframe => "iframe",
-            Surface::Watch => "watch",
-            Surface::Hls(_) => "manifest/video.m3u8",
-            Surface::Dash(_) => "manifest/video.mpd",
-            Surface::Thumbnail(_) => "thumbnails/thumbnail.jpg",
-            Surface::AnimatedThumbnail(_) => "thumbnails/thumbnail.gif",
-            Surface::Mp4Download(_) => "downloads/default.mp4",
-            Surface::AudioDownload(_) => "downloads/audio.m4a",
-            Surface::WebRtc => "webRTC/play",
-        }
+        self.kind().path()
     }
 
     /// Whether the surface needs a token with `downloadable: true`.
     pub fn is_download(&self) -> bool {
-        matches!(self, Surface::Mp4Download(_) | Surface::AudioDownload(_))
+        self.kind().is_download()
     }
 
     /// Path and query, every value checked and percent-encoded.
@@ -543,13 +753,14 @@ fn checked_filename(name: &str) -> Result<&str, Error> {
     }
 }
 
-/// Signed playback URLs for one video: host, video, token options and the
-/// surfaces wanted, checked once by [`PlaybackUrlsBuilder::build`] and then
-/// minted any number of times.
+/// Signed playback URLs for one video: a [`PlaybackTemplate`] (host, token
+/// options and the surfaces wanted, checked once by
+/// [`PlaybackUrlsBuilder::build`]) and the video, minted any number of times.
 ///
 /// Each mint makes one token, with one RSA signature, and puts it in the URL
 /// of every surface. If any surface is a download, that token carries
-/// `downloadable: true`.
+/// `downloadable: true`. Any [`TokenSource`] mints; an async source's finished
+/// token goes through [`PlaybackUrls::with_token`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -574,7 +785,7 @@ fn checked_filename(name: &str) -> Result<&str, Error> {
 ///     .build()?;
 ///
 /// // One mint, one signature, four URLs.
-/// let signed = urls.mint_at(&signer, datetime!(2023-11-14 22:13:20 UTC))?;
+/// let signed = urls.mint_at(datetime!(2023-11-14 22:13:20 UTC), &signer)?;
 /// let token = signed.token();
 /// assert_eq!(token.exp(), 1_700_007_200);
 /// assert!(token.claims().downloadable()); // because of the MP4 download
@@ -604,11 +815,11 @@ fn checked_filename(name: &str) -> Result<&str, Error> {
 #[derive(Clone, Debug)]
 pub struct PlaybackUrls {
     video: VideoId,
-    rendered: Rendered,
+    template: PlaybackTemplate,
 }
 
 /// A host, token options and surfaces, checked and rendered once: what
-/// [`PlaybackUrls`] (one video) and [`PlaybackTemplate`] (any video) share.
+/// [`PlaybackTemplate`] holds.
 #[derive(Clone, Debug)]
 struct Rendered {
     host: StreamHost,
@@ -618,6 +829,8 @@ struct Rendered {
     suffixes: Box<[Box<str>]>,
     /// Length of the longest of them.
     longest_suffix: usize,
+    /// Whether a surface is a download (its token must be downloadable).
+    download: bool,
 }
 
 impl Rendered {
@@ -627,7 +840,8 @@ impl Rendered {
             .iter()
             .map(|s| s.suffix().map(String::into_boxed_str))
             .collect::<Result<_, _>>()?;
-        let options = if surfaces.iter().any(Surface::is_download) {
+        let download = surfaces.iter().any(Surface::is_download);
+        let options = if download {
             options.with_downloadable()
         } else {
             options
@@ -647,6 +861,7 @@ impl Rendered {
             surfaces: Arc::from(surfaces),
             suffixes,
             longest_suffix,
+            download,
         })
     }
 
@@ -654,28 +869,36 @@ impl Rendered {
     /// `options` instead of the built ones when given (made downloadable
     /// when a surface is a download).
     #[cfg(not(target_arch = "wasm32"))]
-    fn mint_at(
+    fn mint_at<S: TokenSource + ?Sized>(
         &self,
-        signer: &Signer,
+        now: OffsetDateTime,
+        source: &S,
         video: &VideoId,
         options: Option<&TokenOptions>,
-        now: OffsetDateTime,
     ) -> Result<SignedUrls, Error> {
         let token = match options {
-            None => signer.mint_at(now, video, &self.options)?,
-            Some(o) if !o.downloadable() && self.surfaces.iter().any(Surface::is_download) => {
-                signer.mint_at(now, video, &o.with_downloadable())?
+            None => source.mint_at(now, video, &self.options)?,
+            Some(o) if !o.downloadable() && self.download => {
+                source.mint_at(now, video, &o.with_downloadable())?
             }
-            Some(o) => signer.mint_at(now, video, o)?,
+            Some(o) => source.mint_at(now, video, o)?,
         };
-        self.with_token(token)
+        self.splice(token)
     }
 
-    /// Every surface's URL with `token`, minted (by any signer) with the
-    /// rendered token options.
+    /// Every surface's URL with a token minted elsewhere: refused unless it
+    /// is downloadable when a surface is a download, and fits every URL.
     fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
-        // `build` checked the bound; this keeps the promise even if the
-        // bound were ever wrong, at the cost of one comparison.
+        if self.download && !token.claims().downloadable() {
+            return Err(invalid("token downloadable", "false"));
+        }
+        self.splice(token)
+    }
+
+    /// Every surface's URL with `token`.
+    fn splice(&self, token: Token) -> Result<SignedUrls, Error> {
+        // `build` bounded the tokens of its own options; options given per
+        // mint and tokens minted elsewhere are measured here.
         let longest = url_len(self.host.0.len(), token.as_str().len(), self.longest_suffix);
         if longest > MAX_URL_LEN {
             return Err(ErrorKind::UrlTooLong {
@@ -718,16 +941,14 @@ impl PlaybackUrls {
     /// and no surfaces.
     pub fn builder(host: StreamHost, video: VideoId) -> PlaybackUrlsBuilder {
         PlaybackUrlsBuilder {
-            host,
             video,
-            options: TokenOptions::default(),
-            surfaces: Vec::new(),
+            template: PlaybackTemplate::builder(host),
         }
     }
 
     /// The host.
     pub fn host(&self) -> &StreamHost {
-        &self.rendered.host
+        self.template.host()
     }
 
     /// The video.
@@ -738,32 +959,34 @@ impl PlaybackUrls {
     /// The token options minting uses: those given, made downloadable when
     /// a surface is a download.
     pub fn token_options(&self) -> &TokenOptions {
-        &self.rendered.options
+        self.template.token_options()
     }
 
     /// The surfaces, in the order given.
     pub fn surfaces(&self) -> &[Surface] {
-        &self.rendered.surfaces
+        self.template.surfaces()
     }
 
-    /// Mint one token as of `now` and make every surface's URL with it.
+    /// The template these URLs fill in for their video.
+    pub fn template(&self) -> &PlaybackTemplate {
+        &self.template
+    }
+
+    /// Mint one token from `source` as of `now` and make every surface's URL
+    /// with it.
     ///
     /// # Errors
-    /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
-    /// failure.
+    /// As [`TokenSource::mint_at`]: the token policy against `now`, the
+    /// source's own policy, or a signing failure.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn mint_at(&self, signer: &Signer, now: OffsetDateTime) -> Result<SignedUrls, Error> {
-        self.rendered.mint_at(signer, &self.video, None, now)
-    }
-
-    /// Every surface's URL with `token`, minted for this video with
-    /// [`PlaybackUrls::token_options`] (by any signer: the WebCrypto one).
-    #[cfg_attr(
-        not(all(target_arch = "wasm32", feature = "webcrypto")),
-        allow(dead_code)
-    )]
-    pub(crate) fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
-        self.rendered.with_token(token)
+    pub fn mint_at(
+        &self,
+        now: OffsetDateTime,
+        source: &(impl TokenSource + ?Sized),
+    ) -> Result<SignedUrls, Error> {
+        self.template
+            .rendered
+            .mint_at(now, source, &self.video, None)
     }
 
     /// Mint as of the system clock.
@@ -771,56 +994,64 @@ impl PlaybackUrls {
     /// # Errors
     /// As [`PlaybackUrls::mint_at`].
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn mint(&self, signer: &Signer) -> Result<SignedUrls, Error> {
-        self.mint_at(signer, crate::clock::system_now())
+    pub fn mint(&self, source: &(impl TokenSource + ?Sized)) -> Result<SignedUrls, Error> {
+        self.mint_at(crate::clock::system_now(), source)
+    }
+
+    /// Every surface's URL with a token minted elsewhere: by an async source
+    /// (`FallbackMinter`, `WebCryptoSigner`) with
+    /// [`PlaybackUrls::token_options`] for [`PlaybackUrls::video`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidUrlPart`] with `what: "token video"` for a token
+    /// of another video (its `sub`), or `what: "token downloadable"` for a
+    /// token without `downloadable: true` when a surface is a download;
+    /// [`ErrorKind::UrlTooLong`] when a URL would pass [`MAX_URL_LEN`].
+    pub fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
+        if token.video() != &self.video {
+            return Err(invalid("token video", token.video()));
+        }
+        self.template.with_token(token)
     }
 }
 
-/// Builder for [`PlaybackUrls`]; [`build`](PlaybackUrlsBuilder::build)
-/// checks every surface's parameters.
+/// Builder for [`PlaybackUrls`]: a [`PlaybackTemplateBuilder`] and a video;
+/// [`build`](PlaybackUrlsBuilder::build) checks every surface's parameters.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct PlaybackUrlsBuilder {
-    host: StreamHost,
     video: VideoId,
-    options: TokenOptions,
-    surfaces: Vec<Surface>,
+    template: PlaybackTemplateBuilder,
 }
 
 impl PlaybackUrlsBuilder {
     /// Token options (default: [`TokenOptions::default`]). `downloadable` is
     /// turned on for you when a surface is a download.
     pub fn options(mut self, options: TokenOptions) -> Self {
-        self.options = options;
+        self.template = self.template.options(options);
         self
     }
 
     /// Add a surface.
     pub fn surface(mut self, surface: Surface) -> Self {
-        self.surfaces.push(surface);
+        self.template = self.template.surface(surface);
         self
     }
 
     /// Add several surfaces, in order.
     pub fn surfaces(mut self, surfaces: impl IntoIterator<Item = Surface>) -> Self {
-        self.surfaces.extend(surfaces);
+        self.template = self.template.surfaces(surfaces);
         self
     }
 
     /// Check every surface and render its path and query once.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidUrlPart`] naming the parameter and its value: a
-    /// `time` or `duration` that is not whole seconds (or a zero
-    /// `duration`), a zero `width` or `height`, an `fps` outside 1 to 15, a
-    /// `clientBandwidthHint` outside 0.001 to 1000, a `filename`
-    /// that is not 1 to 120 of `A-Z a-z 0-9 _ -`; [`ErrorKind::UrlTooLong`]
-    /// when a URL (host, the longest token these options can make, path and
-    /// query) could pass [`MAX_URL_LEN`].
+    /// As [`PlaybackTemplateBuilder::build`].
     pub fn build(self) -> Result<PlaybackUrls, Error> {
         Ok(PlaybackUrls {
             video: self.video,
-            rendered: Rendered::new(self.host, self.options, self.surfaces)?,
+            template: self.template.build()?,
         })
     }
 }
@@ -828,8 +1059,8 @@ impl PlaybackUrlsBuilder {
 /// Playback URLs for any video: a host, token options and surfaces, checked
 /// and rendered once at start-up by [`PlaybackTemplateBuilder::build`], then
 /// minted for each video a request names. Each [`mint`](Self::mint) is one
-/// token (one RSA signature) spliced into every surface's URL; nothing is
-/// checked or rendered again.
+/// token (one RSA signature) from any [`TokenSource`] spliced into every
+/// surface's URL; nothing is checked or rendered again.
 ///
 /// ```
 /// use std::time::Duration;
@@ -897,20 +1128,20 @@ impl PlaybackTemplate {
         &self.rendered.surfaces
     }
 
-    /// Mint one token for `video` as of `now` and make every surface's URL
-    /// with it.
+    /// Mint one token for `video` from `source` as of `now` and make every
+    /// surface's URL with it.
     ///
     /// # Errors
-    /// As [`Signer::mint_at`]: the token policy against `now`, or a signing
-    /// failure.
+    /// As [`TokenSource::mint_at`]: the token policy against `now`, the
+    /// source's own policy, or a signing failure.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn mint_at(
         &self,
-        signer: &Signer,
-        video: &VideoId,
         now: OffsetDateTime,
+        source: &(impl TokenSource + ?Sized),
+        video: &VideoId,
     ) -> Result<SignedUrls, Error> {
-        self.rendered.mint_at(signer, video, None, now)
+        self.rendered.mint_at(now, source, video, None)
     }
 
     /// Mint for `video` as of the system clock.
@@ -918,9 +1149,13 @@ impl PlaybackTemplate {
     /// # Errors
     /// As [`PlaybackTemplate::mint_at`].
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn mint(&self, signer: &Signer, video: &VideoId) -> Result<SignedUrls, Error> {
+    pub fn mint(
+        &self,
+        source: &(impl TokenSource + ?Sized),
+        video: &VideoId,
+    ) -> Result<SignedUrls, Error> {
         self.rendered
-            .mint_at(signer, video, None, crate::clock::system_now())
+            .mint_at(crate::clock::system_now(), source, video, None)
     }
 
     /// Mint for `video` as of `now` with `options` instead of the
@@ -934,12 +1169,12 @@ impl PlaybackTemplate {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn mint_with_at(
         &self,
-        signer: &Signer,
+        now: OffsetDateTime,
+        source: &(impl TokenSource + ?Sized),
         video: &VideoId,
         options: &TokenOptions,
-        now: OffsetDateTime,
     ) -> Result<SignedUrls, Error> {
-        self.rendered.mint_at(signer, video, Some(options), now)
+        self.rendered.mint_at(now, source, video, Some(options))
     }
 
     /// [`PlaybackTemplate::mint_with_at`] as of the system clock.
@@ -949,17 +1184,29 @@ impl PlaybackTemplate {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn mint_with(
         &self,
-        signer: &Signer,
+        source: &(impl TokenSource + ?Sized),
         video: &VideoId,
         options: &TokenOptions,
     ) -> Result<SignedUrls, Error> {
         self.rendered
-            .mint_at(signer, video, Some(options), crate::clock::system_now())
+            .mint_at(crate::clock::system_now(), source, video, Some(options))
+    }
+
+    /// Every surface's URL with a token minted elsewhere, for the token's
+    /// video (its `sub`): the second step of an async source
+    /// (`FallbackMinter`, `WebCryptoSigner`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidUrlPart`] with `what: "token downloadable"` for a
+    /// token without `downloadable: true` when a surface is a download;
+    /// [`ErrorKind::UrlTooLong`] when a URL would pass [`MAX_URL_LEN`].
+    pub fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
+        self.rendered.with_token(token)
     }
 }
 
 /// Builder for [`PlaybackTemplate`]; [`build`](PlaybackTemplateBuilder::build)
-/// checks every surface's parameters, as [`PlaybackUrlsBuilder::build`].
+/// checks every surface's parameters.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct PlaybackTemplateBuilder {
@@ -991,7 +1238,13 @@ impl PlaybackTemplateBuilder {
     /// Check every surface and render its path and query once.
     ///
     /// # Errors
-    /// As [`PlaybackUrlsBuilder::build`].
+    /// [`ErrorKind::InvalidUrlPart`] naming the parameter and its value: a
+    /// `time` or `duration` that is not whole seconds (or a zero
+    /// `duration`), a zero `width` or `height`, an `fps` outside 1 to 15, a
+    /// `clientBandwidthHint` outside 0.001 to 1000, a `filename`
+    /// that is not 1 to 120 of `A-Z a-z 0-9 _ -`; [`ErrorKind::UrlTooLong`]
+    /// when a URL (host, the longest token these options can make, path and
+    /// query) could pass [`MAX_URL_LEN`].
     pub fn build(self) -> Result<PlaybackTemplate, Error> {
         Ok(PlaybackTemplate {
             rendered: Rendered::new(self.host, self.options, self.surfaces)?,
@@ -1132,6 +1385,7 @@ impl fmt::Debug for SignedUrls {
 mod tests {
     use super::*;
     use crate::key::SigningKey;
+    use crate::signer::Signer;
 
     const NOW: i64 = 1_700_000_000;
 
@@ -1158,7 +1412,7 @@ mod tests {
             .build()
             .unwrap();
         let now = OffsetDateTime::from_unix_timestamp(NOW).unwrap();
-        let signed = urls.mint_at(&signer(), now).unwrap();
+        let signed = urls.mint_at(now, &signer()).unwrap();
         let token = signed.token().as_str();
         assert_eq!(signed.urls().len(), 9);
         for (surface, url) in signed.iter() {
@@ -1170,6 +1424,42 @@ mod tests {
         }
         let shown = format!("{signed:?}");
         assert!(!shown.contains(token), "{shown}");
+    }
+
+    /// The table lists every kind once, `row` finds each kind's own row,
+    /// and a surface's name, path and download are its kind's.
+    #[test]
+    fn the_surface_table_is_one_row_per_kind() {
+        for (i, kind) in SurfaceKind::ALL.into_iter().enumerate() {
+            assert_eq!(TABLE[i].kind, kind);
+            assert_eq!(kind.row().kind, kind);
+            assert_eq!(SurfaceKind::from_name(kind.name()), Some(kind));
+            assert_eq!(SurfaceKind::from_path(kind.path()), Some(kind));
+        }
+        assert_eq!(SurfaceKind::from_path("manifest/video.m3u"), None);
+        assert_eq!(SurfaceKind::from_name("HLS"), None);
+        let downloads: Vec<_> = SurfaceKind::ALL
+            .into_iter()
+            .filter(|k| k.is_download())
+            .map(SurfaceKind::name)
+            .collect();
+        assert_eq!(downloads, ["mp4", "m4a"]);
+        let posts: Vec<_> = SurfaceKind::ALL
+            .into_iter()
+            .filter(|k| k.method() == "POST")
+            .map(SurfaceKind::name)
+            .collect();
+        assert_eq!(posts, ["webrtc"]);
+        let gif = Surface::AnimatedThumbnail(AnimatedThumbnail::new());
+        assert_eq!(gif.kind(), SurfaceKind::AnimatedThumbnail);
+        assert_eq!(
+            (gif.name(), gif.path(), gif.is_download()),
+            ("gif", "thumbnails/thumbnail.gif", false)
+        );
+        assert_eq!(
+            SurfaceKind::AnimatedThumbnail.params(),
+            ["time", "width", "height", "fit", "duration", "fps"]
+        );
     }
 
     #[test]

@@ -14,7 +14,6 @@ use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
 use crate::key::{PublicKey, SigningKey};
 use crate::signer::{SigningInput, Token, header_b64, sig_b64_len};
-use crate::url::{PlaybackUrls, SignedUrls};
 
 const ALGORITHM: &str = "RSASSA-PKCS1-v1_5";
 
@@ -40,7 +39,19 @@ const ALGORITHM: &str = "RSASSA-PKCS1-v1_5";
 /// last I/O) and `exp` is counted from there: never more than 24 hours after
 /// the real signing time, possibly a few milliseconds less.
 ///
+/// For playback URLs, mint with [`PlaybackUrls::token_options`] and hand
+/// the token to [`PlaybackUrls::with_token`], which checks it is for the
+/// URLs' video, downloadable when a surface is a download, and fits every URL:
+///
+/// ```ignore
+/// let token = signer.mint(urls.video(), urls.token_options()).await?;
+/// let signed = urls.with_token(token)?;
+/// ```
+///
 /// Verification is native-only (`Verifier` needs a synchronous backend).
+///
+/// [`PlaybackUrls::token_options`]: crate::PlaybackUrls::token_options
+/// [`PlaybackUrls::with_token`]: crate::PlaybackUrls::with_token
 #[derive(Clone)]
 pub struct WebCryptoSigner {
     kid: KeyId,
@@ -174,30 +185,5 @@ impl WebCryptoSigner {
     /// As [`WebCryptoSigner::mint_at`].
     pub async fn mint(&self, video: &VideoId, opts: &TokenOptions) -> Result<Token, Error> {
         self.mint_at(crate::clock::system_now(), video, opts).await
-    }
-
-    /// Mint one token as of `now` and make every surface's URL of `urls`
-    /// with it (the counterpart of the native `PlaybackUrls::mint_at`).
-    ///
-    /// # Errors
-    /// As [`WebCryptoSigner::mint_at`], and
-    /// [`ErrorKind::UrlTooLong`].
-    pub async fn mint_urls_at(
-        &self,
-        now: OffsetDateTime,
-        urls: &PlaybackUrls,
-    ) -> Result<SignedUrls, Error> {
-        let token = self
-            .mint_at(now, urls.video(), urls.token_options())
-            .await?;
-        urls.with_token(token)
-    }
-
-    /// [`WebCryptoSigner::mint_urls_at`] as of the JS runtime's clock.
-    ///
-    /// # Errors
-    /// As [`WebCryptoSigner::mint_urls_at`].
-    pub async fn mint_urls(&self, urls: &PlaybackUrls) -> Result<SignedUrls, Error> {
-        self.mint_urls_at(crate::clock::system_now(), urls).await
     }
 }

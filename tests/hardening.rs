@@ -249,7 +249,7 @@ fn playback_urls_check_the_whole_url() {
         .surface(hls)
         .build()
         .unwrap();
-    let signed = urls.mint_at(&demo_signer(), at(NOW)).unwrap();
+    let signed = urls.mint_at(at(NOW), &demo_signer()).unwrap();
     for url in signed.urls() {
         assert!(url.len() <= MAX_URL_LEN, "{}", url.len());
     }
@@ -465,7 +465,7 @@ fn hint(mbps: f64) -> Result<String, cf_stream_token::Error> {
     let urls = PlaybackUrls::builder(StreamHost::customer_code("abc").unwrap(), video())
         .surfaces([surface.clone(), dash.clone()])
         .build()?;
-    let signed = urls.mint_at(&demo_signer(), at(NOW))?;
+    let signed = urls.mint_at(at(NOW), &demo_signer())?;
     let value = |s: &Surface| {
         signed
             .get(s)

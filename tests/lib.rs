@@ -15,6 +15,7 @@ mod props;
 mod rules;
 mod secrets;
 mod serde_forms;
+mod source;
 mod urls;
 mod vectors;
 mod verify;

@@ -244,7 +244,7 @@ fn native_tokens_for_the_wasm_tests_are_current() {
         .build()
         .unwrap();
     assert_eq!(
-        urls.mint_at(&demo, at(NOW)).unwrap().urls()[0],
+        urls.mint_at(at(NOW), &demo).unwrap().urls()[0],
         text("golden/native/demo_hls_url.txt")
     );
 }

@@ -134,7 +134,7 @@ fn claims_tokens_and_urls_serialise_and_round_trip() {
         ])
         .build()
         .unwrap()
-        .mint_at(&demo_signer(), at(NOW))
+        .mint_at(at(NOW), &demo_signer())
         .unwrap();
     let t = urls.token().as_str();
     let base = format!("https://customer-abc.cloudflarestream.com/{t}");
@@ -366,14 +366,14 @@ fn the_template_mints_any_video_with_one_signature() {
         .unwrap();
     assert!(template.token_options().downloadable());
     let now = datetime!(2023-11-14 22:13:20 UTC);
-    let signed = template.mint_at(&demo_signer(), &video(), now).unwrap();
+    let signed = template.mint_at(now, &demo_signer(), &video()).unwrap();
     // The same token, and URLs, as the one-video builder.
     let same = PlaybackUrls::builder(host, video())
         .options(o)
         .surfaces(surfaces)
         .build()
         .unwrap()
-        .mint_at(&demo_signer(), now)
+        .mint_at(now, &demo_signer())
         .unwrap();
     assert_eq!(signed.urls(), same.urls());
     let base = format!(
@@ -408,7 +408,7 @@ fn the_template_mints_any_video_with_one_signature() {
         .build()
         .unwrap();
     let s = template
-        .mint_with_at(&demo_signer(), &other, &rules, now)
+        .mint_with_at(now, &demo_signer(), &other, &rules)
         .unwrap();
     assert_eq!(s.token().video(), &other);
     assert!(s.token().claims().downloadable());

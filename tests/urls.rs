@@ -18,7 +18,7 @@ fn mint(surfaces: impl IntoIterator<Item = Surface>) -> SignedUrls {
         .surfaces(surfaces)
         .build()
         .unwrap()
-        .mint_at(&demo_signer(), at(NOW))
+        .mint_at(at(NOW), &demo_signer())
         .unwrap()
 }
 
@@ -252,7 +252,7 @@ fn a_custom_host_is_used_as_given_in_lower_case() {
             .surface(Surface::Iframe)
             .build()
             .unwrap()
-            .mint_at(&demo_signer(), at(NOW))
+            .mint_at(at(NOW), &demo_signer())
             .unwrap();
         let token = signed.token().as_str();
         assert_eq!(signed.urls()[0], format!("https://{shown}/{token}/iframe"));
@@ -439,7 +439,7 @@ fn one_mint_is_one_token_in_every_url() {
         .surfaces(surfaces)
         .build()
         .unwrap();
-    let later = urls.mint_at(&demo_signer(), at(NOW + 1)).unwrap();
+    let later = urls.mint_at(at(NOW + 1), &demo_signer()).unwrap();
     assert_ne!(later.token().as_str(), token);
     assert_eq!(later.token().exp(), NOW + 1 + 3600);
 }
@@ -465,7 +465,7 @@ fn the_token_in_a_url_verifies_with_the_expected_claims() {
         urls.token_options().access_rules_json(),
         opts.access_rules_json()
     );
-    let signed = urls.mint_at(&signer, at(NOW)).unwrap();
+    let signed = urls.mint_at(at(NOW), &signer).unwrap();
     for url in signed.urls() {
         let claims = signer.verifier().verify_at(token_of(url), at(NOW)).unwrap();
         assert_eq!(claims.video(), &video());
@@ -486,7 +486,7 @@ fn the_token_in_a_url_verifies_with_the_expected_claims() {
         .surface(Surface::Iframe)
         .build()
         .unwrap()
-        .mint_at(&signer, at(NOW))
+        .mint_at(at(NOW), &signer)
         .unwrap_err();
     assert_eq!(
         err.kind(),

@@ -127,7 +127,11 @@ async fn tokens_match_the_native_signer_byte_for_byte() {
         .surface(Surface::Hls(Hls::default()))
         .build()
         .unwrap();
-    let signed = demo.mint_urls_at(at(NOW), &urls).await.unwrap();
+    let token = demo
+        .mint_at(at(NOW), urls.video(), urls.token_options())
+        .await
+        .unwrap();
+    let signed = urls.with_token(token).unwrap();
     assert_eq!(
         signed.urls()[0],
         include_str!("../fixtures/golden/native/demo_hls_url.txt")

@@ -20,7 +20,7 @@ use super::types::{
     keys_path, parse_retry_after, split_created_answer, token_path,
 };
 use crate::b64::URL_SAFE_NO_PAD;
-use crate::claims::{Claims, MAX_LIFETIME_SECS, TokenOptions};
+use crate::claims::{Claims, TokenOptions, within_max_lifetime};
 use crate::clock::{Clock, SystemClock};
 use crate::dangerous::decode_unverified;
 use crate::error::{Error, ErrorKind, Result};
@@ -858,7 +858,7 @@ fn check_remote_token(
     if claims.exp() <= now {
         return Err(invalid("token has already expired"));
     }
-    if claims.exp() > now.saturating_add(MAX_LIFETIME_SECS) {
+    if !within_max_lifetime(claims.exp().saturating_sub(now)) {
         return Err(invalid("token expires more than 24 hours ahead"));
     }
     if claims.downloadable() != opts.downloadable() {

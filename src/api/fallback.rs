@@ -32,7 +32,12 @@ use crate::signer::{Signer, Token};
 /// error. A remote failure is returned as an error: there is no fallback to
 /// anything weaker, and no cached token is served past its freshness.
 ///
-/// Cheap to clone; `Send + Sync`.
+/// Cheap to clone; `Send + Sync`. It mints asynchronously, so it is not a
+/// [`TokenSource`](crate::TokenSource): for playback URLs, mint with
+/// [`PlaybackUrls::token_options`](crate::PlaybackUrls::token_options) and
+/// pass the token to [`PlaybackUrls::with_token`](crate::PlaybackUrls::with_token)
+/// (or [`PlaybackTemplate::with_token`](crate::PlaybackTemplate::with_token)),
+/// which checks it fits the URLs.
 ///
 /// ```no_run
 /// use cf_stream_token::{FallbackMinter, TokenOptions, VideoId};

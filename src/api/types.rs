@@ -112,7 +112,7 @@ impl Serialize for KeyInfo {
         use serde::ser::{Error as _, SerializeStruct as _};
         let created = self
             .created
-            .map(|t| t.format(&time::format_description::well_known::Rfc3339))
+            .map(crate::clock::rfc3339)
             .transpose()
             .map_err(S::Error::custom)?;
         let raw = if created.is_none() {

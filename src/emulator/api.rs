@@ -20,7 +20,6 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::macros::format_description;
 use zeroize::Zeroizing;
 
 use super::Route;
@@ -98,12 +97,7 @@ pub(crate) fn rfc3339(unix: i64) -> Option<String> {
     if !clock_in_range(unix) {
         return None;
     }
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()?
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-        ))
-        .ok()
+    crate::clock::rfc3339(OffsetDateTime::from_unix_timestamp(unix).ok()?).ok()
 }
 
 fn clock_failed() -> Refused {

@@ -5,52 +5,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use http_body::Frame;
 
-/// The playback surfaces, as `crate::Surface` builds their paths.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Surface {
-    Iframe,
-    Watch,
-    Hls,
-    Dash,
-    Jpg,
-    Gif,
-    Mp4,
-    M4a,
-    WebRtc,
-}
-
-impl Surface {
-    pub(crate) fn from_path(rest: &str) -> Option<Surface> {
-        Some(match rest {
-            "iframe" => Surface::Iframe,
-            "watch" => Surface::Watch,
-            "manifest/video.m3u8" => Surface::Hls,
-            "manifest/video.mpd" => Surface::Dash,
-            "thumbnails/thumbnail.jpg" => Surface::Jpg,
-            "thumbnails/thumbnail.gif" => Surface::Gif,
-            "downloads/default.mp4" => Surface::Mp4,
-            "downloads/audio.m4a" => Surface::M4a,
-            "webRTC/play" => Surface::WebRtc,
-            _ => return None,
-        })
-    }
-
-    pub(crate) fn method(self) -> Method {
-        match self {
-            // WHEP: the viewer POSTs an SDP offer.
-            Surface::WebRtc => Method::POST,
-            _ => Method::GET,
-        }
-    }
-
-    pub(crate) fn is_download(self) -> bool {
-        matches!(self, Surface::Mp4 | Surface::M4a)
-    }
-}
+/// The playback surfaces: the rows of the crate's one surface table (names,
+/// paths, methods, downloads), so the edge serves exactly what the URL
+/// builder makes.
+pub(crate) use crate::url::SurfaceKind as Surface;
 
 const HTML: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\">\
 <title>Stream (emulator)</title></head>\n<body><video controls playsinline></video></body></html>\n";
@@ -148,13 +110,13 @@ pub(crate) fn serve(surface: Surface, query: Option<&str>) -> Response {
         Surface::Iframe | Surface::Watch => ("text/html; charset=utf-8", Body::from(HTML)),
         Surface::Hls => ("application/vnd.apple.mpegurl", Body::from(HLS)),
         Surface::Dash => ("application/dash+xml", Body::from(DASH)),
-        Surface::Jpg => ("image/jpeg", Body::from(&JPEG[..])),
-        Surface::Gif => ("image/gif", Body::from(&GIF[..])),
-        Surface::Mp4 => (
+        Surface::Thumbnail => ("image/jpeg", Body::from(&JPEG[..])),
+        Surface::AnimatedThumbnail => ("image/gif", Body::from(&GIF[..])),
+        Surface::Mp4Download => (
             "video/mp4",
             Body::from(bmff(b"isom", &[b"isom", b"iso2", b"mp41"])),
         ),
-        Surface::M4a => (
+        Surface::AudioDownload => (
             "audio/mp4",
             Body::from(bmff(b"M4A ", &[b"M4A ", b"mp42", b"isom"])),
         ),
@@ -173,7 +135,7 @@ pub(crate) fn serve(surface: Surface, query: Option<&str>) -> Response {
     } else if surface.is_download()
         && let Some(name) = download_name(query)
     {
-        let ext = if surface == Surface::Mp4 {
+        let ext = if surface == Surface::Mp4Download {
             "mp4"
         } else {
             "m4a"
@@ -219,10 +181,10 @@ mod tests {
             ("watch", Surface::Watch),
             ("manifest/video.m3u8", Surface::Hls),
             ("manifest/video.mpd", Surface::Dash),
-            ("thumbnails/thumbnail.jpg", Surface::Jpg),
-            ("thumbnails/thumbnail.gif", Surface::Gif),
-            ("downloads/default.mp4", Surface::Mp4),
-            ("downloads/audio.m4a", Surface::M4a),
+            ("thumbnails/thumbnail.jpg", Surface::Thumbnail),
+            ("thumbnails/thumbnail.gif", Surface::AnimatedThumbnail),
+            ("downloads/default.mp4", Surface::Mp4Download),
+            ("downloads/audio.m4a", Surface::AudioDownload),
             ("webRTC/play", Surface::WebRtc),
         ] {
             assert_eq!(Surface::from_path(path), Some(s));

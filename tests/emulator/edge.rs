@@ -102,7 +102,7 @@ async fn the_crates_own_playback_urls_play_on_every_surface() {
         ])
         .build()
         .unwrap();
-    let signed = urls.mint_at(&signer, at(NOW)).unwrap();
+    let signed = urls.mint_at(at(NOW), &signer).unwrap();
     assert_eq!(signed.urls().len(), 8);
     for url in signed.urls() {
         let path = url.split_once(".cloudflarestream.com").unwrap().1;

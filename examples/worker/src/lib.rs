@@ -62,7 +62,12 @@ impl Minter {
             .surface(Surface::Hls(Hls::default()))
             .build()
             .map_err(js_error)?;
-        let signed = self.signer.mint_urls(&urls).await.map_err(js_error)?;
+        let token = self
+            .signer
+            .mint(urls.video(), urls.token_options())
+            .await
+            .map_err(js_error)?;
+        let signed = urls.with_token(token).map_err(js_error)?;
         Ok(signed.urls()[0].clone())
     }
 

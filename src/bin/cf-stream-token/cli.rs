@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cf_stream_token::{AccessRule, AccountId, KeyId, StreamHost, VideoId};
-use clap::builder::PossibleValue;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::parse::{self, Kind};
@@ -307,7 +307,7 @@ pub(crate) struct UrlArgs {
     pub(crate) host: HostArgs,
     /// What the URL serves; repeatable: one token for all, one URL per
     /// line in the order given
-    #[arg(long, value_name = "KIND", required = true)]
+    #[arg(long, value_name = "KIND", required = true, value_parser = kind_parser())]
     pub(crate) kind: Vec<Kind>,
     /// Query parameter, repeatable (e.g. time=8s, width=320); it applies to
     /// every --kind that takes it
@@ -320,14 +320,10 @@ pub(crate) struct UrlArgs {
     pub(crate) json: bool,
 }
 
-impl ValueEnum for Kind {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Kind::ALL
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
+/// `--kind`: the names of the library's surface table, listed in the help.
+fn kind_parser() -> impl TypedValueParser<Value = Kind> {
+    PossibleValuesParser::new(Kind::ALL.map(Kind::name))
+        .map(|name| parse::parse_kind(&name).expect("every possible value is a kind's name"))
 }
 
 #[derive(Args)]

@@ -1,6 +1,6 @@
 //! The commands that make a token: `mint`, `url` and `token`.
 
-use cf_stream_token::{ErrorKind, PlaybackUrls, Signer, StreamHost, Token};
+use cf_stream_token::{ErrorKind, PlaybackUrls, Signer, StreamHost, Token, TokenSource};
 use serde::Serialize;
 
 use crate::api::{ClientError, STREAM_WRITE, client, client_for, refusal};
@@ -85,17 +85,12 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
         (None, None) => unreachable!("clap requires one of --customer-code and --host"),
     };
     let now = crate::input::now();
-    let signer = match crate::ring::source_ring(&args.key)? {
-        Some(ring) => {
-            let signer = ring.signer();
-            signer
-                .check_at(now, &opts)
-                .map_err(|e| crate::ring::outlives(e, now))?;
-            signer.signer().clone()
-        }
-        None => Signer::new(local_key(&args.key)?.ok_or_else(|| {
+    // A ring's signer keeps the ring's lifetime itself, on the mint below.
+    let source: Box<dyn TokenSource> = match crate::ring::source_ring(&args.key)? {
+        Some(ring) => Box::new(ring.signer()),
+        None => Box::new(Signer::new(local_key(&args.key)?.ok_or_else(|| {
             anyhow::anyhow!("no signing key: give --key FILE or set CF_STREAM_SIGNING_KEY")
-        })?),
+        })?)),
     };
     // The parser reads the values; the URL builder checks them (an fps
     // over 15, a zero width, a bad file name). What it refuses is on the
@@ -110,7 +105,9 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
             }
             _ => anyhow::Error::new(e),
         })?;
-    let signed = urls.mint_at(&signer, now)?;
+    let signed = urls
+        .mint_at(now, &*source)
+        .map_err(|e| crate::ring::outlives(e, now))?;
     if args.json {
         emit(&serde_json::to_string(&signed)?)
     } else {
