@@ -18,8 +18,9 @@ use crate::freshness::{
     DEFAULT_MAX_ENTRIES, DEFAULT_MIN_REMAINING_SHARE, Freshness, check_max_entries,
 };
 use crate::ids::VideoId;
-use crate::signer::{Signer, Token};
+use crate::signer::Signer;
 use crate::source::TokenSource;
+use crate::token::Token;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {

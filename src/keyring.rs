@@ -58,8 +58,9 @@ use crate::claims::{Claims, MAX_LIFETIME, TokenOptions, within_max_lifetime};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::SigningKey;
-use crate::signer::{Signer, Token};
+use crate::signer::Signer;
 use crate::source::TokenSource;
+use crate::token::Token;
 use crate::verify::{Verifier, parse_header, split_compact};
 
 /// The environment variable [`Keyring::from_env`] reads: the document

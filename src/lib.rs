@@ -167,9 +167,11 @@ mod key;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod keyring;
 mod rules;
+#[cfg(not(target_arch = "wasm32"))]
 mod signer;
 #[cfg(not(target_arch = "wasm32"))]
 mod source;
+mod token;
 mod url;
 mod verify;
 #[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
@@ -208,9 +210,9 @@ pub use crate::keyring::{
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::signer::Signer;
-pub use crate::signer::Token;
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::source::TokenSource;
+pub use crate::token::Token;
 pub use crate::url::{
     AnimatedThumbnail, Dash, Download, Fit, Hls, PlaybackTemplate, PlaybackTemplateBuilder,
     PlaybackUrls, PlaybackUrlsBuilder, SignedUrls, StreamHost, Surface, SurfaceKind, Thumbnail,

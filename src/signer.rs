@@ -1,23 +1,19 @@
-//! The hot path: one RSA signature per token and next to nothing else.
+//! The hot path: one RSA signature per token and next to nothing else
+//! (native targets; wasm32 signs through WebCrypto).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use time::OffsetDateTime;
 
-use crate::b64::URL_SAFE_NO_PAD;
-use crate::claims::{Claims, TokenOptions};
+use crate::claims::TokenOptions;
 use crate::error::Error;
 use crate::ids::{KeyId, VideoId};
-#[cfg(not(target_arch = "wasm32"))]
 use crate::key::SigningKey;
-#[cfg(not(target_arch = "wasm32"))]
 use crate::source::TokenSource;
-#[cfg(not(target_arch = "wasm32"))]
+use crate::token::{SigningInput, Token, header_b64, sig_b64_len};
 use crate::verify::Verifier;
 
-#[cfg(not(target_arch = "wasm32"))]
 /// Mints Stream tokens from one signing key.
 ///
 /// Everything that does not depend on the token (key parsing, the encoded
@@ -42,7 +38,6 @@ pub struct Signer {
     inner: Arc<Inner>,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 struct Inner {
     key: SigningKey,
     /// base64url of `{"alg":"RS256","kid":"…"}`, made once.
@@ -51,7 +46,6 @@ struct Inner {
     sig_b64_len: usize,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signer")
@@ -60,18 +54,15 @@ impl fmt::Debug for Signer {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl From<SigningKey> for Signer {
     fn from(key: SigningKey) -> Self {
         Signer::new(key)
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// Largest RSA modulus the backend accepts (8192 bits), in bytes.
 const MAX_SIG_LEN: usize = 1024;
 
-#[cfg(not(target_arch = "wasm32"))]
 impl Signer {
     /// Take ownership of a parsed key and prepare the per-key parts of every
     /// token.
@@ -137,7 +128,6 @@ impl Signer {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl TokenSource for Signer {
     fn mint_at(
         &self,
@@ -146,188 +136,5 @@ impl TokenSource for Signer {
         opts: &TokenOptions,
     ) -> Result<Token, Error> {
         Signer::mint_at(self, now, video, opts)
-    }
-}
-
-/// base64url of `{"alg":"RS256","kid":"…"}`: made once per key.
-pub(crate) fn header_b64(kid: &KeyId) -> Box<str> {
-    // Key ids are restricted to `A-Z a-z 0-9 - _`, so no JSON escaping is needed.
-    let header = format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#);
-    URL_SAFE_NO_PAD.encode(header).into_boxed_str()
-}
-
-/// Length in base64url characters of a signature of `signature_len` bytes.
-pub(crate) fn sig_b64_len(signature_len: usize) -> usize {
-    signature_len.div_ceil(3) * 4
-}
-
-/// Everything of a token but its signature: the policy applied, the claims
-/// serialised, `header.payload` encoded. Shared by every signer (the native
-/// [`Signer`] and, on wasm32, `WebCryptoSigner`), so their tokens are byte
-/// for byte the same.
-pub(crate) struct SigningInput {
-    /// `header.payload`, with room for `.signature`.
-    compact: String,
-    claims: Claims,
-}
-
-impl SigningInput {
-    /// # Errors
-    /// The policy errors of [`TokenOptions`] against `now`.
-    pub(crate) fn new(
-        header_b64: &str,
-        sig_b64_len: usize,
-        now: OffsetDateTime,
-        video: &VideoId,
-        kid: &KeyId,
-        opts: &TokenOptions,
-    ) -> Result<Self, Error> {
-        let times = opts.resolve(now.unix_timestamp())?;
-        let rules_json = opts.access_rules_json();
-
-        let mut payload = String::with_capacity(128 + rules_json.map_or(0, str::len));
-        payload.push_str(r#"{"sub":""#);
-        payload.push_str(video.as_str());
-        payload.push_str(r#"","kid":""#);
-        payload.push_str(kid.as_str());
-        // Writing integers to a String cannot fail.
-        let _ = write!(payload, r#"","exp":{}"#, times.exp);
-        if let Some(nbf) = times.nbf {
-            let _ = write!(payload, r#","nbf":{nbf}"#);
-        }
-        if opts.downloadable() {
-            payload.push_str(r#","downloadable":true"#);
-        }
-        if let Some(rules) = rules_json {
-            payload.push_str(r#","accessRules":"#);
-            payload.push_str(rules);
-        }
-        payload.push('}');
-
-        let mut compact = String::with_capacity(
-            header_b64.len() + 2 + payload.len().div_ceil(3) * 4 + sig_b64_len,
-        );
-        compact.push_str(header_b64);
-        compact.push('.');
-        URL_SAFE_NO_PAD.encode_string(payload.as_bytes(), &mut compact);
-
-        Ok(SigningInput {
-            compact,
-            claims: Claims {
-                video: *video,
-                kid: *kid,
-                exp: times.exp,
-                nbf: times.nbf,
-                downloadable: opts.downloadable(),
-                access_rules: opts.access_rules_arc().clone(),
-            },
-        })
-    }
-
-    /// The bytes RS256 signs: `header.payload`.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.compact.as_bytes()
-    }
-
-    /// The token, with `signature` appended.
-    pub(crate) fn finish(mut self, signature: &[u8]) -> Token {
-        self.compact.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature, &mut self.compact);
-        Token {
-            // One copy of a few hundred bytes, against an RSA signature: so
-            // that a cache, or a URL set, shares the token instead.
-            compact: Arc::from(self.compact),
-            claims: self.claims,
-        }
-    }
-}
-
-/// A minted token: a bearer credential for one video until `exp`.
-///
-/// `Display` (and [`Token::as_str`]) give the compact JWS to put in a URL;
-/// `Debug` shows the claims and redacts the signature. Cloning is cheap:
-/// the compact text is shared, not copied.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token {
-    compact: Arc<str>,
-    claims: Claims,
-}
-
-impl Token {
-    /// A token minted elsewhere (Cloudflare's token endpoint), with the
-    /// claims read from it.
-    #[cfg(feature = "api")]
-    pub(crate) fn from_parts(compact: String, claims: Claims) -> Token {
-        Token {
-            compact: Arc::from(compact),
-            claims,
-        }
-    }
-
-    /// The compact JWS (`header.payload.signature`).
-    pub fn as_str(&self) -> &str {
-        &self.compact
-    }
-
-    /// The compact JWS, owned.
-    pub fn into_string(self) -> String {
-        String::from(&*self.compact)
-    }
-
-    /// The token's claims.
-    pub fn claims(&self) -> &Claims {
-        &self.claims
-    }
-
-    /// `sub`: the video.
-    pub fn video(&self) -> &VideoId {
-        self.claims.video()
-    }
-
-    /// `kid`: the signing key's id.
-    pub fn kid(&self) -> &KeyId {
-        self.claims.kid()
-    }
-
-    /// `exp`, unix seconds.
-    pub fn exp(&self) -> i64 {
-        self.claims.exp()
-    }
-
-    /// `exp` as a date-time.
-    pub fn expires_at(&self) -> OffsetDateTime {
-        self.claims.expires_at()
-    }
-
-    /// `nbf`, unix seconds, if present.
-    pub fn nbf(&self) -> Option<i64> {
-        self.claims.nbf()
-    }
-}
-
-/// The compact token string: a token in a JSON answer is the string a URL
-/// carries.
-impl serde::Serialize for Token {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl fmt::Display for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.compact)
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let signed_part = self
-            .compact
-            .rsplit_once('.')
-            .map_or("", |(signed, _)| signed);
-        f.debug_struct("Token")
-            .field("claims", &self.claims)
-            .field("jws", &format_args!("{signed_part}.<redacted>"))
-            .finish()
     }
 }

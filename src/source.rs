@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::claims::TokenOptions;
 use crate::error::Error;
 use crate::ids::VideoId;
-use crate::signer::Token;
+use crate::token::Token;
 
 /// Anything that mints a token synchronously: [`Signer`](crate::Signer),
 /// [`CachingSigner`](crate::CachingSigner) (feature `cache`) and the

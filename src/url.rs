@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 use crate::claims::{MAX_URL_LEN, TokenOptions};
 use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, echo};
 use crate::ids::VideoId;
-use crate::signer::Token;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::source::TokenSource;
+use crate::token::Token;
 
 /// Longest download file name Cloudflare accepts.
 const MAX_FILENAME_LEN: usize = 120;

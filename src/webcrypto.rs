@@ -13,7 +13,7 @@ use crate::claims::TokenOptions;
 use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
 use crate::key::{PublicKey, SigningKey};
-use crate::signer::{SigningInput, Token, header_b64, sig_b64_len};
+use crate::token::{SigningInput, Token, header_b64, sig_b64_len};
 
 const ALGORITHM: &str = "RSASSA-PKCS1-v1_5";
 

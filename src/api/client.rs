@@ -25,7 +25,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::dangerous::decode_unverified;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{AccountId, KeyId, VideoId};
-use crate::signer::Token;
+use crate::token::Token;
 
 /// Cloudflare's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";

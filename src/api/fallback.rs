@@ -16,7 +16,8 @@ use crate::freshness::{
 };
 use crate::ids::VideoId;
 use crate::key::SigningKey;
-use crate::signer::{Signer, Token};
+use crate::signer::Signer;
+use crate::token::Token;
 
 /// The one token source a web backend holds: it signs locally when a signing
 /// key is configured, and otherwise has Cloudflare mint tokens through the
