@@ -149,6 +149,7 @@ mod freshness;
 pub mod hazmat;
 mod http;
 mod ids;
+mod jws;
 mod key;
 // The keyring signs and verifies with the native backend (WebCrypto's
 // signer is async and has no verifier yet), so it is native-only.
@@ -157,6 +158,8 @@ mod keyring;
 mod rules;
 mod signer;
 mod url;
+// AWS-LC verifies; it does not build for wasm32.
+#[cfg(not(target_arch = "wasm32"))]
 mod verify;
 #[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
 mod webcrypto;
@@ -189,7 +192,7 @@ pub use crate::key::{PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
     ACCOUNT_KEY_CAP, DEFAULT_MARGIN, DEFAULT_MIN_AGE, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry,
-    KeyState, Keyring, KeyringSigner, KeyringVerifier, Reconciliation,
+    KeyState, Keyring, KeyringSigner, Reconciliation,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]
