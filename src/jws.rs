@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -59,26 +59,43 @@ pub(crate) fn split(token: &str) -> Result<Compact<'_>, Error> {
     }
     // A line break pasted into a token would otherwise reach the signature
     // check, and be reported as a bad signature. Every blank and control
-    // byte is at most b' ' or DEL.
-    if token.bytes().any(|b| b <= b' ' || b == 0x7f) {
+    // byte is at most b' ' or DEL. A fold without an early exit, so that it
+    // is vectorised: every token is scanned in full on the verifier's path.
+    if token
+        .bytes()
+        .fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f))
+    {
         return Err(malformed("the token holds a blank or a line break"));
     }
-    let mut parts = token.split('.');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(header), Some(payload), Some(signature), None) => Ok(Compact {
-            signing_input: &token[..header.len() + 1 + payload.len()],
-            header,
-            payload,
-            signature,
-        }),
-        _ => Err(malformed("expected three dot-separated parts")),
-    }
+    let parts = token
+        .split_once('.')
+        .and_then(|(header, rest)| Some((header, rest.split_once('.')?)))
+        .filter(|(_, (_, signature))| !signature.contains('.'));
+    let Some((header, (payload, signature))) = parts else {
+        return Err(malformed("expected three dot-separated parts"));
+    };
+    Ok(Compact {
+        signing_input: &token[..header.len() + 1 + payload.len()],
+        header,
+        payload,
+        signature,
+    })
+}
+
+/// The base64url header this crate's signers write for `kid`
+/// (`{"alg":"RS256","kid":"…"}`): a verifier that meets these exact bytes
+/// knows what they read as without reading them again.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+pub(crate) fn rs256_header_b64(kid: &KeyId) -> Box<str> {
+    let header = format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#);
+    URL_SAFE_NO_PAD.encode(header).into_boxed_str()
 }
 
 /// The JWS signing input of a header and a payload as JSON:
 /// `base64url(header) || '.' || base64url(payload)`, with `extra` bytes of
 /// capacity left for the `.signature` that follows.
-#[cfg_attr(not(feature = "api"), allow(dead_code))]
+// The emulator's token endpoint builds with it; the signers may too.
+#[cfg_attr(not(feature = "emulator"), allow(dead_code))]
 pub(crate) fn signing_input(header: &[u8], payload: &[u8], extra: usize) -> String {
     let mut out = String::with_capacity(
         header.len().div_ceil(3) * 4 + 1 + payload.len().div_ceil(3) * 4 + extra,
@@ -89,27 +106,103 @@ pub(crate) fn signing_input(header: &[u8], payload: &[u8], extra: usize) -> Stri
     out
 }
 
-/// Parts up to this many base64 characters are decoded on the stack (a
-/// Stream header and payload, even with five rules, and any RSA signature
-/// up to 8192 bits); longer ones on the heap.
-const STACK_B64: usize = 1368;
-
-/// `f` of the base64url-decoded `part`, or `what` when it is not base64url.
+/// `f` of the base64url-decoded `part`, or `what` when it is not unpadded
+/// base64url with zero trailing bits.
+///
+/// Decoded on the stack into a buffer sized to the part (a header, a
+/// payload, an RSA-2048 signature, up to 8192 bits), on the heap beyond:
+/// every buffer is zeroed first, so a small one is cheaper.
 pub(crate) fn with_decoded<R>(
     part: &str,
     what: &'static str,
     f: impl FnOnce(&[u8]) -> Result<R, Error>,
 ) -> Result<R, Error> {
-    if part.len() <= STACK_B64 {
-        let mut buf = [0u8; STACK_B64 / 4 * 3];
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(part, &mut buf)
-            .map_err(|_| malformed(what))?;
+    fn on<const N: usize, R>(
+        part: &[u8],
+        what: &'static str,
+        f: impl FnOnce(&[u8]) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut buf = [0u8; N];
+        let n = b64url_decode(part, &mut buf).ok_or_else(|| malformed(what))?;
         f(&buf[..n])
-    } else {
-        let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| malformed(what))?;
-        f(&bytes)
     }
+    let part = part.as_bytes();
+    match part.len() {
+        0..=128 => on::<96, R>(part, what, f),
+        129..=344 => on::<258, R>(part, what, f),
+        345..=1368 => on::<1026, R>(part, what, f),
+        _ => {
+            let mut buf = vec![0u8; part.len() / 4 * 3 + 2];
+            let n = b64url_decode(part, &mut buf).ok_or_else(|| malformed(what))?;
+            f(&buf[..n])
+        }
+    }
+}
+
+/// Base64url digit values; `0xff` for every other byte.
+const B64URL: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let digits = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut i = 0;
+    while i < 64 {
+        t[digits[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Decode unpadded base64url (RFC 7515 section 2) into `out`: the length
+/// written, or `None` for a byte outside the alphabet (`=` included), a
+/// length that leaves one character over, non-zero trailing bits (so that
+/// each byte string has one encoding) or an `out` too short. The rules of
+/// `base64`'s `URL_SAFE_NO_PAD`, about half its instructions: each token
+/// is decoded on the verifier's hot path.
+fn b64url_decode(input: &[u8], out: &mut [u8]) -> Option<usize> {
+    let rem = input.len() % 4;
+    if rem == 1 {
+        return None;
+    }
+    let n = input.len() / 4 * 3 + rem.saturating_sub(1);
+    let out = out.get_mut(..n)?;
+    let (full, tail) = input.split_at(input.len() - rem);
+    let (out_full, out_tail) = out.split_at_mut(full.len() / 4 * 3);
+    // Invalid digits are 0xff: OR every digit in and look once at the end.
+    let mut seen = 0u8;
+    for (q, o) in full.chunks_exact(4).zip(out_full.chunks_exact_mut(3)) {
+        let (a, b, c, d) = (
+            B64URL[usize::from(q[0])],
+            B64URL[usize::from(q[1])],
+            B64URL[usize::from(q[2])],
+            B64URL[usize::from(q[3])],
+        );
+        seen |= a | b | c | d;
+        let v = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        o[0] = (v >> 16) as u8;
+        o[1] = (v >> 8) as u8;
+        o[2] = v as u8;
+    }
+    let digit = |i: usize| B64URL[usize::from(tail[i])];
+    match rem {
+        2 => {
+            let (a, b) = (digit(0), digit(1));
+            seen |= a | b;
+            if b & 0x0f != 0 {
+                return None;
+            }
+            out_tail[0] = a << 2 | b >> 4;
+        }
+        3 => {
+            let (a, b, c) = (digit(0), digit(1), digit(2));
+            seen |= a | b | c;
+            if c & 0x03 != 0 {
+                return None;
+            }
+            out_tail[0] = a << 2 | b >> 4;
+            out_tail[1] = b << 4 | c >> 2;
+        }
+        _ => {}
+    }
+    (seen & 0xc0 == 0).then_some(n)
 }
 
 /// Read one decoded JSON part with `seed`-less `T`: a repeated member name
@@ -402,6 +495,8 @@ pub(crate) struct RawHeader<'de> {
 
 impl RawHeader<'_> {
     /// Whether a `crit` member is present, whatever its value.
+    // The verifier (native only) and the emulator and API client ask.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn has_crit(&self) -> bool {
         self.other.iter().any(|m| m == "crit")
     }
@@ -414,6 +509,7 @@ impl RawHeader<'_> {
 
     /// The header's `kid` as a key id: the only form ever echoed in an
     /// error (never raw token text).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn kid(&self) -> Result<KeyId, Error> {
         let kid = self
             .kid
@@ -549,10 +645,23 @@ impl<'de> Deserialize<'de> for HeaderFields<'de> {
 
 /// The payload as Stream claims.
 pub(crate) fn claims(part: &str) -> Result<Claims, Error> {
+    claims_naming(part, None)
+}
+
+/// The payload as Stream claims, when the header named `kid`: a payload
+/// `kid` written the same is that key id, and is not checked again.
+pub(crate) fn claims_naming(part: &str, kid: Option<&KeyId>) -> Result<Claims, Error> {
     with_decoded(part, NOT_CLAIMS, |bytes| {
         let fields: ClaimFields<'_> = from_json(bytes, NOT_CLAIMS)?;
-        fields.into_claims()
+        fields.into_claims(kid)
     })
+}
+
+/// The rules of a payload without `accessRules`: one shared empty list
+/// (a clone is a reference count, not an allocation per token).
+fn no_rules() -> Arc<[AccessRule]> {
+    static EMPTY: OnceLock<Arc<[AccessRule]>> = OnceLock::new();
+    EMPTY.get_or_init(|| Arc::from([])).clone()
 }
 
 /// The payload's members as one pass reads them; types judged after.
@@ -568,7 +677,7 @@ struct ClaimFields<'de> {
 }
 
 impl<'de> ClaimFields<'de> {
-    fn into_claims(self) -> Result<Claims, Error> {
+    fn into_claims(self, known_kid: Option<&KeyId>) -> Result<Claims, Error> {
         let typed = || malformed(NOT_CLAIMS);
         // Repeated names inside the rules first, as for every other value.
         let rules = match self.access_rules {
@@ -605,13 +714,16 @@ impl<'de> ClaimFields<'de> {
         }
         Ok(Claims {
             video: VideoId::new(&sub).map_err(|_| malformed("sub is not a video id"))?,
-            kid: KeyId::new(&kid).map_err(|_| malformed("kid is not a key id"))?,
+            kid: match known_kid {
+                Some(known) if known.as_str() == kid => *known,
+                _ => KeyId::new(&kid).map_err(|_| malformed("kid is not a key id"))?,
+            },
             exp: time(exp, "exp is not a valid time")?,
             nbf: nbf
                 .map(|n| time(n, "nbf is not a valid time"))
                 .transpose()?,
             downloadable,
-            access_rules: rules.map_or_else(|| Arc::from([]), Arc::from),
+            access_rules: rules.map_or_else(no_rules, Arc::from),
         })
     }
 }
@@ -855,6 +967,42 @@ mod tests {
             assert_eq!(reason(claims(&with(extra)).unwrap_err()), why, "{extra}");
         }
         assert_eq!(reason(claims(&b64("[]")).unwrap_err()), NOT_CLAIMS);
+    }
+
+    #[test]
+    fn base64url_decoding_follows_the_base64_crate() {
+        let mut buf = [0u8; 64];
+        // Every length and many byte values round-trip.
+        for len in 0..40usize {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + len * 11) as u8 ^ 0xa5).collect();
+            let enc = URL_SAFE_NO_PAD.encode(&bytes);
+            assert_eq!(b64url_decode(enc.as_bytes(), &mut buf), Some(len), "{enc}");
+            assert_eq!(&buf[..len], &bytes[..]);
+        }
+        // Anything the crate's engine refuses is refused, and the reverse.
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/. ";
+        let chars: Vec<char> = alphabet.chars().collect();
+        for len in 0..6usize {
+            for seed in 0..2000usize {
+                let s: String = (0..len)
+                    .map(|i| chars[(seed * 7919 + i * 104_729 + seed / 3 * i) % chars.len()])
+                    .collect();
+                let ours = b64url_decode(s.as_bytes(), &mut buf).map(|n| buf[..n].to_vec());
+                assert_eq!(ours, URL_SAFE_NO_PAD.decode(&s).ok(), "{s:?}");
+            }
+        }
+        assert_eq!(b64url_decode(b"QUJD", &mut [0u8; 2]), None);
+        assert_eq!(b64url_decode(b"QR", &mut buf), None);
+        assert_eq!(b64url_decode(b"QQ", &mut buf), Some(1));
+    }
+
+    #[test]
+    fn the_signers_header_reads_as_its_kid() {
+        let kid = KeyId::new(KID).unwrap();
+        let h = rs256_header_b64(&kid);
+        let read = header(&h).unwrap();
+        assert_eq!((read.alg(), read.kid()), ("RS256", Some(KID)));
+        assert!(read.other_members().is_empty());
     }
 
     #[test]

@@ -46,6 +46,20 @@ pub struct Verifier {
 struct Entry {
     key: PublicKey,
     parsed: PublicVerifier,
+    /// The header this crate's signers write for the key's kid: a token
+    /// with exactly these header bytes names this key, RS256 and nothing
+    /// else, so they are not decoded and read again for every token.
+    header: Option<Box<str>>,
+}
+
+impl Entry {
+    fn new(key: PublicKey) -> Self {
+        Entry {
+            parsed: key.verifier(),
+            header: key.kid().map(jws::rs256_header_b64),
+            key,
+        }
+    }
 }
 
 /// How a token's `kid` picks the key.
@@ -74,10 +88,7 @@ impl Verifier {
     /// A verifier for `key`. Its kid, if any, is required of every token.
     pub fn new(key: PublicKey) -> Self {
         Verifier {
-            keys: vec![Entry {
-                parsed: key.verifier(),
-                key,
-            }],
+            keys: vec![Entry::new(key)],
             choice: Choice::One,
             leeway: 0,
         }
@@ -119,10 +130,7 @@ impl Verifier {
                     }
                     .into());
                 }
-                None => entries.push(Entry {
-                    parsed: key.verifier(),
-                    key,
-                }),
+                None => entries.push(Entry::new(key)),
             }
         }
         Ok(Verifier {
@@ -197,28 +205,22 @@ impl Verifier {
             signature,
         } = jws::split(token)?;
 
-        let (header_kid, entry) = jws::with_header(header, |header| {
-            if header.alg != "RS256" {
-                return Err(ErrorKind::WrongAlgorithm {
-                    alg: echo(&header.alg, 16),
-                }
-                .into());
-            }
-            // RFC 7515 4.1.11: no extension is understood here, so any `crit`
-            // member, `null` or empty included, is refused.
-            if header.has_crit() {
-                return Err(malformed("critical header extensions are not supported"));
-            }
-            let kid = header.kid()?;
-            Ok((kid, self.entry(&kid)?))
-        })?;
+        let known = self
+            .keys
+            .iter()
+            .find(|e| e.header.as_deref() == Some(header))
+            .and_then(|e| Some((*e.key.kid()?, e)));
+        let (header_kid, entry) = match known {
+            Some(known) => known,
+            None => self.read_header(header)?,
+        };
 
         jws::with_decoded(signature, "signature is not base64url", |signature| {
             entry.parsed.verify(signing_input.as_bytes(), signature)
         })?;
 
         // Authentic from here on.
-        let claims = jws::claims(payload)?;
+        let claims = jws::claims_naming(payload, Some(&header_kid))?;
         if claims.kid != header_kid {
             return Err(ErrorKind::WrongKey {
                 kid: claims.kid.to_string(),
@@ -240,6 +242,26 @@ impl Verifier {
             return Err(ErrorKind::NotYetValid { nbf, now }.into());
         }
         Ok(claims)
+    }
+
+    /// The header's kid and the key it picks, for a header not written as
+    /// this crate's signers write it.
+    fn read_header(&self, header: &str) -> Result<(KeyId, &Entry), Error> {
+        jws::with_header(header, |header| {
+            if header.alg != "RS256" {
+                return Err(ErrorKind::WrongAlgorithm {
+                    alg: echo(&header.alg, 16),
+                }
+                .into());
+            }
+            // RFC 7515 4.1.11: no extension is understood here, so any `crit`
+            // member, `null` or empty included, is refused.
+            if header.has_crit() {
+                return Err(malformed("critical header extensions are not supported"));
+            }
+            let kid = header.kid()?;
+            Ok((kid, self.entry(&kid)?))
+        })
     }
 
     /// Verify as of the system clock.
