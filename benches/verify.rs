@@ -13,7 +13,7 @@
 //! ```text
 //! cargo bench --bench verify --no-run
 //! BIN=$(ls -t target/release/deps/verify-* | grep -v '\.d$' | head -1)
-//! for mode in raw verify decode; do for n in 0 200; do
+//! for mode in raw verify decode; do for n in 0 1000; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" $mode $n 2>&1 | grep Collected
 //! done; done
 //! ```
