@@ -740,6 +740,8 @@ fn the_new_members_round_trip_and_old_documents_load() {
     );
 }
 
+// `Keyring::from_file` needs feature `api`.
+#[cfg(feature = "api")]
 #[test]
 fn rings_are_read_from_files_of_up_to_8_mib() {
     use cf_stream_token::KEYRING_FILE_LIMIT;
