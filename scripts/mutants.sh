@@ -42,6 +42,7 @@ cd "$(dirname "$0")/.."
 # the shell, so a new file under it joins at once.
 CORE=(
     src/claims.rs
+    src/jws.rs
     src/verify.rs
     src/rules.rs
     src/decide.rs

@@ -54,14 +54,14 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use crate::claims::{Claims, MAX_LIFETIME, TokenOptions, within_max_lifetime};
+use crate::claims::{MAX_LIFETIME, TokenOptions, within_max_lifetime};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::SigningKey;
 use crate::signer::Signer;
 use crate::source::TokenSource;
 use crate::token::Token;
-use crate::verify::{Verifier, parse_header, split_compact};
+use crate::verify::Verifier;
 
 /// The environment variable [`Keyring::from_env`] reads: the document
 /// itself.
@@ -501,15 +501,15 @@ impl Keyring {
     }
 
     /// A verifier that accepts a token of any key of the ring, the key
-    /// chosen by the token's `kid`.
-    pub fn verifier(&self) -> KeyringVerifier {
-        KeyringVerifier {
-            keys: self
-                .slots
+    /// chosen by the token's `kid` ([`Verifier::from_keys`]): a kid the
+    /// ring does not hold is [`ErrorKind::UnknownKey`].
+    pub fn verifier(&self) -> Verifier {
+        Verifier::from_keys(
+            self.slots
                 .iter()
-                .map(|s| (s.entry.kid, s.signer.verifier()))
-                .collect(),
-        }
+                .map(|s| s.signer.key().public_key().clone()),
+        )
+        .expect("a ring's keys each have a kid, and no two the same")
     }
 
     /// Add a saved create-key result as the next key, as of `now`.
@@ -1015,57 +1015,6 @@ impl TokenSource for KeyringSigner {
         opts: &TokenOptions,
     ) -> Result<Token, Error> {
         KeyringSigner::mint_at(self, now, video, opts)
-    }
-}
-
-/// Verifies tokens of any key of a ring, chosen by the token's `kid`.
-#[derive(Clone)]
-pub struct KeyringVerifier {
-    keys: Vec<(KeyId, Verifier)>,
-}
-
-impl fmt::Debug for KeyringVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyringVerifier")
-            .field(
-                "kids",
-                &self
-                    .keys
-                    .iter()
-                    .map(|(k, _)| k.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
-
-impl KeyringVerifier {
-    /// Verify a token as of `now` with the ring's key its `kid` names.
-    ///
-    /// # Errors
-    /// [`ErrorKind::UnknownKey`] for a kid the ring does not hold, and
-    /// those of [`Verifier::verify_at`].
-    pub fn verify_at(&self, token: &str, now: OffsetDateTime) -> Result<Claims, Error> {
-        let malformed = |reason| Error::from(ErrorKind::MalformedToken { reason });
-        let header = parse_header(split_compact(token)?.header)?;
-        let kid = header.kid().ok_or_else(|| malformed("header has no kid"))?;
-        let kid = KeyId::new(kid).map_err(|_| malformed("header kid is not a key id"))?;
-        let (_, verifier) =
-            self.keys
-                .iter()
-                .find(|(k, _)| *k == kid)
-                .ok_or_else(|| ErrorKind::UnknownKey {
-                    kid: kid.to_string(),
-                })?;
-        verifier.verify_at(token, now)
-    }
-
-    /// Verify as of the system clock.
-    ///
-    /// # Errors
-    /// As [`verify_at`](Self::verify_at).
-    pub fn verify(&self, token: &str) -> Result<Claims, Error> {
-        self.verify_at(token, crate::clock::system_now())
     }
 }
 

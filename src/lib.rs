@@ -160,6 +160,7 @@ mod freshness;
 pub mod hazmat;
 mod http;
 mod ids;
+mod jws;
 mod key;
 // The keyring signs and verifies with the native backend (WebCrypto's
 // signer is async and has no verifier yet), so it is native-only. Public as a
@@ -173,6 +174,8 @@ mod signer;
 mod source;
 mod token;
 mod url;
+// AWS-LC verifies; it does not build for wasm32.
+#[cfg(not(target_arch = "wasm32"))]
 mod verify;
 #[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
 mod webcrypto;
@@ -205,7 +208,7 @@ pub use crate::key::{PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
     ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState, Keyring, KeyringSigner,
-    KeyringVerifier, Reconciliation,
+    Reconciliation,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]

@@ -565,7 +565,7 @@ fn debug_shows_kids_and_states_only() {
     );
     assert_eq!(
         format!("{:?}", ring.verifier()),
-        format!(r#"KeyringVerifier {{ kids: ["{DEMO_KID}", "{OTHER_KID}"] }}"#)
+        format!(r#"Verifier {{ kids: ["{DEMO_KID}", "{OTHER_KID}"], leeway_secs: 0 }}"#)
     );
 }
 

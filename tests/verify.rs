@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use cf_stream_token::dangerous::decode_unverified;
-use cf_stream_token::{ErrorKind, TokenOptions, Verifier, hazmat};
+use cf_stream_token::{ErrorKind, PublicKey, TokenOptions, Verifier, hazmat};
 
 use crate::common::*;
 
@@ -421,4 +421,122 @@ fn surrounding_whitespace_is_not_part_of_the_signed_input() {
         NOW + 3600
     );
     assert_eq!(decode_unverified(&padded).unwrap().claims.exp(), NOW + 3600);
+}
+
+fn demo_public() -> PublicKey {
+    demo_key().public_key().clone()
+}
+
+fn other_public() -> PublicKey {
+    other_signer().key().public_key().clone()
+}
+
+#[test]
+fn from_keys_verifies_a_token_of_each_key_by_kid() {
+    let v = Verifier::from_keys([demo_public(), other_public()]).unwrap();
+    assert_eq!(v.public_keys().len(), 2);
+    assert_eq!(v.public_key(), &demo_public());
+    for signer in [demo_signer(), other_signer()] {
+        let t = signer
+            .mint_at(at(NOW), &video(), &TokenOptions::default())
+            .unwrap();
+        let claims = v.verify_at(t.as_str(), at(NOW)).unwrap();
+        assert_eq!(claims.kid(), signer.kid());
+    }
+    assert_eq!(
+        format!("{v:?}"),
+        format!(r#"Verifier {{ kids: ["{DEMO_KID}", "{OTHER_KID}"], leeway_secs: 0 }}"#)
+    );
+}
+
+#[test]
+fn from_keys_refuses_an_unknown_kid() {
+    let v = Verifier::from_keys([demo_public()]).unwrap();
+    let t = other_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    assert_eq!(
+        kind(v.verify_at(t.as_str(), at(NOW))),
+        ErrorKind::UnknownKey {
+            kid: OTHER_KID.to_owned()
+        }
+    );
+    // No key at all: every token names an unknown key.
+    let none = Verifier::from_keys([]).unwrap();
+    assert_eq!(none.public_keys().len(), 0);
+    assert_eq!(
+        kind(none.verify_at(t.as_str(), at(NOW))),
+        ErrorKind::UnknownKey {
+            kid: OTHER_KID.to_owned()
+        }
+    );
+    // The one-key verifier keeps its own kind for another kid.
+    assert_eq!(
+        kind(demo_signer().verifier().verify_at(t.as_str(), at(NOW))),
+        ErrorKind::WrongKey {
+            kid: OTHER_KID.to_owned()
+        }
+    );
+}
+
+#[test]
+fn from_keys_needs_distinct_kids() {
+    // A key without a kid could never be chosen.
+    let pem = demo_key().public_key().to_spki_pem();
+    let no_kid = PublicKey::parse(pem.as_bytes(), None).unwrap();
+    assert_eq!(no_kid.kid(), None);
+    assert_eq!(
+        Verifier::from_keys([demo_public(), no_kid])
+            .unwrap_err()
+            .into_kind(),
+        ErrorKind::KeyIdRequired
+    );
+    // Two different keys under one kid: which one is meant is a guess.
+    let impostor = PublicKey::parse(
+        other_signer().key().public_key().to_spki_pem().as_bytes(),
+        Some(kid(DEMO_KID)),
+    )
+    .unwrap();
+    assert!(matches!(
+        Verifier::from_keys([demo_public(), impostor])
+            .unwrap_err()
+            .into_kind(),
+        ErrorKind::InvalidKeyring { .. }
+    ));
+    // The same key twice is one key.
+    let twice = Verifier::from_keys([demo_public(), demo_public()]).unwrap();
+    assert_eq!(twice.public_keys().len(), 1);
+    let t = demo_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    assert!(twice.verify_at(t.as_str(), at(NOW)).is_ok());
+}
+
+#[test]
+fn from_keys_reads_tokens_as_strictly_as_one_key() {
+    let v = Verifier::from_keys([demo_public()]).unwrap();
+    let exp = NOW + 3600;
+    for (payload, why) in [
+        (
+            format!(r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":"+{exp}"}}"#),
+            "exp is not a valid time",
+        ),
+        (
+            format!(r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{exp},"exp":{exp}}}"#),
+            "a member name is repeated",
+        ),
+    ] {
+        assert_eq!(
+            kind(v.verify_at(&forge(&demo_header(), &payload), at(NOW))),
+            ErrorKind::MalformedToken { reason: why }
+        );
+    }
+    let crit = format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}","crit":[]}}"#);
+    let payload = format!(r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{exp}}}"#);
+    assert_eq!(
+        kind(v.verify_at(&forge(&crit, &payload), at(NOW))),
+        ErrorKind::MalformedToken {
+            reason: "critical header extensions are not supported"
+        }
+    );
 }

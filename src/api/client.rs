@@ -22,9 +22,9 @@ use super::types::{
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, TokenOptions, within_max_lifetime};
 use crate::clock::{Clock, SystemClock};
-use crate::dangerous::decode_unverified;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{AccountId, KeyId, VideoId};
+use crate::jws;
 use crate::token::Token;
 
 /// Cloudflare's API base URL.
@@ -831,23 +831,31 @@ fn check_remote_token(
     opts: &TokenOptions,
 ) -> Result<Claims> {
     let invalid = |what| Error::from(ErrorKind::InvalidResponse { what });
-    let crate::dangerous::Unverified { header, claims, .. } =
-        decode_unverified(compact).map_err(|_| invalid("result is not a Stream token"))?;
-    if header.alg() != "RS256" {
-        return Err(invalid("token algorithm is not RS256"));
-    }
-    if header.has_crit() {
-        return Err(invalid("token header has critical extensions"));
-    }
-    let kid = header
-        .kid()
-        .ok_or_else(|| invalid("token header has no kid"))?;
-    if kid != claims.kid().as_str() {
-        return Err(invalid("token header kid is not the payload kid"));
-    }
+    // Read as the verifier reads a token (crate::jws), without the key.
+    let not_a_token = |_| invalid("result is not a Stream token");
+    let parts = jws::split(compact).map_err(not_a_token)?;
+    let claims = jws::claims(parts.payload).map_err(not_a_token)?;
+    jws::with_header(parts.header, |header| {
+        if header.alg != "RS256" {
+            return Err(invalid("token algorithm is not RS256"));
+        }
+        if header.has_crit() {
+            return Err(invalid("token header has critical extensions"));
+        }
+        match header.kid_str() {
+            None => Err(invalid("token header has no kid")),
+            Some(kid) if kid == claims.kid.as_str() => Ok(()),
+            Some(_) => Err(invalid("token header kid is not the payload kid")),
+        }
+    })
+    .map_err(|e| match e.kind() {
+        ErrorKind::MalformedToken { .. } => invalid("result is not a Stream token"),
+        _ => e,
+    })?;
     // RS256 with a 2048- to 8192-bit key: 256 to 1024 bytes.
-    let signature = compact.rsplit('.').next().unwrap_or("");
-    let sig_len = URL_SAFE_NO_PAD.decode(signature).map_or(0, |s| s.len());
+    let sig_len = URL_SAFE_NO_PAD
+        .decode(parts.signature)
+        .map_or(0, |s| s.len());
     if !(256..=1024).contains(&sig_len) {
         return Err(invalid("token signature is not an RS256 signature"));
     }

@@ -31,6 +31,7 @@ use super::state::{
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{DEFAULT_LIFETIME_SECS, TokenOptions};
 use crate::ids::{AccountId, KeyId, VideoId};
+use crate::jws::{self, NumericDate};
 use crate::key::SigningKey;
 use crate::key::export::{FreshKey, generate};
 use crate::rules::AccessRule;
@@ -464,31 +465,16 @@ fn delete_key(shared: &Shared, account: &AccountId, kid: &KeyId) -> Result<Respo
     Ok(success(json!("ok")))
 }
 
-/// `exp`/`nbf` as a number or a decimal string.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Time {
-    Int(i64),
-    Str(String),
-}
-
-impl Time {
-    fn value(&self) -> Option<i64> {
-        match self {
-            Time::Int(v) => Some(*v),
-            Time::Str(s) => s.trim().parse().ok(),
-        }
-    }
-}
-
 /// The token call's documented body; every member optional.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TokenBody {
     id: Option<String>,
     pem: Option<Zeroizing<String>>,
-    exp: Option<Time>,
-    nbf: Option<Time>,
+    /// A number or a decimal string, read as a token's `exp` is.
+    exp: Option<NumericDate>,
+    /// As `exp`.
+    nbf: Option<NumericDate>,
     downloadable: Option<bool>,
     access_rules: Option<Vec<AccessRule>>,
 }
@@ -567,11 +553,10 @@ async fn create_token(
         serde_json::from_slice(body).map_err(|_| bad_body("the body is not a token request"))?
     };
     let (now, now_at) = shared.lock().now_at().ok_or_else(clock_failed)?;
-    let time = |t: &Option<Time>, what: &str| -> Result<Option<OffsetDateTime>, Refused> {
+    let time = |t: &Option<NumericDate>, what: &str| -> Result<Option<OffsetDateTime>, Refused> {
         t.as_ref()
             .map(|t| {
-                t.value()
-                    .and_then(|v| OffsetDateTime::from_unix_timestamp(v).ok())
+                t.0.and_then(|v| OffsetDateTime::from_unix_timestamp(v).ok())
                     .ok_or_else(|| bad_body(&format!("{what} is not a unix time")))
             })
             .transpose()
@@ -633,9 +618,11 @@ async fn create_token(
         payload.push_str(rules);
     }
     payload.push('}');
-    let mut token = URL_SAFE_NO_PAD.encode(header);
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(payload, &mut token);
+    let mut token = jws::signing_input(
+        header.as_bytes(),
+        payload.as_bytes(),
+        1 + (key.signature_len() * 4).div_ceil(3),
+    );
     let sig = crate::hazmat::sign_rs256(key, token.as_bytes()).map_err(|_| {
         (
             failure(StatusCode::INTERNAL_SERVER_ERROR, 1000, "signing failed"),

@@ -12,18 +12,16 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use base64::Engine as _;
-use serde::Deserialize;
 
 use super::Route;
 use super::bodies::{self, Surface, dropped};
 use super::redact;
 use super::state::{Outcome, Shared, play_delay};
-use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::MAX_LIFETIME_SECS;
 use crate::decide::Viewer;
 use crate::error::ErrorKind;
 use crate::ids::{KeyId, VideoId};
+use crate::jws;
 use crate::rules::{Action, CountryCode};
 
 /// Why the edge refused a playback request: the value of its
@@ -144,26 +142,10 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
     r
 }
 
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    kid: Option<String>,
-}
-
-/// The kid a well-formed RS256 token names, read before anything is trusted.
+/// The kid a well-formed RS256 token names, read before anything is
+/// trusted, exactly as the verifier reads it ([`crate::jws`]).
 fn token_kid(token: &str) -> Option<KeyId> {
-    let mut parts = token.split('.');
-    let (Some(h), Some(_), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(h).ok()?;
-    let header: Header = serde_json::from_slice(&bytes).ok()?;
-    if header.alg != "RS256" {
-        return None;
-    }
-    KeyId::new(&header.kid?).ok()
+    jws::rs256_kid(token).ok()
 }
 
 /// The viewer as Cloudflare names it: `CF-Connecting-IP` (the TCP peer

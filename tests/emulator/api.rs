@@ -424,6 +424,45 @@ async fn remote_tokens_through_the_client_carry_and_enforce_the_options() {
     );
 }
 
+/// A string `exp`/`nbf` in the body is read as a token's are (one reader,
+/// `crate::jws`): ASCII digits, no sign, blank or leading zero.
+#[tokio::test]
+async fn the_token_endpoint_reads_string_times_as_the_verifier_does() {
+    let e = emulator().await;
+    let path = format!("/accounts/{ACCOUNT}/stream/{VIDEO}/token");
+    let exp = NOW + 3600;
+    for (body, message) in [
+        (
+            json!({ "exp": format!("+{exp}") }),
+            "exp is not a unix time",
+        ),
+        (
+            json!({ "exp": format!(" {exp}") }),
+            "exp is not a unix time",
+        ),
+        (
+            json!({ "exp": format!("0{exp}") }),
+            "exp is not a unix time",
+        ),
+        (json!({ "exp": exp, "nbf": "+5" }), "nbf is not a unix time"),
+        (json!({ "exp": 1.5 }), "the body is not a token request"),
+    ] {
+        let (status, _, answer) = api_call(&e, Method::POST, &path, Some(body.clone())).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(answer["errors"][0]["code"], 10005);
+        let got = answer["errors"][0]["message"].as_str().unwrap();
+        assert!(got.contains(message), "{body}: {got}");
+    }
+    let (status, _, _) = api_call(
+        &e,
+        Method::POST,
+        &path,
+        Some(json!({ "exp": exp.to_string() })),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
 #[tokio::test]
 async fn the_token_endpoint_refuses_what_cloudflare_documents_as_refused() {
     let e = emulator().await;

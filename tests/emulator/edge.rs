@@ -226,6 +226,76 @@ async fn every_refusal_reason() {
     );
 }
 
+/// The edge reads a token as the verifier does: what the verifier refuses
+/// as malformed, signed with a live key, is refused as malformed here too.
+#[tokio::test]
+async fn the_edge_is_as_strict_as_the_verifier() {
+    let e = emulator().await;
+    let signer = created_signer(&e).await;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let kid = signer.kid();
+    let signed = |header: String, payload: String| {
+        let input = format!("{}.{}", b64.encode(header), b64.encode(payload));
+        let sig = b64.encode(signer_sign(&signer, &input));
+        format!("{input}.{sig}")
+    };
+    let header = format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#);
+    let claims = |exp: &str| format!(r#"{{"sub":"{VIDEO}","kid":"{kid}","exp":{exp}}}"#);
+    let exp = (NOW + 3600).to_string();
+    // The well-formed control plays.
+    let good = signed(header.clone(), claims(&exp));
+    assert_eq!(verdict(&e, &good, "iframe").await, (200, None));
+    let cases = [
+        (
+            "exp \"+5\"",
+            signed(header.clone(), claims(&format!(r#""+{exp}""#))),
+        ),
+        (
+            "exp with a leading zero",
+            signed(header.clone(), claims(&format!(r#""0{exp}""#))),
+        ),
+        (
+            "duplicate header member",
+            signed(
+                format!(r#"{{"alg":"RS256","kid":"{kid}","kid":"{kid}"}}"#),
+                claims(&exp),
+            ),
+        ),
+        (
+            "duplicate payload member",
+            signed(
+                header.clone(),
+                format!(r#"{{"sub":"{VIDEO}","kid":"{kid}","exp":{exp},"exp":{exp}}}"#),
+            ),
+        ),
+        (
+            "crit header",
+            signed(
+                format!(r#"{{"alg":"RS256","kid":"{kid}","crit":["exp"]}}"#),
+                claims(&exp),
+            ),
+        ),
+        (
+            "null crit header",
+            signed(
+                format!(r#"{{"alg":"RS256","kid":"{kid}","crit":null}}"#),
+                claims(&exp),
+            ),
+        ),
+        (
+            "header array",
+            signed(format!(r#"["RS256","{kid}"]"#), claims(&exp)),
+        ),
+    ];
+    for (what, token) in cases {
+        assert_eq!(
+            verdict(&e, &token, "iframe").await,
+            (401, reason("malformed")),
+            "{what}"
+        );
+    }
+}
+
 fn signer_sign(signer: &Signer, input: &str) -> Vec<u8> {
     cf_stream_token::hazmat::sign_rs256(signer.key(), input.as_bytes()).unwrap()
 }
