@@ -16,9 +16,10 @@ use base64::Engine as _;
 
 use super::error::{Scrubber, refused};
 use super::types::{
-    CreatedKey, CreatedKeyAnswer, Envelope, KeyInfo, TokenRequest, TokenResult, key_path,
-    keys_path, parse_retry_after, split_created_answer, token_path,
+    CreatedKey, CreatedKeyAnswer, KeyInfo, TokenRequest, TokenResult, key_path, keys_path,
+    parse_retry_after, split_created_answer, token_path,
 };
+use super::wire::Envelope;
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, TokenOptions, within_max_lifetime};
 use crate::clock::{Clock, SystemClock};

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::de::IgnoredAny;
 
-use super::types::{Envelope, KeptResult, WireMessage};
+use super::wire::{Envelope, KeptResult, WireMessage};
 use crate::error::{Error, ErrorKind};
 
 impl Error {

@@ -80,6 +80,7 @@ pub(crate) mod fallback;
 #[doc(hidden)]
 pub mod fuzzing;
 mod types;
+mod wire;
 
 pub use self::client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL};
 pub use self::error::{ApiErrorDetails, ApiMessage};

@@ -10,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
 use super::error::{Scrubber, refused, scrub};
+use super::wire::KeptResult;
 use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, Result, echo};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::SigningKey;
@@ -29,34 +30,6 @@ pub(crate) fn key_path(account: &AccountId, key: &KeyId) -> String {
 /// `POST /accounts/{account_id}/stream/{video_uid}/token`.
 pub(crate) fn token_path(account: &AccountId, video: &VideoId) -> String {
     format!("/accounts/{account}/stream/{video}/token")
-}
-
-/// The envelope around every response. Missing members read as empty so that
-/// a partial error body still yields its `errors`.
-#[derive(Deserialize)]
-pub(crate) struct Envelope<T> {
-    pub(crate) success: Option<bool>,
-    #[serde(default)]
-    pub(crate) errors: Vec<WireMessage>,
-    pub(crate) result: Option<T>,
-}
-
-/// One `errors[]` / `messages[]` entry.
-#[derive(Deserialize)]
-pub(crate) struct WireMessage {
-    pub(crate) code: i64,
-    #[serde(default)]
-    pub(crate) message: String,
-    #[serde(default)]
-    pub(crate) documentation_url: Option<String>,
-    #[serde(default)]
-    pub(crate) source: Option<WireSource>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct WireSource {
-    #[serde(default)]
-    pub(crate) pointer: Option<String>,
 }
 
 /// A `created` member as the crate reads it: the time when it is an RFC
@@ -156,32 +129,6 @@ impl KeyInfo {
         self.created_raw.as_deref()
     }
 }
-
-/// The create-key answer's `result` (or whole body), kept in an
-/// [`ErrorKind::CreatedKeyUnusable`] error as its source: zeroized on drop,
-/// never shown. Reached through [`Error::secret_created_key_result`].
-pub(crate) struct KeptResult(Zeroizing<String>);
-
-impl KeptResult {
-    /// The text kept. **Holds private key material.**
-    pub(crate) fn secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for KeptResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("KeptResult(<redacted>)")
-    }
-}
-
-impl fmt::Display for KeptResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the answer is kept in the error, not shown")
-    }
-}
-
-impl std::error::Error for KeptResult {}
 
 fn unusable(id: Option<KeyId>, cause: ErrorKind, kept: Zeroizing<String>) -> Error {
     Error::with_source(
