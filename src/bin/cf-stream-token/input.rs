@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::Usage;
-use crate::cli::{KeySource, OptionsArgs};
+use crate::args::{KeySource, OptionsArgs};
+use crate::secret::{MAX_KEY_FILE, read_key_file};
 
 /// Key contents when `--key` is not given (read by the library).
 pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
@@ -18,9 +19,6 @@ pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
 /// conflict with `--keyring` as a flag would.
 const ENV_KEY_ID: &str = "CF_STREAM_KEY_ID";
 
-/// Longest key file read: the largest key form (a create-key response for
-/// an 8192-bit key) is under 32 KiB.
-const MAX_KEY_FILE: u64 = 1 << 20;
 /// Longest standard input read for a token: far above any token (at most
 /// `MAX_TOKEN_LEN`) with room for surrounding whitespace. Past it the input
 /// is refused, never cut: a cut could drop what follows the token.
@@ -39,23 +37,6 @@ pub(crate) fn shown(path: &Path) -> String {
     } else {
         "(not shown: it looks like key contents, not a file name)".to_owned()
     }
-}
-
-/// Read a key file whole into a buffer that is zeroized when dropped.
-pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
-    let name = shown(path);
-    let file = std::fs::File::open(path).with_context(|| format!("key file {name}"))?;
-    // Sized up front so that the buffer never grows, which would leave an
-    // unzeroized copy of the key behind.
-    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_KEY_FILE);
-    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
-    file.take(MAX_KEY_FILE + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("key file {name}"))?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        anyhow::bail!("key file {name} is larger than 1 MiB: not a key");
-    }
-    Ok(bytes)
 }
 
 /// The key id for a single key: `--key-id`, else `CF_STREAM_KEY_ID`. Only

@@ -7,6 +7,7 @@
 //! output; no message shows key material or a token.
 
 mod api;
+mod args;
 mod bench;
 mod check;
 mod cli;
@@ -16,6 +17,7 @@ mod keys;
 mod mint;
 mod parse;
 mod ring;
+mod secret;
 
 use std::fmt;
 use std::io::Write as _;

@@ -11,7 +11,7 @@
 //! first. The lock file, the backup and the rescue file `FILE.new-key` all
 //! sit beside the file written, the link's target for a linked ring.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -28,10 +28,11 @@ use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
 use crate::api::{STREAM_READ, STREAM_WRITE, client, refusal};
-use crate::cli::{Account, KeySource, Limits};
+use crate::args::{Account, KeySource, Limits, LockArgs};
 use crate::emit;
-use crate::input::{block_on, now, read_key_file, shown};
+use crate::input::{block_on, now, shown};
 use crate::parse::{parse_duration, parse_ttl};
+use crate::secret::{Created, create_key_into, create_private, read_key_file};
 
 pub(crate) const ROTATE_AFTER_HELP: &str = "\
 A missing FILE starts a ring whose first key is current at once (it plays
@@ -131,15 +132,6 @@ changes the ring.
 
 Example:
   cf-stream-token keys policy --keyring ring.json --max-token-lifetime 2h --margin 30m";
-
-/// How long a command waits for another one's lock on the ring.
-#[derive(Args)]
-pub(crate) struct LockArgs {
-    /// How long to wait for another command holding the ring's lock
-    /// (FILE.lock), then give up before any request: seconds, or 90s, 2m
-    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
-    lock_timeout: Duration,
-}
 
 #[derive(Args)]
 pub(crate) struct RotateArgs {
@@ -508,23 +500,11 @@ pub(crate) fn rotate(args: RotateArgs) -> anyhow::Result<()> {
     let client = client(&args.account)?;
     let rescue = held.rescue();
     let file = create_rescue(&rescue)?;
-    let answer = match block_on(client.create_signing_key_raw()) {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(e)) => {
-            remove_empty(file, &rescue);
-            return Err(crate::keys::not_created(e, acct));
-        }
-        Err(e) => {
-            remove_empty(file, &rescue);
-            return Err(e);
-        }
-    };
-    let saved = crate::keys::save(file, answer.secret_raw());
-    let raw = Zeroizing::new(answer.secret_raw().to_owned());
-    let created = match answer.check() {
-        Ok(created) => created,
-        Err(e) => return Err(crate::keys::unusable(&e, &rescue, saved, acct)),
-    };
+    let Created {
+        key: created,
+        raw,
+        saved,
+    } = create_key_into(&client, file, &rescue, acct)?;
     let id = *created.id();
     drop(created);
     let now = now();
@@ -569,11 +549,7 @@ pub(crate) fn rotate(args: RotateArgs) -> anyhow::Result<()> {
 }
 
 fn create_rescue(path: &Path) -> anyhow::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map_err(|e| {
+    create_private(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             anyhow::anyhow!(
                 "{} exists: an earlier rotate left a key's answer there; add it to the ring with \
@@ -584,11 +560,6 @@ fn create_rescue(path: &Path) -> anyhow::Result<File> {
             anyhow::anyhow!("{}: {e} (no key was created)", shown(path))
         }
     })
-}
-
-fn remove_empty(file: File, path: &Path) {
-    drop(file);
-    let _ = std::fs::remove_file(path);
 }
 
 /// The ids Cloudflare lists for the account.
