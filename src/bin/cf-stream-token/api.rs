@@ -47,6 +47,15 @@ pub(crate) fn client_for(account: AccountId, limits: &Limits) -> Result<Client, 
         .map_err(ClientError::Other)
 }
 
+/// Run one API future to completion on a runtime of this thread.
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(runtime.block_on(future))
+}
+
 /// An API error, with the permission a 403 lacked named.
 pub(crate) fn refusal(e: cf_stream_token::Error, permission: &str) -> anyhow::Error {
     if *e.kind() == ErrorKind::Forbidden {

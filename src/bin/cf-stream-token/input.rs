@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::Usage;
 use crate::args::{KeySource, OptionsArgs};
-use crate::secret::{MAX_KEY_FILE, read_key_file};
+use crate::secret::{MAX_KEY_FILE, read_key_file, shown};
 
 /// Key contents when `--key` is not given (read by the library).
 pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
@@ -23,21 +23,6 @@ const ENV_KEY_ID: &str = "CF_STREAM_KEY_ID";
 /// `MAX_TOKEN_LEN`) with room for surrounding whitespace. Past it the input
 /// is refused, never cut: a cut could drop what follows the token.
 const MAX_TOKEN_INPUT: u64 = 1 << 20;
-
-/// How a path is named in messages: as given, unless it looks like key
-/// contents passed where a file name belongs.
-pub(crate) fn shown(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    if text.chars().count() <= 1024
-        && !text.chars().any(char::is_control)
-        && !text.contains("-----")
-        && !text.contains('{')
-    {
-        format!("{text:?}")
-    } else {
-        "(not shown: it looks like key contents, not a file name)".to_owned()
-    }
-}
 
 /// The key id for a single key: `--key-id`, else `CF_STREAM_KEY_ID`. Only
 /// the commands that load a single key call this (never with `--keyring`),
@@ -157,15 +142,6 @@ pub(crate) fn token_options(args: &OptionsArgs) -> anyhow::Result<TokenOptions> 
         };
         anyhow::Error::new(Usage(format!("{what}: {e}")))
     })
-}
-
-/// Run one API future to completion on a runtime of this thread.
-pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    Ok(runtime.block_on(future))
 }
 
 /// The token in a playback URL (`https://HOST/TOKEN/...`): its first

@@ -10,11 +10,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::api::{STREAM_READ, STREAM_WRITE, client, refusal};
+use crate::api::{STREAM_READ, STREAM_WRITE, block_on, client, refusal};
 use crate::args::Account;
 use crate::cli::KeysCommand;
 use crate::emit;
-use crate::input::{block_on, shown};
+use crate::secret::shown;
 use crate::secret::{Created, create_key_into, create_private};
 
 /// A key as `keys create` and `keys list` print it: `created` in RFC 3339,

@@ -3,9 +3,9 @@
 use cf_stream_token::{ErrorKind, PlaybackUrls, Signer, StreamHost, Token, TokenSource};
 use serde::Serialize;
 
-use crate::api::{ClientError, STREAM_WRITE, client, client_for, refusal};
+use crate::api::{ClientError, STREAM_WRITE, block_on, client, client_for, refusal};
 use crate::cli::{MintArgs, RemoteTokenArgs, UrlArgs};
-use crate::input::{block_on, local_key, token_options};
+use crate::input::{local_key, token_options};
 use crate::{Usage, emit, parse};
 
 /// Why no token can be made without a key: names every way to give one.

@@ -27,11 +27,12 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use crate::api::{STREAM_READ, STREAM_WRITE, client, refusal};
+use crate::api::{STREAM_READ, STREAM_WRITE, block_on, client, refusal};
 use crate::args::{Account, KeySource, Limits, LockArgs};
 use crate::emit;
-use crate::input::{block_on, now, shown};
+use crate::input::now;
 use crate::parse::{parse_duration, parse_ttl};
+use crate::secret::shown;
 use crate::secret::{Created, create_key_into, create_private, read_key_file};
 
 pub(crate) const ROTATE_AFTER_HELP: &str = "\

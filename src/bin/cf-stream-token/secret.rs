@@ -10,12 +10,26 @@ use cf_stream_token::api::{Client, CreatedKey};
 use cf_stream_token::{AccountId, ErrorKind};
 use zeroize::Zeroizing;
 
-use crate::api::{STREAM_WRITE, refusal};
-use crate::input::{block_on, shown};
+use crate::api::{STREAM_WRITE, block_on, refusal};
 
 /// Longest key file read: the largest key form (a create-key response for
 /// an 8192-bit key) is under 32 KiB.
 pub(crate) const MAX_KEY_FILE: u64 = 1 << 20;
+
+/// How a path is named in messages: as given, unless it looks like key
+/// contents passed where a file name belongs.
+pub(crate) fn shown(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if text.chars().count() <= 1024
+        && !text.chars().any(char::is_control)
+        && !text.contains("-----")
+        && !text.contains('{')
+    {
+        format!("{text:?}")
+    } else {
+        "(not shown: it looks like key contents, not a file name)".to_owned()
+    }
+}
 
 /// Read a key file whole, through the library's bounded reader, into a
 /// buffer that is zeroized when dropped.
