@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::BenchArgs;
 use crate::emit;
-use crate::input::key_from_file;
+use crate::key_source::key_from_file;
 
 /// The project's demo key: public, for tests and demos only.
 const DEMO_KEY: &str = include_str!("../../../fixtures/demo/demo_create_result.json");

@@ -8,7 +8,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{InspectArgs, VerifyArgs};
-use crate::input::{env_key, key_name, now, read_key_arg, token_arg};
+use crate::input::{now, token_arg};
+use crate::key_source::{env_key, key_id, key_name, read_key_arg, ring_from};
 use crate::{Usage, emit};
 
 /// The claims with every member present, in the order they are minted:
@@ -88,7 +89,7 @@ pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     if args.key.as_deref() == Some(std::path::Path::new("-")) && args.token == "-" {
         return Err(Usage("--key - and TOKEN - cannot both read standard input".to_owned()).into());
     }
-    let ring = crate::ring::ring_from(
+    let ring = ring_from(
         args.keyring.as_deref(),
         args.key.is_some(),
         args.key_id.is_some(),
@@ -96,12 +97,12 @@ pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     let verifier = match (&args.key, &ring) {
         (Some(path), _) => {
             let bytes = read_key_arg(path)?;
-            let kid = crate::input::key_id(args.key_id)?;
+            let kid = key_id(args.key_id)?;
             Some(Verifier::parse(&*bytes, kid).with_context(|| key_name(path))?)
         }
         (None, Some(_)) => None,
         (None, None) => Some(
-            Signer::new(env_key(crate::input::key_id(args.key_id)?)?.ok_or_else(|| {
+            Signer::new(env_key(key_id(args.key_id)?)?.ok_or_else(|| {
                 anyhow::anyhow!(
                     "no key: give --key FILE or --keyring FILE, or set CF_STREAM_SIGNING_KEY or CF_STREAM_KEYRING"
                 )

@@ -13,6 +13,7 @@ mod check;
 mod cli;
 mod emulate;
 mod input;
+mod key_source;
 mod keys;
 mod mint;
 mod parse;

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use crate::api::{ClientError, STREAM_WRITE, block_on, client, client_for, refusal};
 use crate::cli::{MintArgs, RemoteTokenArgs, UrlArgs};
-use crate::input::{local_key, token_options};
+use crate::input::{now, token_options};
+use crate::key_source::{KeySourceResolved, resolve};
 use crate::{Usage, emit, parse};
 
 /// Why no token can be made without a key: names every way to give one.
@@ -42,16 +43,14 @@ fn print_token(token: &Token, as_json: bool) -> anyhow::Result<()> {
 /// is given but an account and credentials are.
 pub(crate) fn mint(args: MintArgs) -> anyhow::Result<()> {
     let opts = token_options(&args.options)?;
-    if let Some(ring) = crate::ring::source_ring(&args.key)? {
-        let now = crate::input::now();
-        let token = ring
-            .signer()
-            .mint_at(now, &args.video, &opts)
-            .map_err(|e| crate::ring::outlives(e, now))?;
-        return print_token(&token, args.json);
-    }
-    let token = match local_key(&args.key)? {
-        Some(key) => Signer::new(key).mint(&args.video, &opts)?,
+    let token = match resolve(&args.key)? {
+        Some(KeySourceResolved::Ring(ring)) => {
+            let now = now();
+            ring.signer()
+                .mint_at(now, &args.video, &opts)
+                .map_err(|e| crate::ring::outlives(e, now))?
+        }
+        Some(KeySourceResolved::Key(key)) => Signer::new(key).mint(&args.video, &opts)?,
         None => {
             let account = args.account_id.ok_or_else(|| anyhow::anyhow!(NO_KEY))?;
             let client = match client_for(account, &args.limits) {
@@ -84,13 +83,12 @@ pub(crate) fn url(args: UrlArgs) -> anyhow::Result<()> {
         (Some(host), _) | (None, Some(host)) => host,
         (None, None) => unreachable!("clap requires one of --customer-code and --host"),
     };
-    let now = crate::input::now();
+    let now = now();
     // A ring's signer keeps the ring's lifetime itself, on the mint below.
-    let source: Box<dyn TokenSource> = match crate::ring::source_ring(&args.key)? {
-        Some(ring) => Box::new(ring.signer()),
-        None => Box::new(Signer::new(local_key(&args.key)?.ok_or_else(|| {
-            anyhow::anyhow!("no signing key: give --key FILE or set CF_STREAM_SIGNING_KEY")
-        })?)),
+    let source: Box<dyn TokenSource> = match resolve(&args.key)? {
+        Some(KeySourceResolved::Ring(ring)) => Box::new(ring.signer()),
+        Some(KeySourceResolved::Key(key)) => Box::new(Signer::new(key)),
+        None => anyhow::bail!("no signing key: give --key FILE or set CF_STREAM_SIGNING_KEY"),
     };
     // The parser reads the values; the URL builder checks them (an fps
     // over 15, a zero width, a bad file name). What it refuses is on the

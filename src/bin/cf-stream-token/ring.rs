@@ -18,9 +18,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use cf_stream_token::api::CreatedKey;
 use cf_stream_token::files::{self, FileLock};
-use cf_stream_token::{
-    AccountId, ErrorKind, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyId, KeyState, Keyring,
-};
+use cf_stream_token::{AccountId, ErrorKind, KEYRING_FILE_LIMIT, KeyId, KeyState, Keyring};
 use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -28,9 +26,10 @@ use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
 use crate::api::{STREAM_READ, STREAM_WRITE, block_on, client, refusal};
-use crate::args::{Account, KeySource, Limits, LockArgs};
+use crate::args::{Account, Limits, LockArgs};
 use crate::emit;
 use crate::input::now;
+use crate::key_source::load;
 use crate::parse::{parse_duration, parse_ttl};
 use crate::secret::shown;
 use crate::secret::{Created, create_key_into, create_private, read_key_file};
@@ -294,11 +293,6 @@ pub(crate) fn when(t: OffsetDateTime, now: OffsetDateTime) -> String {
     }
 }
 
-/// Read a keyring file (bounded for 1,000 keys).
-pub(crate) fn load(path: &Path) -> anyhow::Result<Keyring> {
-    Keyring::from_file(path).with_context(|| format!("keyring {}", shown(path)))
-}
-
 /// A ring's signer refused a token that would outlive the ring: the
 /// times as people read them, not unix seconds.
 pub(crate) fn outlives(e: cf_stream_token::Error, now: OffsetDateTime) -> anyhow::Error {
@@ -316,51 +310,6 @@ pub(crate) fn outlives(e: cf_stream_token::Error, now: OffsetDateTime) -> anyhow
             )
         }
         _ => anyhow::Error::new(e),
-    }
-}
-
-/// The ring `mint`, `url` and `verify` use: `--keyring FILE`, else the
-/// document in `CF_STREAM_KEYRING` when no other key is given.
-pub(crate) fn source_ring(source: &KeySource) -> anyhow::Result<Option<Keyring>> {
-    ring_from(
-        source.keyring.as_deref(),
-        source.key.is_some(),
-        source.key_id.is_some(),
-    )
-}
-
-/// `--key-id` names a single key, so it goes with `--key` or
-/// `CF_STREAM_SIGNING_KEY`: given while the ring in `CF_STREAM_KEYRING` is
-/// the source, it would be ignored, so it is refused (as it is with
-/// `--keyring`, by clap).
-pub(crate) fn ring_from(
-    path: Option<&Path>,
-    key_given: bool,
-    key_id_given: bool,
-) -> anyhow::Result<Option<Keyring>> {
-    if let Some(path) = path {
-        return load(path).map(Some);
-    }
-    let signing_key_set = std::env::var_os(crate::input::ENV_SIGNING_KEY)
-        .is_some_and(|v| !v.to_string_lossy().trim().is_empty());
-    if key_given || signing_key_set {
-        return Ok(None);
-    }
-    match std::env::var(KEYRING_ENV) {
-        Ok(v) if !v.trim().is_empty() => {
-            let v = Zeroizing::new(v);
-            if key_id_given {
-                return Err(crate::Usage(format!(
-                    "--key-id names a single key (--key or {}), but the key comes from the \
-                     keyring in {KEYRING_ENV}, which signs with its current key: drop --key-id",
-                    crate::input::ENV_SIGNING_KEY
-                ))
-                .into());
-            }
-            Keyring::from_document(&v).map(Some).context(KEYRING_ENV)
-        }
-        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("{KEYRING_ENV} is not valid UTF-8"),
     }
 }
 
