@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use cf_stream_token::{AccountId, KeyId, StreamHost, VideoId};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::args::{Account, KeySource, Limits, OptionsArgs};
 use crate::parse::{self, Kind};
@@ -133,15 +133,6 @@ Example:
   cf-stream-token token --account-id 023e105f4ecef8ad9ca31a8372d0c353 \\
       --video ea95132c15732412d22c1476fa83f27a --ttl 30m --rule allow:country=GB --rule block:any";
 
-const BENCH_AFTER_HELP: &str = "\
-The two measurements alternate in short slices over the same run, so that
-background load hits both alike. The raw figure is one RS256 signature by
-aws-lc-rs over the same signing input with the same key, nothing else.
-
-Examples:
-  cf-stream-token bench --seconds 5
-  cf-stream-token bench --seconds 10 --threads 2 --key stream-key.json --json";
-
 /// Mint, inspect and verify Cloudflare Stream signed-URL tokens (RS256 JWTs)
 /// offline, and manage Stream signing keys through the Cloudflare API.
 #[derive(Parser)]
@@ -174,36 +165,15 @@ pub(crate) enum Command {
     #[command(after_help = TOKEN_AFTER_HELP)]
     Token(RemoteTokenArgs),
     /// Measure tokens per second against raw signatures per second
-    #[command(after_help = BENCH_AFTER_HELP)]
-    Bench(BenchArgs),
+    #[command(after_help = crate::commands::bench::AFTER_HELP)]
+    Bench(crate::commands::bench::BenchArgs),
     /// Serve a local Stream: the signing-key API and a playback edge that
     /// enforces tokens
-    #[command(after_help = crate::emulate::EMULATE_AFTER_HELP)]
-    Emulate(crate::emulate::EmulateArgs),
+    #[command(after_help = crate::commands::emulate::EMULATE_AFTER_HELP)]
+    Emulate(crate::commands::emulate::EmulateArgs),
     /// Print a shell completion script
-    #[command(after_help = COMPLETIONS_AFTER_HELP)]
-    Completions(CompletionsArgs),
-}
-
-const COMPLETIONS_AFTER_HELP: &str = "\
-Examples:
-  cf-stream-token completions bash > ~/.local/share/bash-completion/completions/cf-stream-token
-  cf-stream-token completions zsh > ~/.zfunc/_cf-stream-token
-  cf-stream-token completions fish > ~/.config/fish/completions/cf-stream-token.fish";
-
-#[derive(Args)]
-pub(crate) struct CompletionsArgs {
-    /// The shell
-    #[arg(value_name = "SHELL")]
-    pub(crate) shell: Shell,
-}
-
-/// The shells `completions` writes for.
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum Shell {
-    Bash,
-    Zsh,
-    Fish,
+    #[command(after_help = crate::commands::completions::AFTER_HELP)]
+    Completions(crate::commands::completions::CompletionsArgs),
 }
 
 #[derive(Args)]
@@ -392,28 +362,6 @@ pub(crate) struct RemoteTokenArgs {
     #[command(flatten)]
     pub(crate) options: OptionsArgs,
     /// Print {"token","kid","sub","exp","nbf"} instead of the token alone
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-#[derive(Args)]
-pub(crate) struct BenchArgs {
-    /// How long to run, in seconds (split between the two measurements)
-    #[arg(long, value_name = "N", default_value_t = 5,
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub(crate) seconds: u64,
-    /// Threads minting (and signing) at once
-    #[arg(long, value_name = "T", default_value_t = 1,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub(crate) threads: u16,
-    /// Signing key file (any form --key reads elsewhere) [default: the
-    /// built-in demo key]
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: Option<PathBuf>,
-    /// Key id, for a PEM --key
-    #[arg(long, value_name = "KID", requires = "key")]
-    pub(crate) key_id: Option<KeyId>,
-    /// Print {"tokens_per_sec","raw_sign_per_sec","ratio","threads","seconds"}
     #[arg(long)]
     pub(crate) json: bool,
 }

@@ -8,10 +8,9 @@
 
 mod api;
 mod args;
-mod bench;
 mod check;
 mod cli;
-mod emulate;
+mod commands;
 mod input;
 mod key_source;
 mod keys;
@@ -24,7 +23,6 @@ use std::fmt;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::error::{ContextValue, ErrorKind as ClapErrorKind};
 use clap::{CommandFactory as _, Parser as _};
 
@@ -80,24 +78,10 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Verify(args) => check::verify(args),
         Command::Inspect(args) => check::inspect(args),
         Command::Keys(command) => keys::run(command),
-        Command::Bench(args) => bench::run(args),
-        Command::Emulate(args) => emulate::run(args),
-        Command::Completions(args) => completions(args.shell),
+        Command::Bench(args) => commands::bench::run(args),
+        Command::Emulate(args) => commands::emulate::run(args),
+        Command::Completions(args) => commands::completions::run(&args, Cli::command()),
     }
-}
-
-/// `completions SHELL`: clap_complete's script for the whole command line.
-fn completions(shell: cli::Shell) -> anyhow::Result<()> {
-    use clap_complete::Shell as S;
-    let shell = match shell {
-        cli::Shell::Bash => S::Bash,
-        cli::Shell::Zsh => S::Zsh,
-        cli::Shell::Fish => S::Fish,
-    };
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "cf-stream-token", &mut script);
-    let script = String::from_utf8(script).context("completion script")?;
-    emit(script.trim_end())
 }
 
 /// Standard output was closed by its reader: exit 0 without a word.
