@@ -2,12 +2,10 @@
 
 use std::path::PathBuf;
 
-use cf_stream_token::{AccountId, KeyId, StreamHost, VideoId};
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+use cf_stream_token::KeyId;
 use clap::{Args, Parser, Subcommand};
 
-use crate::args::{Account, KeySource, Limits, OptionsArgs};
-use crate::parse::{self, Kind};
+use crate::args::Account;
 
 const TOP_AFTER_HELP: &str = "\
 Exit status:
@@ -36,35 +34,6 @@ Environment:
 Examples:
   cf-stream-token mint --key stream-key.json --video ea95132c15732412d22c1476fa83f27a --ttl 2h
   cf-stream-token <COMMAND> --help";
-
-const MINT_AFTER_HELP: &str = "\
-Signs locally with --key FILE or CF_STREAM_SIGNING_KEY. With neither, and
-with --account-id and Cloudflare credentials, Cloudflare's token endpoint
-mints the token instead (suited to low volume only).
-
-Examples:
-  cf-stream-token mint --key stream-key.json --video ea95132c15732412d22c1476fa83f27a --ttl 2h
-  cf-stream-token mint --key key.pem --key-id 8f3c2a1b9d4e5f60718293a4b5c6d7e8 \\
-      --video ea95132c15732412d22c1476fa83f27a --rule allow:country=GB --rule block:any --json";
-
-const URL_AFTER_HELP: &str = "\
-Prints https://customer-CODE.cloudflarestream.com/TOKEN/SUFFIX[?QUERY], where
-SUFFIX is iframe, watch, manifest/video.m3u8 (hls), manifest/video.mpd (dash),
-thumbnails/thumbnail.jpg, thumbnails/thumbnail.gif, downloads/default.mp4,
-downloads/audio.m4a or webRTC/play. mp4 and m4a make the token downloadable.
-
-Parameters by kind:
-  hls        clientBandwidthHint=MBPS, protocol=llhls
-  dash       clientBandwidthHint=MBPS
-  thumbnail  time=8s, width=PX, height=PX, fit=crop|clip|scale|fill
-  gif        the thumbnail ones, duration=5s, fps=1..15
-  mp4, m4a   filename=NAME (1 to 120 of A-Z a-z 0-9 _ -)
-
-Examples:
-  cf-stream-token url --key stream-key.json --customer-code f33zs165nr7gyfy4 \\
-      --video ea95132c15732412d22c1476fa83f27a --kind hls
-  cf-stream-token url --key stream-key.json --customer-code f33zs165nr7gyfy4 \\
-      --video ea95132c15732412d22c1476fa83f27a --kind thumbnail --param time=8s --param width=320";
 
 const VERIFY_AFTER_HELP: &str = "\
 Valid: exit 0 and {\"header\":{..},\"claims\":{..}} on standard output.
@@ -124,15 +93,6 @@ Deleting a key revokes every token signed with it.
 Example:
   cf-stream-token keys delete 8f3c2a1b9d4e5f60718293a4b5c6d7e8 --account-id 023e105f4ecef8ad9ca31a8372d0c353";
 
-const TOKEN_AFTER_HELP: &str = "\
-The token is made by Cloudflare (POST .../stream/VIDEO/token); no key is
-sent. Cloudflare advises this for low volume only; sign locally with `mint`
-above that.
-
-Example:
-  cf-stream-token token --account-id 023e105f4ecef8ad9ca31a8372d0c353 \\
-      --video ea95132c15732412d22c1476fa83f27a --ttl 30m --rule allow:country=GB --rule block:any";
-
 /// Mint, inspect and verify Cloudflare Stream signed-URL tokens (RS256 JWTs)
 /// offline, and manage Stream signing keys through the Cloudflare API.
 #[derive(Parser)]
@@ -145,11 +105,11 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Mint a token and print it
-    #[command(after_help = MINT_AFTER_HELP)]
-    Mint(MintArgs),
+    #[command(after_help = crate::commands::mint::AFTER_HELP)]
+    Mint(crate::commands::mint::MintArgs),
     /// Mint a token and print a signed playback URL
-    #[command(after_help = URL_AFTER_HELP)]
-    Url(UrlArgs),
+    #[command(after_help = crate::commands::url::AFTER_HELP)]
+    Url(crate::commands::url::UrlArgs),
     /// Verify a token's signature, key id and times
     #[command(after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
@@ -162,8 +122,8 @@ pub(crate) enum Command {
     #[command(subcommand, after_help = KEYS_AFTER_HELP)]
     Keys(KeysCommand),
     /// Have Cloudflare's API mint a token
-    #[command(after_help = TOKEN_AFTER_HELP)]
-    Token(RemoteTokenArgs),
+    #[command(after_help = crate::commands::token::AFTER_HELP)]
+    Token(crate::commands::token::RemoteTokenArgs),
     /// Measure tokens per second against raw signatures per second
     #[command(after_help = crate::commands::bench::AFTER_HELP)]
     Bench(crate::commands::bench::BenchArgs),
@@ -174,81 +134,6 @@ pub(crate) enum Command {
     /// Print a shell completion script
     #[command(after_help = crate::commands::completions::AFTER_HELP)]
     Completions(crate::commands::completions::CompletionsArgs),
-}
-
-#[derive(Args)]
-pub(crate) struct MintArgs {
-    #[command(flatten)]
-    pub(crate) key: KeySource,
-    /// Video UID (32 hexadecimal characters)
-    #[arg(long, value_name = "UID")]
-    pub(crate) video: VideoId,
-    #[command(flatten)]
-    pub(crate) options: OptionsArgs,
-    /// Account for the API fallback, used only when no key is given
-    #[arg(
-        long,
-        value_name = "ACCT",
-        env = "CLOUDFLARE_ACCOUNT_ID",
-        hide_env_values = true
-    )]
-    pub(crate) account_id: Option<AccountId>,
-    /// The API fallback's limits (ignored when a key is given)
-    #[command(flatten)]
-    pub(crate) limits: Limits,
-    /// Print {"token","kid","sub","exp","nbf"} instead of the token alone
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-// The playback host: exactly one of the two.
-#[derive(Args)]
-#[group(required = true, multiple = false)]
-pub(crate) struct HostArgs {
-    /// Customer subdomain code: customer-CODE.cloudflarestream.com
-    #[arg(long, value_name = "CODE", value_parser = customer_host)]
-    pub(crate) customer_code: Option<StreamHost>,
-    /// A host of your own instead (e.g. videodelivery.net)
-    #[arg(long, value_name = "HOST", value_parser = custom_host)]
-    pub(crate) host: Option<StreamHost>,
-}
-
-fn customer_host(code: &str) -> Result<StreamHost, cf_stream_token::Error> {
-    StreamHost::customer_code(code)
-}
-
-fn custom_host(host: &str) -> Result<StreamHost, cf_stream_token::Error> {
-    StreamHost::hostname(host)
-}
-
-#[derive(Args)]
-pub(crate) struct UrlArgs {
-    #[command(flatten)]
-    pub(crate) key: KeySource,
-    /// Video UID (32 hexadecimal characters)
-    #[arg(long, value_name = "UID")]
-    pub(crate) video: VideoId,
-    #[command(flatten)]
-    pub(crate) host: HostArgs,
-    /// What the URL serves; repeatable: one token for all, one URL per
-    /// line in the order given
-    #[arg(long, value_name = "KIND", required = true, value_parser = kind_parser())]
-    pub(crate) kind: Vec<Kind>,
-    /// Query parameter, repeatable (e.g. time=8s, width=320); it applies to
-    /// every --kind that takes it
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse::parse_param)]
-    pub(crate) params: Vec<(String, String)>,
-    #[command(flatten)]
-    pub(crate) options: OptionsArgs,
-    /// Print one JSON object, {"KIND": URL, ...}, instead of the URLs
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-/// `--kind`: the names of the library's surface table, listed in the help.
-fn kind_parser() -> impl TypedValueParser<Value = Kind> {
-    PossibleValuesParser::new(Kind::ALL.map(Kind::name))
-        .map(|name| parse::parse_kind(&name).expect("every possible value is a kind's name"))
 }
 
 #[derive(Args)]
@@ -350,20 +235,6 @@ pub(crate) enum KeysCommand {
     /// token lifetime
     #[command(after_help = crate::ring::POLICY_AFTER_HELP)]
     Policy(crate::ring::PolicyArgs),
-}
-
-#[derive(Args)]
-pub(crate) struct RemoteTokenArgs {
-    #[command(flatten)]
-    pub(crate) account: Account,
-    /// Video UID (32 hexadecimal characters)
-    #[arg(long, value_name = "UID")]
-    pub(crate) video: VideoId,
-    #[command(flatten)]
-    pub(crate) options: OptionsArgs,
-    /// Print {"token","kid","sub","exp","nbf"} instead of the token alone
-    #[arg(long)]
-    pub(crate) json: bool,
 }
 
 #[cfg(test)]

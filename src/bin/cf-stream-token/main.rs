@@ -14,10 +14,11 @@ mod commands;
 mod input;
 mod key_source;
 mod keys;
-mod mint;
+mod output;
 mod parse;
 mod ring;
 mod secret;
+mod show;
 
 use std::fmt;
 use std::io::Write as _;
@@ -72,9 +73,9 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Mint(args) => mint::mint(args),
-        Command::Url(args) => mint::url(args),
-        Command::Token(args) => mint::remote_token(args),
+        Command::Mint(args) => commands::mint::run(args),
+        Command::Url(args) => commands::url::run(args),
+        Command::Token(args) => commands::token::run(args),
         Command::Verify(args) => check::verify(args),
         Command::Inspect(args) => check::inspect(args),
         Command::Keys(command) => keys::run(command),

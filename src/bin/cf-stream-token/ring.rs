@@ -22,7 +22,6 @@ use cf_stream_token::{AccountId, ErrorKind, KEYRING_FILE_LIMIT, KeyId, KeyState,
 use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
 use crate::api::{STREAM_READ, STREAM_WRITE, block_on, client, refusal};
@@ -33,6 +32,7 @@ use crate::key_source::load;
 use crate::parse::{parse_duration, parse_ttl};
 use crate::secret::shown;
 use crate::secret::{Created, create_key_into, create_private, read_key_file};
+use crate::show::{rfc3339, span, when};
 
 pub(crate) const ROTATE_AFTER_HELP: &str = "\
 A missing FILE starts a ring whose first key is current at once (it plays
@@ -264,53 +264,6 @@ pub(crate) struct PolicyArgs {
     json: bool,
     #[command(flatten)]
     lock: LockArgs,
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
-
-/// A span of seconds as people read it: `40 s`, `12 min`, `25 h`.
-pub(crate) fn span(secs: i64) -> String {
-    let secs = secs.max(0);
-    if secs < 90 {
-        format!("{secs} s")
-    } else if secs < 90 * 60 {
-        format!("{} min", (secs + 30) / 60)
-    } else {
-        format!("{} h", (secs + 1800) / 3600)
-    }
-}
-
-/// A time to come, as people read it: `2026-12-07T03:18:42Z (in 25 h)`.
-pub(crate) fn when(t: OffsetDateTime, now: OffsetDateTime) -> String {
-    let left = (t - now).whole_seconds();
-    if left <= 0 {
-        format!("{} (now)", rfc3339(t))
-    } else {
-        format!("{} (in {})", rfc3339(t), span(left))
-    }
-}
-
-/// A ring's signer refused a token that would outlive the ring: the
-/// times as people read them, not unix seconds.
-pub(crate) fn outlives(e: cf_stream_token::Error, now: OffsetDateTime) -> anyhow::Error {
-    match *e.kind() {
-        ErrorKind::TokenOutlivesRing { exp, max } => {
-            let at = |t: i64| {
-                OffsetDateTime::from_unix_timestamp(t)
-                    .map_or_else(|_| t.to_string(), |t| when(t, now))
-            };
-            anyhow::anyhow!(
-                "the token would expire at {}, past the keyring's maximum token lifetime (latest \
-                 allowed {})",
-                at(exp),
-                at(max)
-            )
-        }
-        _ => anyhow::Error::new(e),
-    }
 }
 
 /// A ring file held for a read-modify-write: the path as given, the file

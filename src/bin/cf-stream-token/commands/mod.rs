@@ -6,3 +6,6 @@
 pub(crate) mod bench;
 pub(crate) mod completions;
 pub(crate) mod emulate;
+pub(crate) mod mint;
+pub(crate) mod token;
+pub(crate) mod url;
