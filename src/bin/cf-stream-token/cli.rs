@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cf_stream_token::KeyId;
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::args::Account;
 
@@ -34,25 +34,6 @@ Environment:
 Examples:
   cf-stream-token mint --key stream-key.json --video ea95132c15732412d22c1476fa83f27a --ttl 2h
   cf-stream-token <COMMAND> --help";
-
-const VERIFY_AFTER_HELP: &str = "\
-Valid: exit 0 and {\"header\":{..},\"claims\":{..}} on standard output.
-Refused: exit 1 and the reason on standard error (expired, not yet valid,
-bad signature, wrong algorithm, wrong kid, malformed). Only RS256 is
-accepted: `none`, HS256 and every other algorithm are refused whatever the
-key file holds.
-
-Examples:
-  cf-stream-token verify --key stream-key.pub.pem \"$TOKEN\"
-  echo \"$TOKEN\" | cf-stream-token verify --key stream-key.json -";
-
-const INSPECT_AFTER_HELP: &str = "\
-Nothing is verified: use `verify` for that. Exit 0 whenever the token
-decodes, even if it has expired or breaks the 24-hour cap.
-
-Examples:
-  cf-stream-token inspect \"$TOKEN\"
-  echo \"$TOKEN\" | cf-stream-token inspect --json -";
 
 const KEYS_AFTER_HELP: &str = "\
 Keyring commands (rotate, promote, retire, revoke, reconcile, adopt,
@@ -111,12 +92,12 @@ pub(crate) enum Command {
     #[command(after_help = crate::commands::url::AFTER_HELP)]
     Url(crate::commands::url::UrlArgs),
     /// Verify a token's signature, key id and times
-    #[command(after_help = VERIFY_AFTER_HELP)]
-    Verify(VerifyArgs),
+    #[command(after_help = crate::commands::verify::AFTER_HELP)]
+    Verify(crate::commands::verify::VerifyArgs),
     /// Decode a token without verifying it: when it expires, and whether it
     /// keeps the 24-hour cap
-    #[command(after_help = INSPECT_AFTER_HELP)]
-    Inspect(InspectArgs),
+    #[command(after_help = crate::commands::inspect::AFTER_HELP)]
+    Inspect(crate::commands::inspect::InspectArgs),
     /// Create, list and delete signing keys (Cloudflare API), and keep
     /// keyrings
     #[command(subcommand, after_help = KEYS_AFTER_HELP)]
@@ -134,42 +115,6 @@ pub(crate) enum Command {
     /// Print a shell completion script
     #[command(after_help = crate::commands::completions::AFTER_HELP)]
     Completions(crate::commands::completions::CompletionsArgs),
-}
-
-#[derive(Args)]
-pub(crate) struct VerifyArgs {
-    /// Key file: public PEM (SPKI or PKCS#1), public JWK, or any private
-    /// key form; - reads it from standard input [default: the key contents
-    /// in CF_STREAM_SIGNING_KEY]
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: Option<PathBuf>,
-    /// Require this key id (a JWK or create-key response names its own)
-    /// [default: CF_STREAM_KEY_ID; not with --keyring]
-    #[arg(long, value_name = "KID")]
-    pub(crate) key_id: Option<KeyId>,
-    /// Keyring file: accept a token of any of its keys, chosen by kid
-    /// [default: the document in CF_STREAM_KEYRING, without --key]
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "key_id"])]
-    pub(crate) keyring: Option<PathBuf>,
-    /// The token, a whole playback URL carrying one, or - to read either
-    /// from standard input (which keeps it out of the process list)
-    #[arg(value_name = "TOKEN")]
-    pub(crate) token: String,
-    /// Print JSON (the default, and only, output: accepted for scripts
-    /// that pass it to every command)
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-#[derive(Args)]
-pub(crate) struct InspectArgs {
-    /// The token, a whole playback URL carrying one, or - to read either
-    /// from standard input
-    #[arg(value_name = "TOKEN")]
-    pub(crate) token: String,
-    /// Print one JSON object instead of text
-    #[arg(long)]
-    pub(crate) json: bool,
 }
 
 #[derive(Subcommand)]

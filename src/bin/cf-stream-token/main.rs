@@ -8,7 +8,6 @@
 
 mod api;
 mod args;
-mod check;
 mod cli;
 mod commands;
 mod input;
@@ -76,8 +75,8 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Mint(args) => commands::mint::run(args),
         Command::Url(args) => commands::url::run(args),
         Command::Token(args) => commands::token::run(args),
-        Command::Verify(args) => check::verify(args),
-        Command::Inspect(args) => check::inspect(args),
+        Command::Verify(args) => commands::verify::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
         Command::Keys(command) => keys::run(command),
         Command::Bench(args) => commands::bench::run(args),
         Command::Emulate(args) => commands::emulate::run(args),

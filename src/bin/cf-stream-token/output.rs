@@ -1,6 +1,8 @@
-//! What leaves on standard output beyond plain text: a minted token.
+//! What leaves on standard output beyond plain text: a minted token, a
+//! token's header and claims.
 
-use cf_stream_token::Token;
+use cf_stream_token::dangerous::Header;
+use cf_stream_token::{AccessRule, Claims, Token};
 use serde::Serialize;
 
 use crate::emit;
@@ -27,5 +29,56 @@ pub(crate) fn print_token(token: &Token, as_json: bool) -> anyhow::Result<()> {
         })?)
     } else {
         emit(token.as_str())
+    }
+}
+
+/// The claims with every member present, in the order they are minted:
+/// `nbf` null and `downloadable` false when the token leaves them out,
+/// `accessRules` an array.
+#[derive(Serialize)]
+pub(crate) struct ClaimsJson<'a> {
+    sub: &'a str,
+    kid: &'a str,
+    exp: i64,
+    nbf: Option<i64>,
+    downloadable: bool,
+    #[serde(rename = "accessRules")]
+    access_rules: &'a [AccessRule],
+}
+
+impl<'a> From<&'a Claims> for ClaimsJson<'a> {
+    fn from(c: &'a Claims) -> Self {
+        ClaimsJson {
+            sub: c.video().as_str(),
+            kid: c.kid().as_str(),
+            exp: c.exp(),
+            nbf: c.nbf(),
+            downloadable: c.downloadable(),
+            access_rules: c.access_rules(),
+        }
+    }
+}
+
+/// The header as it is printed: the members the library reads, and the
+/// names of any others.
+#[derive(Serialize)]
+pub(crate) struct HeaderJson<'a> {
+    alg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    typ: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    other_members: &'a [String],
+}
+
+impl<'a> From<&'a Header> for HeaderJson<'a> {
+    fn from(h: &'a Header) -> Self {
+        HeaderJson {
+            alg: h.alg(),
+            kid: h.kid(),
+            typ: h.typ(),
+            other_members: h.other_members(),
+        }
     }
 }

@@ -6,6 +6,8 @@
 pub(crate) mod bench;
 pub(crate) mod completions;
 pub(crate) mod emulate;
+pub(crate) mod inspect;
 pub(crate) mod mint;
 pub(crate) mod token;
 pub(crate) mod url;
+pub(crate) mod verify;
