@@ -12,10 +12,8 @@ mod cli;
 mod commands;
 mod input;
 mod key_source;
-mod keys;
 mod output;
 mod parse;
-mod ring;
 mod secret;
 mod show;
 
@@ -77,7 +75,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Token(args) => commands::token::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
-        Command::Keys(command) => keys::run(command),
+        Command::Keys(command) => commands::keys::run(command),
         Command::Bench(args) => commands::bench::run(args),
         Command::Emulate(args) => commands::emulate::run(args),
         Command::Completions(args) => commands::completions::run(&args, Cli::command()),

@@ -7,6 +7,7 @@ pub(crate) mod bench;
 pub(crate) mod completions;
 pub(crate) mod emulate;
 pub(crate) mod inspect;
+pub(crate) mod keys;
 pub(crate) mod mint;
 pub(crate) mod token;
 pub(crate) mod url;
