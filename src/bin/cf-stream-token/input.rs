@@ -7,8 +7,8 @@ use cf_stream_token::{Clock as _, ErrorKind, SystemClock, TokenOptions};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use crate::Usage;
 use crate::args::OptionsArgs;
+use crate::output::Usage;
 
 /// Longest standard input read for a token: far above any token (at most
 /// `MAX_TOKEN_LEN`) with room for surrounding whitespace. Past it the input

@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use cf_stream_token::{ErrorKind, KEYRING_ENV, KeyId, Keyring, SigningKey};
 use zeroize::Zeroizing;
 
-use crate::Usage;
 use crate::args::KeySource;
+use crate::output::Usage;
 use crate::secret::{MAX_KEY_FILE, read_key_file, shown};
 
 /// Key contents when `--key` is not given (read by the library).

@@ -17,7 +17,6 @@ mod parse;
 mod secret;
 mod show;
 
-use std::fmt;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -25,24 +24,12 @@ use clap::error::{ContextValue, ErrorKind as ClapErrorKind};
 use clap::{CommandFactory as _, Parser as _};
 
 use crate::cli::{Cli, Command};
+use crate::output::StdoutClosed;
 
 /// Exit status for a failure at run time.
 const EXIT_FAILURE: u8 = 1;
 /// Exit status for a command line that is wrong in itself (clap uses 2 too).
 const EXIT_USAGE: u8 = 2;
-
-/// A value on the command line that is invalid by itself, found after clap
-/// parsed it (e.g. a rule list with a rule after `any`): exit status 2.
-#[derive(Debug)]
-pub(crate) struct Usage(pub(crate) String);
-
-impl fmt::Display for Usage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Usage {}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -55,7 +42,7 @@ fn main() -> ExitCode {
         // ripgrep and cargo.
         Err(err) if err.is::<StdoutClosed>() => ExitCode::SUCCESS,
         Err(err) => {
-            let code = if err.downcast_ref::<Usage>().is_some() {
+            let code = if err.downcast_ref::<output::Usage>().is_some() {
                 EXIT_USAGE
             } else {
                 EXIT_FAILURE
@@ -80,33 +67,6 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Emulate(args) => commands::emulate::run(args),
         Command::Completions(args) => commands::completions::run(&args, Cli::command()),
     }
-}
-
-/// Standard output was closed by its reader: exit 0 without a word.
-#[derive(Debug)]
-struct StdoutClosed;
-
-impl fmt::Display for StdoutClosed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("standard output was closed")
-    }
-}
-
-impl std::error::Error for StdoutClosed {}
-
-/// Print `text` and a newline on standard output: the one way results leave.
-pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush())
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                anyhow::Error::new(StdoutClosed)
-            } else {
-                anyhow::anyhow!("cannot write to standard output: {e}")
-            }
-        })
 }
 
 /// One line on standard error: `error: ` and the message, control

@@ -1,11 +1,53 @@
 //! What leaves on standard output beyond plain text: a minted token, a
-//! token's header and claims.
+//! token's header and claims; and the two outcomes that are no failure of
+//! the run: a usage error, a closed standard output.
+
+use std::fmt;
+use std::io::Write as _;
 
 use cf_stream_token::dangerous::Header;
 use cf_stream_token::{AccessRule, Claims, Token};
 use serde::Serialize;
 
-use crate::emit;
+/// A value on the command line that is invalid by itself, found after clap
+/// parsed it (e.g. a rule list with a rule after `any`): exit status 2.
+#[derive(Debug)]
+pub(crate) struct Usage(pub(crate) String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Standard output was closed by its reader: exit 0 without a word.
+#[derive(Debug)]
+pub(crate) struct StdoutClosed;
+
+impl fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// Print `text` and a newline on standard output: the one way results leave.
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                anyhow::Error::new(StdoutClosed)
+            } else {
+                anyhow::anyhow!("cannot write to standard output: {e}")
+            }
+        })
+}
 
 /// `--json` output of `mint` and `token`, members in this order.
 #[derive(Serialize)]

@@ -10,8 +10,8 @@ use cf_stream_token::{Signer, SigningKey, TokenOptions, VideoId};
 use clap::Args;
 use serde::Serialize;
 
-use crate::emit;
 use crate::key_source::key_from_file;
+use crate::output::emit;
 
 pub(crate) const AFTER_HELP: &str = "\
 The two measurements alternate in short slices over the same run, so that

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
-use crate::emit;
+use crate::output::emit;
 
 pub(crate) const AFTER_HELP: &str = "\
 Examples:

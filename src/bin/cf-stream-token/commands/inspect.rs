@@ -8,8 +8,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::emit;
 use crate::input::{now, token_arg};
+use crate::output::emit;
 use crate::output::{ClaimsJson, HeaderJson};
 
 pub(crate) const AFTER_HELP: &str = "\

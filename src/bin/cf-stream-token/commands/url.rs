@@ -7,9 +7,9 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use crate::args::{KeySource, OptionsArgs};
 use crate::input::{now, token_options};
 use crate::key_source::{KeySourceResolved, resolve};
+use crate::output::{Usage, emit};
 use crate::parse::{self, Kind};
 use crate::show::outlives;
-use crate::{Usage, emit};
 
 pub(crate) const AFTER_HELP: &str = "\
 Prints https://customer-CODE.cloudflarestream.com/TOKEN/SUFFIX[?QUERY], where

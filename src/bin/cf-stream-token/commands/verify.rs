@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::input::token_arg;
 use crate::key_source::{env_key, key_id, key_name, read_key_arg, ring_from};
 use crate::output::{ClaimsJson, HeaderJson};
-use crate::{Usage, emit};
+use crate::output::{Usage, emit};
 
 pub(crate) const AFTER_HELP: &str = "\
 Valid: exit 0 and {\"header\":{..},\"claims\":{..}} on standard output.

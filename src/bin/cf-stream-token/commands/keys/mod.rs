@@ -15,7 +15,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::api::{STREAM_READ, STREAM_WRITE, block_on, client, refusal};
 use crate::args::Account;
-use crate::emit;
+use crate::output::emit;
 use crate::secret::shown;
 use crate::secret::{Created, create_key_into, create_private};
 

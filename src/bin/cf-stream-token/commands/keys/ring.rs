@@ -26,9 +26,9 @@ use zeroize::Zeroizing;
 
 use crate::api::{STREAM_READ, STREAM_WRITE, block_on, client, refusal};
 use crate::args::{Account, Limits, LockArgs};
-use crate::emit;
 use crate::input::now;
 use crate::key_source::load;
+use crate::output::emit;
 use crate::parse::{parse_duration, parse_ttl};
 use crate::secret::shown;
 use crate::secret::{Created, create_key_into, create_private, read_key_file};
@@ -392,7 +392,7 @@ pub(crate) fn rotate(args: RotateArgs) -> anyhow::Result<()> {
     if let (Some(ring), Some(l)) = (&ring, args.max_token_lifetime)
         && l != ring.max_token_lifetime()
     {
-        return Err(crate::Usage(format!(
+        return Err(crate::output::Usage(format!(
             "--max-token-lifetime is set when a ring starts; keyring {} has {}; change it with \
              `cf-stream-token keys policy --keyring FILE --max-token-lifetime DUR`",
             shown(path),
@@ -491,7 +491,7 @@ pub(crate) fn promote(args: PromoteArgs) -> anyhow::Result<()> {
             limits: args.limits,
         }),
         (false, None) => {
-            return Err(crate::Usage(
+            return Err(crate::output::Usage(
                 "keys promote checks that the next key is listed at Cloudflare: give \
                  --account-id ACCT (or CLOUDFLARE_ACCOUNT_ID) with credentials, or --offline to \
                  skip the check"
@@ -509,7 +509,7 @@ pub(crate) fn promote(args: PromoteArgs) -> anyhow::Result<()> {
     let policy = ring.min_age();
     if let Some(age) = args.min_age {
         ring.set_min_age(age)
-            .map_err(|e| crate::Usage(format!("--min-age: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--min-age: {e}")))?;
     }
     let old = *ring.current().kid();
     let now = now();
@@ -566,7 +566,7 @@ pub(crate) fn retire(args: RetireArgs) -> anyhow::Result<()> {
     let policy = ring.margin();
     let margin = args.margin.unwrap_or(policy);
     ring.set_margin(margin)
-        .map_err(|e| crate::Usage(format!("--margin: {e}")))?;
+        .map_err(|e| crate::output::Usage(format!("--margin: {e}")))?;
     let now = now();
     let due = ring.retirable_at(now);
     let waiting: Vec<(KeyId, OffsetDateTime)> = ring
@@ -718,7 +718,7 @@ fn rescued_in(file: &Path) -> anyhow::Result<Option<KeyId>> {
 pub(crate) fn reconcile(args: ReconcileArgs) -> anyhow::Result<()> {
     let acct = args.account.account_id;
     if args.delete_orphans && args.orphans.is_empty() && args.other_rings.is_empty() {
-        return Err(crate::Usage(
+        return Err(crate::output::Usage(
             "--delete-orphans needs a scope: name each orphan to delete with --orphan KID, or \
              give every other ring of the account with --other-ring FILE (then every key in no \
              ring is deleted)"
@@ -1000,15 +1000,15 @@ pub(crate) fn policy(args: PolicyArgs) -> anyhow::Result<()> {
     let now = now();
     if let Some(d) = args.min_age {
         ring.set_min_age(d)
-            .map_err(|e| crate::Usage(format!("--min-age: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--min-age: {e}")))?;
     }
     if let Some(d) = args.margin {
         ring.set_margin(d)
-            .map_err(|e| crate::Usage(format!("--margin: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--margin: {e}")))?;
     }
     if let Some(d) = args.max_token_lifetime {
         ring.change_max_token_lifetime_at(now, d)
-            .map_err(|e| crate::Usage(format!("--max-token-lifetime: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--max-token-lifetime: {e}")))?;
     }
     let new = PolicyJson::of(&ring);
     let changed = new != old;
