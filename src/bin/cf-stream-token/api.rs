@@ -1,35 +1,16 @@
 //! The API client of the API subcommands (`keys ...`, `token`): the
 //! account and limits of the command line, the rest from the environment.
 
-use std::time::Duration;
-
 use anyhow::Context as _;
 use cf_stream_token::api::{Client, ClientBuilder};
 use cf_stream_token::{AccountId, ErrorKind};
 
-use crate::cli::{Account, Limits};
-use crate::parse::parse_duration;
+use crate::args::{Account, Limits};
 
 /// The permission that creating and deleting keys and minting tokens need.
 pub(crate) const STREAM_WRITE: &str = "Stream Write";
 /// The permission that listing keys needs (Stream Write will do too).
 pub(crate) const STREAM_READ: &str = "Stream Read";
-
-/// The longest `--timeout`.
-const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
-
-/// `--timeout DUR`: more than zero, at most an hour.
-pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let d = parse_duration(text)?;
-    if d.is_zero() || d > MAX_TIMEOUT {
-        // It parsed, so it is digits and units; only its length is unknown.
-        let shown: String = text.chars().take(32).collect();
-        return Err(format!(
-            "invalid timeout {shown:?}: it must be more than zero and at most 1h"
-        ));
-    }
-    Ok(d)
-}
 
 /// The client for `account`: the account and the limits of the command
 /// line; credentials (`CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` and
@@ -66,6 +47,15 @@ pub(crate) fn client_for(account: AccountId, limits: &Limits) -> Result<Client, 
         .map_err(ClientError::Other)
 }
 
+/// Run one API future to completion on a runtime of this thread.
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(runtime.block_on(future))
+}
+
 /// An API error, with the permission a 403 lacked named.
 pub(crate) fn refusal(e: cf_stream_token::Error, permission: &str) -> anyhow::Error {
     if *e.kind() == ErrorKind::Forbidden {
@@ -75,22 +65,5 @@ pub(crate) fn refusal(e: cf_stream_token::Error, permission: &str) -> anyhow::Er
         anyhow::Error::new(e).context(hint)
     } else {
         anyhow::Error::new(e)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeouts_are_positive_and_at_most_an_hour() {
-        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_timeout("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(
-            parse_timeout("0"),
-            Err("invalid timeout \"0\": it must be more than zero and at most 1h".to_owned())
-        );
-        assert!(parse_timeout("1h1s").is_err());
-        assert!(parse_timeout("soon").is_err());
     }
 }

@@ -1,13 +1,6 @@
 //! The command line's shape: subcommands, options, help texts.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
-use cf_stream_token::{AccessRule, AccountId, KeyId, StreamHost, VideoId};
-use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use crate::parse::{self, Kind};
+use clap::{Parser, Subcommand};
 
 const TOP_AFTER_HELP: &str = "\
 Exit status:
@@ -37,111 +30,6 @@ Examples:
   cf-stream-token mint --key stream-key.json --video ea95132c15732412d22c1476fa83f27a --ttl 2h
   cf-stream-token <COMMAND> --help";
 
-const MINT_AFTER_HELP: &str = "\
-Signs locally with --key FILE or CF_STREAM_SIGNING_KEY. With neither, and
-with --account-id and Cloudflare credentials, Cloudflare's token endpoint
-mints the token instead (suited to low volume only).
-
-Examples:
-  cf-stream-token mint --key stream-key.json --video ea95132c15732412d22c1476fa83f27a --ttl 2h
-  cf-stream-token mint --key key.pem --key-id 8f3c2a1b9d4e5f60718293a4b5c6d7e8 \\
-      --video ea95132c15732412d22c1476fa83f27a --rule allow:country=GB --rule block:any --json";
-
-const URL_AFTER_HELP: &str = "\
-Prints https://customer-CODE.cloudflarestream.com/TOKEN/SUFFIX[?QUERY], where
-SUFFIX is iframe, watch, manifest/video.m3u8 (hls), manifest/video.mpd (dash),
-thumbnails/thumbnail.jpg, thumbnails/thumbnail.gif, downloads/default.mp4,
-downloads/audio.m4a or webRTC/play. mp4 and m4a make the token downloadable.
-
-Parameters by kind:
-  hls        clientBandwidthHint=MBPS, protocol=llhls
-  dash       clientBandwidthHint=MBPS
-  thumbnail  time=8s, width=PX, height=PX, fit=crop|clip|scale|fill
-  gif        the thumbnail ones, duration=5s, fps=1..15
-  mp4, m4a   filename=NAME (1 to 120 of A-Z a-z 0-9 _ -)
-
-Examples:
-  cf-stream-token url --key stream-key.json --customer-code f33zs165nr7gyfy4 \\
-      --video ea95132c15732412d22c1476fa83f27a --kind hls
-  cf-stream-token url --key stream-key.json --customer-code f33zs165nr7gyfy4 \\
-      --video ea95132c15732412d22c1476fa83f27a --kind thumbnail --param time=8s --param width=320";
-
-const VERIFY_AFTER_HELP: &str = "\
-Valid: exit 0 and {\"header\":{..},\"claims\":{..}} on standard output.
-Refused: exit 1 and the reason on standard error (expired, not yet valid,
-bad signature, wrong algorithm, wrong kid, malformed). Only RS256 is
-accepted: `none`, HS256 and every other algorithm are refused whatever the
-key file holds.
-
-Examples:
-  cf-stream-token verify --key stream-key.pub.pem \"$TOKEN\"
-  echo \"$TOKEN\" | cf-stream-token verify --key stream-key.json -";
-
-const INSPECT_AFTER_HELP: &str = "\
-Nothing is verified: use `verify` for that. Exit 0 whenever the token
-decodes, even if it has expired or breaks the 24-hour cap.
-
-Examples:
-  cf-stream-token inspect \"$TOKEN\"
-  echo \"$TOKEN\" | cf-stream-token inspect --json -";
-
-const KEYS_AFTER_HELP: &str = "\
-Keyring commands (rotate, promote, retire, revoke, reconcile, adopt,
-policy) keep a ring file: those that change it hold FILE.lock while they
-read and write it (another waits up to --lock-timeout, 30s), write through
-a symbolic link to its target, and refuse a ring of another account.
-
-Examples:
-  cf-stream-token keys create --account-id 023e105f4ecef8ad9ca31a8372d0c353 --out stream-key.json
-  cf-stream-token keys list --account-id 023e105f4ecef8ad9ca31a8372d0c353
-  cf-stream-token keys delete 8f3c2a1b9d4e5f60718293a4b5c6d7e8 --account-id 023e105f4ecef8ad9ca31a8372d0c353";
-
-const KEYS_CREATE_AFTER_HELP: &str = "\
-FILE must not exist: it is created (mode 0600) before the request, so that
-the private half, which Cloudflare shows only once, always has somewhere to
-go. As soon as a success answer arrives, its result {\"id\",\"pem\",\"jwk\",
-\"created\"} is written to FILE exactly as received and synced, which --key
-and CF_STREAM_SIGNING_KEY read as it is. Standard output gets
-{\"id\",\"created\"} only, once the key has loaded as --key would load it.
-
-If the answer is a success but the key is unusable (it does not load, or
-its id is not a key id), FILE is kept, the exit status is 1, and the error
-says that the key exists at Cloudflare, where it was saved, why it is
-unusable and how to delete it. If the answer is lost (timeout, broken
-connection), a key may exist: `keys list` shows it. The request is sent
-again only after a 429 or a connection that never opened.
-
-Example:
-  cf-stream-token keys create --account-id 023e105f4ecef8ad9ca31a8372d0c353 --out stream-key.json";
-
-const KEYS_LIST_AFTER_HELP: &str = "\
-Example:
-  cf-stream-token keys list --account-id 023e105f4ecef8ad9ca31a8372d0c353";
-
-const KEYS_DELETE_AFTER_HELP: &str = "\
-Deleting a key revokes every token signed with it.
-
-Example:
-  cf-stream-token keys delete 8f3c2a1b9d4e5f60718293a4b5c6d7e8 --account-id 023e105f4ecef8ad9ca31a8372d0c353";
-
-const TOKEN_AFTER_HELP: &str = "\
-The token is made by Cloudflare (POST .../stream/VIDEO/token); no key is
-sent. Cloudflare advises this for low volume only; sign locally with `mint`
-above that.
-
-Example:
-  cf-stream-token token --account-id 023e105f4ecef8ad9ca31a8372d0c353 \\
-      --video ea95132c15732412d22c1476fa83f27a --ttl 30m --rule allow:country=GB --rule block:any";
-
-const BENCH_AFTER_HELP: &str = "\
-The two measurements alternate in short slices over the same run, so that
-background load hits both alike. The raw figure is one RS256 signature by
-aws-lc-rs over the same signing input with the same key, nothing else.
-
-Examples:
-  cf-stream-token bench --seconds 5
-  cf-stream-token bench --seconds 10 --threads 2 --key stream-key.json --json";
-
 /// Mint, inspect and verify Cloudflare Stream signed-URL tokens (RS256 JWTs)
 /// offline, and manage Stream signing keys through the Cloudflare API.
 #[derive(Parser)]
@@ -154,343 +42,35 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Mint a token and print it
-    #[command(after_help = MINT_AFTER_HELP)]
-    Mint(MintArgs),
+    #[command(after_help = crate::commands::mint::AFTER_HELP)]
+    Mint(crate::commands::mint::MintArgs),
     /// Mint a token and print a signed playback URL
-    #[command(after_help = URL_AFTER_HELP)]
-    Url(UrlArgs),
+    #[command(after_help = crate::commands::url::AFTER_HELP)]
+    Url(crate::commands::url::UrlArgs),
     /// Verify a token's signature, key id and times
-    #[command(after_help = VERIFY_AFTER_HELP)]
-    Verify(VerifyArgs),
+    #[command(after_help = crate::commands::verify::AFTER_HELP)]
+    Verify(crate::commands::verify::VerifyArgs),
     /// Decode a token without verifying it: when it expires, and whether it
     /// keeps the 24-hour cap
-    #[command(after_help = INSPECT_AFTER_HELP)]
-    Inspect(InspectArgs),
+    #[command(after_help = crate::commands::inspect::AFTER_HELP)]
+    Inspect(crate::commands::inspect::InspectArgs),
     /// Create, list and delete signing keys (Cloudflare API), and keep
     /// keyrings
-    #[command(subcommand, after_help = KEYS_AFTER_HELP)]
-    Keys(KeysCommand),
+    #[command(subcommand, after_help = crate::commands::keys::AFTER_HELP)]
+    Keys(crate::commands::keys::KeysCommand),
     /// Have Cloudflare's API mint a token
-    #[command(after_help = TOKEN_AFTER_HELP)]
-    Token(RemoteTokenArgs),
+    #[command(after_help = crate::commands::token::AFTER_HELP)]
+    Token(crate::commands::token::RemoteTokenArgs),
     /// Measure tokens per second against raw signatures per second
-    #[command(after_help = BENCH_AFTER_HELP)]
-    Bench(BenchArgs),
+    #[command(after_help = crate::commands::bench::AFTER_HELP)]
+    Bench(crate::commands::bench::BenchArgs),
     /// Serve a local Stream: the signing-key API and a playback edge that
     /// enforces tokens
-    #[command(after_help = crate::emulate::EMULATE_AFTER_HELP)]
-    Emulate(crate::emulate::EmulateArgs),
+    #[command(after_help = crate::commands::emulate::EMULATE_AFTER_HELP)]
+    Emulate(crate::commands::emulate::EmulateArgs),
     /// Print a shell completion script
-    #[command(after_help = COMPLETIONS_AFTER_HELP)]
-    Completions(CompletionsArgs),
-}
-
-const COMPLETIONS_AFTER_HELP: &str = "\
-Examples:
-  cf-stream-token completions bash > ~/.local/share/bash-completion/completions/cf-stream-token
-  cf-stream-token completions zsh > ~/.zfunc/_cf-stream-token
-  cf-stream-token completions fish > ~/.config/fish/completions/cf-stream-token.fish";
-
-#[derive(Args)]
-pub(crate) struct CompletionsArgs {
-    /// The shell
-    #[arg(value_name = "SHELL")]
-    pub(crate) shell: Shell,
-}
-
-/// The shells `completions` writes for.
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-}
-
-// Where the signing key comes from.
-#[derive(Args)]
-pub(crate) struct KeySource {
-    /// Signing key file: PKCS#1 or PKCS#8 PEM, base64 of either, a JWK,
-    /// base64 of a JWK, or the saved create-key response; - reads it from
-    /// standard input [default: the key contents in CF_STREAM_SIGNING_KEY]
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: Option<PathBuf>,
-    /// Key id, needed for PEM keys; other forms carry their own, which it
-    /// must match [default: CF_STREAM_KEY_ID; not with --keyring]
-    #[arg(long, value_name = "KID", conflicts_with = "keyring")]
-    pub(crate) key_id: Option<KeyId>,
-    /// Keyring file: sign with its current key, within its maximum token
-    /// lifetime [default: the document in CF_STREAM_KEYRING, when no other
-    /// key is given]
-    #[arg(long, value_name = "FILE", conflicts_with = "key")]
-    pub(crate) keyring: Option<PathBuf>,
-}
-
-// Expiry, not-before, downloads and access rules.
-#[derive(Args)]
-pub(crate) struct OptionsArgs {
-    /// Lifetime: whole seconds, or 90s, 30m, 2h, 1h30m [default: 1h; at most 24h]
-    #[arg(long, value_name = "DUR", value_parser = parse::parse_ttl, conflicts_with = "exp")]
-    pub(crate) ttl: Option<Duration>,
-    /// Expiry, unix seconds (at most 24 hours from now)
-    #[arg(long, value_name = "UNIX", allow_negative_numbers = true)]
-    pub(crate) exp: Option<i64>,
-    /// Not valid before, unix seconds
-    #[arg(long, value_name = "UNIX", allow_negative_numbers = true)]
-    pub(crate) nbf: Option<i64>,
-    /// Not valid before: this long before the signing time, for viewers'
-    /// clock skew (e.g. 60s, 1h)
-    #[arg(long, value_name = "DUR", value_parser = parse::parse_duration, conflicts_with = "nbf")]
-    pub(crate) backdate: Option<Duration>,
-    /// Allow MP4/M4A downloads with the token
-    #[arg(long)]
-    pub(crate) downloadable: bool,
-    /// Access rule, repeatable, evaluated in order (at most 5):
-    /// allow|block:any, allow|block:country=CC[,CC..],
-    /// allow|block:ip=ADDR_OR_CIDR[,..]
-    #[arg(long = "rule", value_name = "SPEC", value_parser = parse::parse_rule)]
-    pub(crate) rules: Vec<AccessRule>,
-}
-
-#[derive(Args)]
-pub(crate) struct MintArgs {
-    #[command(flatten)]
-    pub(crate) key: KeySource,
-    /// Video UID (32 hexadecimal characters)
-    #[arg(long, value_name = "UID")]
-    pub(crate) video: VideoId,
-    #[command(flatten)]
-    pub(crate) options: OptionsArgs,
-    /// Account for the API fallback, used only when no key is given
-    #[arg(
-        long,
-        value_name = "ACCT",
-        env = "CLOUDFLARE_ACCOUNT_ID",
-        hide_env_values = true
-    )]
-    pub(crate) account_id: Option<AccountId>,
-    /// The API fallback's limits (ignored when a key is given)
-    #[command(flatten)]
-    pub(crate) limits: Limits,
-    /// Print {"token","kid","sub","exp","nbf"} instead of the token alone
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-// The playback host: exactly one of the two.
-#[derive(Args)]
-#[group(required = true, multiple = false)]
-pub(crate) struct HostArgs {
-    /// Customer subdomain code: customer-CODE.cloudflarestream.com
-    #[arg(long, value_name = "CODE", value_parser = customer_host)]
-    pub(crate) customer_code: Option<StreamHost>,
-    /// A host of your own instead (e.g. videodelivery.net)
-    #[arg(long, value_name = "HOST", value_parser = custom_host)]
-    pub(crate) host: Option<StreamHost>,
-}
-
-fn customer_host(code: &str) -> Result<StreamHost, cf_stream_token::Error> {
-    StreamHost::customer_code(code)
-}
-
-fn custom_host(host: &str) -> Result<StreamHost, cf_stream_token::Error> {
-    StreamHost::hostname(host)
-}
-
-#[derive(Args)]
-pub(crate) struct UrlArgs {
-    #[command(flatten)]
-    pub(crate) key: KeySource,
-    /// Video UID (32 hexadecimal characters)
-    #[arg(long, value_name = "UID")]
-    pub(crate) video: VideoId,
-    #[command(flatten)]
-    pub(crate) host: HostArgs,
-    /// What the URL serves; repeatable: one token for all, one URL per
-    /// line in the order given
-    #[arg(long, value_name = "KIND", required = true, value_parser = kind_parser())]
-    pub(crate) kind: Vec<Kind>,
-    /// Query parameter, repeatable (e.g. time=8s, width=320); it applies to
-    /// every --kind that takes it
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse::parse_param)]
-    pub(crate) params: Vec<(String, String)>,
-    #[command(flatten)]
-    pub(crate) options: OptionsArgs,
-    /// Print one JSON object, {"KIND": URL, ...}, instead of the URLs
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-/// `--kind`: the names of the library's surface table, listed in the help.
-fn kind_parser() -> impl TypedValueParser<Value = Kind> {
-    PossibleValuesParser::new(Kind::ALL.map(Kind::name))
-        .map(|name| parse::parse_kind(&name).expect("every possible value is a kind's name"))
-}
-
-#[derive(Args)]
-pub(crate) struct VerifyArgs {
-    /// Key file: public PEM (SPKI or PKCS#1), public JWK, or any private
-    /// key form; - reads it from standard input [default: the key contents
-    /// in CF_STREAM_SIGNING_KEY]
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: Option<PathBuf>,
-    /// Require this key id (a JWK or create-key response names its own)
-    /// [default: CF_STREAM_KEY_ID; not with --keyring]
-    #[arg(long, value_name = "KID")]
-    pub(crate) key_id: Option<KeyId>,
-    /// Keyring file: accept a token of any of its keys, chosen by kid
-    /// [default: the document in CF_STREAM_KEYRING, without --key]
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "key_id"])]
-    pub(crate) keyring: Option<PathBuf>,
-    /// The token, a whole playback URL carrying one, or - to read either
-    /// from standard input (which keeps it out of the process list)
-    #[arg(value_name = "TOKEN")]
-    pub(crate) token: String,
-    /// Print JSON (the default, and only, output: accepted for scripts
-    /// that pass it to every command)
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-#[derive(Args)]
-pub(crate) struct InspectArgs {
-    /// The token, a whole playback URL carrying one, or - to read either
-    /// from standard input
-    #[arg(value_name = "TOKEN")]
-    pub(crate) token: String,
-    /// Print one JSON object instead of text
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-// The account for API calls (required), and the client's limits.
-#[derive(Args)]
-pub(crate) struct Account {
-    /// Cloudflare account id
-    #[arg(
-        long,
-        value_name = "ACCT",
-        env = "CLOUDFLARE_ACCOUNT_ID",
-        hide_env_values = true
-    )]
-    pub(crate) account_id: AccountId,
-    #[command(flatten)]
-    pub(crate) limits: Limits,
-}
-
-// The API client's limits, for every command that may call the API.
-#[derive(Args)]
-pub(crate) struct Limits {
-    /// Longest wait for each attempt, from sending the request to the end
-    /// of the answer: seconds, or 90s, 2m, 1m30s (at most 1h)
-    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = crate::api::parse_timeout)]
-    pub(crate) timeout: Duration,
-    /// How many times a request that failed is sent again (0 to 10): list,
-    /// delete, token and keyless mint on timeouts, 408, 429 and 5xx; keys
-    /// create only on a 429 or a connection that never opened
-    #[arg(long, value_name = "N", default_value_t = 2,
-          value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub(crate) retries: u32,
-}
-
-#[derive(Subcommand)]
-pub(crate) enum KeysCommand {
-    /// Create a signing key and save it, private half included, to a new
-    /// file
-    #[command(after_help = KEYS_CREATE_AFTER_HELP)]
-    Create {
-        #[command(flatten)]
-        account: Account,
-        /// File to create for the key (must not exist)
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Print JSON (the default, and only, output)
-        #[arg(long)]
-        json: bool,
-    },
-    /// List signing keys: a JSON array of {"id","created"}, "created" RFC
-    /// 3339 or null (with "created_raw", the text sent) when Cloudflare's
-    /// is not
-    #[command(after_help = KEYS_LIST_AFTER_HELP)]
-    List {
-        #[command(flatten)]
-        account: Account,
-        /// Print JSON (the default, and only, output)
-        #[arg(long)]
-        json: bool,
-    },
-    /// Delete a signing key, revoking every token signed with it
-    #[command(after_help = KEYS_DELETE_AFTER_HELP)]
-    Delete {
-        /// The key id
-        #[arg(value_name = "ID")]
-        id: KeyId,
-        #[command(flatten)]
-        account: Account,
-        /// Print JSON (the default, and only, output)
-        #[arg(long)]
-        json: bool,
-    },
-    /// Create a key at Cloudflare into a keyring: the first key of a new
-    /// ring is current, a later one next
-    #[command(after_help = crate::ring::ROTATE_AFTER_HELP)]
-    Rotate(crate::ring::RotateArgs),
-    /// Make the keyring's next key current, and its current key previous
-    #[command(after_help = crate::ring::PROMOTE_AFTER_HELP)]
-    Promote(crate::ring::PromoteArgs),
-    /// Delete the keyring's previous keys past their retirement horizon
-    #[command(after_help = crate::ring::RETIRE_AFTER_HELP)]
-    Retire(crate::ring::RetireArgs),
-    /// Delete a leaked key of the keyring at once
-    #[command(after_help = crate::ring::REVOKE_AFTER_HELP)]
-    Revoke(crate::ring::RevokeArgs),
-    /// Compare the keyring with Cloudflare's keys: orphans, missing keys,
-    /// the 1,000-key cap
-    #[command(after_help = crate::ring::RECONCILE_AFTER_HELP)]
-    Reconcile(crate::ring::ReconcileArgs),
-    /// Add a key whose saved create-key answer never reached the keyring
-    /// (FILE.new-key): it must be listed at Cloudflare
-    #[command(after_help = crate::ring::ADOPT_AFTER_HELP)]
-    Adopt(crate::ring::AdoptArgs),
-    /// Show or change the keyring's policy: minimum age, margin, maximum
-    /// token lifetime
-    #[command(after_help = crate::ring::POLICY_AFTER_HELP)]
-    Policy(crate::ring::PolicyArgs),
-}
-
-#[derive(Args)]
-pub(crate) struct RemoteTokenArgs {
-    #[command(flatten)]
-    pub(crate) account: Account,
-    /// Video UID (32 hexadecimal characters)
-    #[arg(long, value_name = "UID")]
-    pub(crate) video: VideoId,
-    #[command(flatten)]
-    pub(crate) options: OptionsArgs,
-    /// Print {"token","kid","sub","exp","nbf"} instead of the token alone
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
-#[derive(Args)]
-pub(crate) struct BenchArgs {
-    /// How long to run, in seconds (split between the two measurements)
-    #[arg(long, value_name = "N", default_value_t = 5,
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub(crate) seconds: u64,
-    /// Threads minting (and signing) at once
-    #[arg(long, value_name = "T", default_value_t = 1,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub(crate) threads: u16,
-    /// Signing key file (any form --key reads elsewhere) [default: the
-    /// built-in demo key]
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: Option<PathBuf>,
-    /// Key id, for a PEM --key
-    #[arg(long, value_name = "KID", requires = "key")]
-    pub(crate) key_id: Option<KeyId>,
-    /// Print {"tokens_per_sec","raw_sign_per_sec","ratio","threads","seconds"}
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(after_help = crate::commands::completions::AFTER_HELP)]
+    Completions(crate::commands::completions::CompletionsArgs),
 }
 
 #[cfg(test)]

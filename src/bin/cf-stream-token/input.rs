@@ -1,146 +1,19 @@
 //! What the commands read: keys, token options, tokens, the clock.
 
 use std::io::Read as _;
-use std::path::Path;
 
 use anyhow::Context as _;
-use cf_stream_token::{Clock as _, ErrorKind, KeyId, SigningKey, SystemClock, TokenOptions};
+use cf_stream_token::{Clock as _, ErrorKind, SystemClock, TokenOptions};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use crate::Usage;
-use crate::cli::{KeySource, OptionsArgs};
+use crate::args::OptionsArgs;
+use crate::output::Usage;
 
-/// Key contents when `--key` is not given (read by the library).
-pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
-/// The key id for `--key FILE` or `CF_STREAM_SIGNING_KEY`, when `--key-id`
-/// is not given: read by [`key_id`], never by clap, so that it cannot
-/// conflict with `--keyring` as a flag would.
-const ENV_KEY_ID: &str = "CF_STREAM_KEY_ID";
-
-/// Longest key file read: the largest key form (a create-key response for
-/// an 8192-bit key) is under 32 KiB.
-const MAX_KEY_FILE: u64 = 1 << 20;
 /// Longest standard input read for a token: far above any token (at most
 /// `MAX_TOKEN_LEN`) with room for surrounding whitespace. Past it the input
 /// is refused, never cut: a cut could drop what follows the token.
 const MAX_TOKEN_INPUT: u64 = 1 << 20;
-
-/// How a path is named in messages: as given, unless it looks like key
-/// contents passed where a file name belongs.
-pub(crate) fn shown(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    if text.chars().count() <= 1024
-        && !text.chars().any(char::is_control)
-        && !text.contains("-----")
-        && !text.contains('{')
-    {
-        format!("{text:?}")
-    } else {
-        "(not shown: it looks like key contents, not a file name)".to_owned()
-    }
-}
-
-/// Read a key file whole into a buffer that is zeroized when dropped.
-pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
-    let name = shown(path);
-    let file = std::fs::File::open(path).with_context(|| format!("key file {name}"))?;
-    // Sized up front so that the buffer never grows, which would leave an
-    // unzeroized copy of the key behind.
-    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_KEY_FILE);
-    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
-    file.take(MAX_KEY_FILE + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("key file {name}"))?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        anyhow::bail!("key file {name} is larger than 1 MiB: not a key");
-    }
-    Ok(bytes)
-}
-
-/// The key id for a single key: `--key-id`, else `CF_STREAM_KEY_ID`. Only
-/// the commands that load a single key call this (never with `--keyring`),
-/// so the variable never stands in for a flag the user did not type.
-pub(crate) fn key_id(flag: Option<KeyId>) -> anyhow::Result<Option<KeyId>> {
-    if flag.is_some() {
-        return Ok(flag);
-    }
-    match std::env::var(ENV_KEY_ID) {
-        Ok(v) if !v.trim().is_empty() => KeyId::new(v.trim())
-            .map(Some)
-            .map_err(|e| Usage(format!("{ENV_KEY_ID}: {e}")).into()),
-        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(Usage(format!("{ENV_KEY_ID} is not valid UTF-8")).into())
-        }
-    }
-}
-
-/// Key bytes from `--key FILE`, or from standard input for `--key -`.
-pub(crate) fn read_key_arg(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
-    if path != Path::new("-") {
-        return read_key_file(path);
-    }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(64 * 1024));
-    std::io::stdin()
-        .take(MAX_KEY_FILE + 1)
-        .read_to_end(&mut bytes)
-        .context("cannot read the key from standard input")?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        anyhow::bail!("standard input is larger than 1 MiB: not a key");
-    }
-    Ok(bytes)
-}
-
-/// How `--key` is named in messages.
-pub(crate) fn key_name(path: &Path) -> String {
-    if path == Path::new("-") {
-        "key on standard input".to_owned()
-    } else {
-        format!("key file {}", shown(path))
-    }
-}
-
-/// Load a signing key from `--key FILE` (`-`: standard input), with an
-/// optional key id.
-pub(crate) fn key_from_file(path: &Path, kid: Option<KeyId>) -> anyhow::Result<SigningKey> {
-    let bytes = read_key_arg(path)?;
-    SigningKey::parse(&*bytes, kid).with_context(|| key_name(path))
-}
-
-/// The signing key of `--key FILE` (`-`: standard input), else the
-/// library's [`SigningKey::from_env`] (`CF_STREAM_SIGNING_KEY`); `None`
-/// when neither is given. The key id is `--key-id`, else `CF_STREAM_KEY_ID`
-/// (see [`key_id`]); a key that names its own must agree with it.
-pub(crate) fn local_key(source: &KeySource) -> anyhow::Result<Option<SigningKey>> {
-    let kid = key_id(source.key_id)?;
-    if let Some(path) = &source.key {
-        return key_from_file(path, kid).map(Some);
-    }
-    env_key(kid)
-}
-
-/// The key in `CF_STREAM_SIGNING_KEY`, read by the library, with `kid`
-/// (from `--key-id` or `CF_STREAM_KEY_ID`); `None` when it is unset.
-pub(crate) fn env_key(kid: Option<KeyId>) -> anyhow::Result<Option<SigningKey>> {
-    let var = |name: &str| {
-        if name == ENV_KEY_ID {
-            kid.map(|k| k.to_string())
-        } else {
-            std::env::var(name).ok()
-        }
-    };
-    match SigningKey::from_env_with(var) {
-        Ok(key) => Ok(Some(key)),
-        Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { .. }) => {
-            if std::env::var_os(ENV_SIGNING_KEY).is_some_and(|v| v.to_str().is_none()) {
-                anyhow::bail!("{ENV_SIGNING_KEY} is not valid UTF-8")
-            }
-            Ok(None)
-        }
-        Err(e) => Err(anyhow::Error::new(e).context(ENV_SIGNING_KEY)),
-    }
-}
 
 /// Build the token options. Their checks (rule lists, `nbf < exp`) concern
 /// the command line alone, so a refusal is a usage error.
@@ -176,15 +49,6 @@ pub(crate) fn token_options(args: &OptionsArgs) -> anyhow::Result<TokenOptions> 
         };
         anyhow::Error::new(Usage(format!("{what}: {e}")))
     })
-}
-
-/// Run one API future to completion on a runtime of this thread.
-pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    Ok(runtime.block_on(future))
 }
 
 /// The token in a playback URL (`https://HOST/TOKEN/...`): its first

@@ -7,43 +7,29 @@
 //! output; no message shows key material or a token.
 
 mod api;
-mod bench;
-mod check;
+mod args;
 mod cli;
-mod emulate;
+mod commands;
 mod input;
-mod keys;
-mod mint;
+mod key_source;
+mod output;
 mod parse;
-mod ring;
+mod secret;
+mod show;
 
-use std::fmt;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::error::{ContextValue, ErrorKind as ClapErrorKind};
 use clap::{CommandFactory as _, Parser as _};
 
 use crate::cli::{Cli, Command};
+use crate::output::StdoutClosed;
 
 /// Exit status for a failure at run time.
 const EXIT_FAILURE: u8 = 1;
 /// Exit status for a command line that is wrong in itself (clap uses 2 too).
 const EXIT_USAGE: u8 = 2;
-
-/// A value on the command line that is invalid by itself, found after clap
-/// parsed it (e.g. a rule list with a rule after `any`): exit status 2.
-#[derive(Debug)]
-pub(crate) struct Usage(pub(crate) String);
-
-impl fmt::Display for Usage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Usage {}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -56,7 +42,7 @@ fn main() -> ExitCode {
         // ripgrep and cargo.
         Err(err) if err.is::<StdoutClosed>() => ExitCode::SUCCESS,
         Err(err) => {
-            let code = if err.downcast_ref::<Usage>().is_some() {
+            let code = if err.downcast_ref::<output::Usage>().is_some() {
                 EXIT_USAGE
             } else {
                 EXIT_FAILURE
@@ -71,57 +57,16 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Mint(args) => mint::mint(args),
-        Command::Url(args) => mint::url(args),
-        Command::Token(args) => mint::remote_token(args),
-        Command::Verify(args) => check::verify(args),
-        Command::Inspect(args) => check::inspect(args),
-        Command::Keys(command) => keys::run(command),
-        Command::Bench(args) => bench::run(args),
-        Command::Emulate(args) => emulate::run(args),
-        Command::Completions(args) => completions(args.shell),
+        Command::Mint(args) => commands::mint::run(args),
+        Command::Url(args) => commands::url::run(args),
+        Command::Token(args) => commands::token::run(args),
+        Command::Verify(args) => commands::verify::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
+        Command::Keys(command) => commands::keys::run(command),
+        Command::Bench(args) => commands::bench::run(args),
+        Command::Emulate(args) => commands::emulate::run(args),
+        Command::Completions(args) => commands::completions::run(&args, Cli::command()),
     }
-}
-
-/// `completions SHELL`: clap_complete's script for the whole command line.
-fn completions(shell: cli::Shell) -> anyhow::Result<()> {
-    use clap_complete::Shell as S;
-    let shell = match shell {
-        cli::Shell::Bash => S::Bash,
-        cli::Shell::Zsh => S::Zsh,
-        cli::Shell::Fish => S::Fish,
-    };
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "cf-stream-token", &mut script);
-    let script = String::from_utf8(script).context("completion script")?;
-    emit(script.trim_end())
-}
-
-/// Standard output was closed by its reader: exit 0 without a word.
-#[derive(Debug)]
-struct StdoutClosed;
-
-impl fmt::Display for StdoutClosed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("standard output was closed")
-    }
-}
-
-impl std::error::Error for StdoutClosed {}
-
-/// Print `text` and a newline on standard output: the one way results leave.
-pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush())
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                anyhow::Error::new(StdoutClosed)
-            } else {
-                anyhow::anyhow!("cannot write to standard output: {e}")
-            }
-        })
 }
 
 /// One line on standard error: `error: ` and the message, control

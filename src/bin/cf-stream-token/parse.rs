@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use cf_stream_token::{
-    AccessRule, AnimatedThumbnail, Dash, Download, ErrorKind, Fit, Hls, MAX_LIFETIME, Surface,
-    Thumbnail,
+    AccessRule, AnimatedThumbnail, Dash, Download, ErrorKind, Fit, Hls, Surface, Thumbnail,
+    TokenOptions,
 };
 
 /// Longest input echoed back in an error message.
@@ -42,24 +42,25 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     cf_stream_token::parse_duration(text).map_err(|e| e.to_string())
 }
 
-/// `--ttl DUR`: a token lifetime, as [`parse_duration`], more than zero and
-/// at most 24 hours (Cloudflare's cap).
+/// `--ttl DUR`: a token lifetime, as [`parse_duration`], that the library's
+/// [`TokenOptions`] builder takes (more than zero, at most 24 hours); its
+/// refusal is worded for the flag.
 pub(crate) fn parse_ttl(text: &str) -> Result<Duration, String> {
     let d = parse_duration(text)?;
-    if d.is_zero() {
-        return Err(format!(
-            "invalid lifetime {}: it must be more than zero",
-            echo(text)
-        ));
+    match TokenOptions::builder().lifetime(d).build() {
+        Ok(_) => Ok(d),
+        Err(e) => match e.kind() {
+            ErrorKind::LifetimeTooLong { seconds } => Err(format!(
+                "invalid lifetime {}: {seconds} seconds exceeds the 24-hour cap",
+                echo(text)
+            )),
+            ErrorKind::InvalidDuration { .. } => Err(format!(
+                "invalid lifetime {}: it must be more than zero",
+                echo(text)
+            )),
+            _ => Err(format!("invalid lifetime {}: {e}", echo(text))),
+        },
     }
-    if d.as_secs() > MAX_LIFETIME.as_secs() {
-        return Err(format!(
-            "invalid lifetime {}: {} seconds exceeds the 24-hour cap",
-            echo(text),
-            d.as_secs()
-        ));
-    }
-    Ok(d)
 }
 
 /// `--param k=v`: a query parameter of a playback URL, split at the first
@@ -610,7 +611,9 @@ pub(crate) fn fuzz_one(data: &[u8]) {
         Err(e) => bounded(&e),
     }
     match parse_ttl(&text) {
-        Ok(d) => assert!(d.as_secs() >= 1 && d.as_secs() <= MAX_LIFETIME.as_secs()),
+        Ok(d) => {
+            assert!(d.as_secs() >= 1 && d.as_secs() <= cf_stream_token::MAX_LIFETIME.as_secs())
+        }
         Err(e) => bounded(&e),
     }
     if let Err(e) = parse_duration(&text) {

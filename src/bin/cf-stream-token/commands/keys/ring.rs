@@ -11,27 +11,28 @@
 //! first. The lock file, the backup and the rescue file `FILE.new-key` all
 //! sit beside the file written, the link's target for a linked ring.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use cf_stream_token::api::CreatedKey;
 use cf_stream_token::files::{self, FileLock};
-use cf_stream_token::{
-    AccountId, ErrorKind, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyId, KeyState, Keyring,
-};
+use cf_stream_token::{AccountId, ErrorKind, KEYRING_FILE_LIMIT, KeyId, KeyState, Keyring};
 use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
-use crate::api::{STREAM_READ, STREAM_WRITE, client, refusal};
-use crate::cli::{Account, KeySource, Limits};
-use crate::emit;
-use crate::input::{block_on, now, read_key_file, shown};
+use crate::api::{STREAM_READ, STREAM_WRITE, block_on, client, refusal};
+use crate::args::{Account, Limits, LockArgs};
+use crate::input::now;
+use crate::key_source::load;
+use crate::output::emit;
 use crate::parse::{parse_duration, parse_ttl};
+use crate::secret::shown;
+use crate::secret::{Created, create_key_into, create_private, read_key_file};
+use crate::show::{rfc3339, span, when};
 
 pub(crate) const ROTATE_AFTER_HELP: &str = "\
 A missing FILE starts a ring whose first key is current at once (it plays
@@ -131,15 +132,6 @@ changes the ring.
 
 Example:
   cf-stream-token keys policy --keyring ring.json --max-token-lifetime 2h --margin 30m";
-
-/// How long a command waits for another one's lock on the ring.
-#[derive(Args)]
-pub(crate) struct LockArgs {
-    /// How long to wait for another command holding the ring's lock
-    /// (FILE.lock), then give up before any request: seconds, or 90s, 2m
-    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
-    lock_timeout: Duration,
-}
 
 #[derive(Args)]
 pub(crate) struct RotateArgs {
@@ -274,103 +266,6 @@ pub(crate) struct PolicyArgs {
     lock: LockArgs,
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
-
-/// A span of seconds as people read it: `40 s`, `12 min`, `25 h`.
-pub(crate) fn span(secs: i64) -> String {
-    let secs = secs.max(0);
-    if secs < 90 {
-        format!("{secs} s")
-    } else if secs < 90 * 60 {
-        format!("{} min", (secs + 30) / 60)
-    } else {
-        format!("{} h", (secs + 1800) / 3600)
-    }
-}
-
-/// A time to come, as people read it: `2026-12-07T03:18:42Z (in 25 h)`.
-pub(crate) fn when(t: OffsetDateTime, now: OffsetDateTime) -> String {
-    let left = (t - now).whole_seconds();
-    if left <= 0 {
-        format!("{} (now)", rfc3339(t))
-    } else {
-        format!("{} (in {})", rfc3339(t), span(left))
-    }
-}
-
-/// Read a keyring file (bounded for 1,000 keys).
-pub(crate) fn load(path: &Path) -> anyhow::Result<Keyring> {
-    Keyring::from_file(path).with_context(|| format!("keyring {}", shown(path)))
-}
-
-/// A ring's signer refused a token that would outlive the ring: the
-/// times as people read them, not unix seconds.
-pub(crate) fn outlives(e: cf_stream_token::Error, now: OffsetDateTime) -> anyhow::Error {
-    match *e.kind() {
-        ErrorKind::TokenOutlivesRing { exp, max } => {
-            let at = |t: i64| {
-                OffsetDateTime::from_unix_timestamp(t)
-                    .map_or_else(|_| t.to_string(), |t| when(t, now))
-            };
-            anyhow::anyhow!(
-                "the token would expire at {}, past the keyring's maximum token lifetime (latest \
-                 allowed {})",
-                at(exp),
-                at(max)
-            )
-        }
-        _ => anyhow::Error::new(e),
-    }
-}
-
-/// The ring `mint`, `url` and `verify` use: `--keyring FILE`, else the
-/// document in `CF_STREAM_KEYRING` when no other key is given.
-pub(crate) fn source_ring(source: &KeySource) -> anyhow::Result<Option<Keyring>> {
-    ring_from(
-        source.keyring.as_deref(),
-        source.key.is_some(),
-        source.key_id.is_some(),
-    )
-}
-
-/// `--key-id` names a single key, so it goes with `--key` or
-/// `CF_STREAM_SIGNING_KEY`: given while the ring in `CF_STREAM_KEYRING` is
-/// the source, it would be ignored, so it is refused (as it is with
-/// `--keyring`, by clap).
-pub(crate) fn ring_from(
-    path: Option<&Path>,
-    key_given: bool,
-    key_id_given: bool,
-) -> anyhow::Result<Option<Keyring>> {
-    if let Some(path) = path {
-        return load(path).map(Some);
-    }
-    let signing_key_set = std::env::var_os(crate::input::ENV_SIGNING_KEY)
-        .is_some_and(|v| !v.to_string_lossy().trim().is_empty());
-    if key_given || signing_key_set {
-        return Ok(None);
-    }
-    match std::env::var(KEYRING_ENV) {
-        Ok(v) if !v.trim().is_empty() => {
-            let v = Zeroizing::new(v);
-            if key_id_given {
-                return Err(crate::Usage(format!(
-                    "--key-id names a single key (--key or {}), but the key comes from the \
-                     keyring in {KEYRING_ENV}, which signs with its current key: drop --key-id",
-                    crate::input::ENV_SIGNING_KEY
-                ))
-                .into());
-            }
-            Keyring::from_document(&v).map(Some).context(KEYRING_ENV)
-        }
-        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("{KEYRING_ENV} is not valid UTF-8"),
-    }
-}
-
 /// A ring file held for a read-modify-write: the path as given, the file
 /// written (the link's target for a linked ring) and the lock beside it.
 struct Held {
@@ -497,7 +392,7 @@ pub(crate) fn rotate(args: RotateArgs) -> anyhow::Result<()> {
     if let (Some(ring), Some(l)) = (&ring, args.max_token_lifetime)
         && l != ring.max_token_lifetime()
     {
-        return Err(crate::Usage(format!(
+        return Err(crate::output::Usage(format!(
             "--max-token-lifetime is set when a ring starts; keyring {} has {}; change it with \
              `cf-stream-token keys policy --keyring FILE --max-token-lifetime DUR`",
             shown(path),
@@ -508,23 +403,11 @@ pub(crate) fn rotate(args: RotateArgs) -> anyhow::Result<()> {
     let client = client(&args.account)?;
     let rescue = held.rescue();
     let file = create_rescue(&rescue)?;
-    let answer = match block_on(client.create_signing_key_raw()) {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(e)) => {
-            remove_empty(file, &rescue);
-            return Err(crate::keys::not_created(e, acct));
-        }
-        Err(e) => {
-            remove_empty(file, &rescue);
-            return Err(e);
-        }
-    };
-    let saved = crate::keys::save(file, answer.secret_raw());
-    let raw = Zeroizing::new(answer.secret_raw().to_owned());
-    let created = match answer.check() {
-        Ok(created) => created,
-        Err(e) => return Err(crate::keys::unusable(&e, &rescue, saved, acct)),
-    };
+    let Created {
+        key: created,
+        raw,
+        saved,
+    } = create_key_into(&client, file, &rescue, acct)?;
     let id = *created.id();
     drop(created);
     let now = now();
@@ -569,11 +452,7 @@ pub(crate) fn rotate(args: RotateArgs) -> anyhow::Result<()> {
 }
 
 fn create_rescue(path: &Path) -> anyhow::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map_err(|e| {
+    create_private(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             anyhow::anyhow!(
                 "{} exists: an earlier rotate left a key's answer there; add it to the ring with \
@@ -584,11 +463,6 @@ fn create_rescue(path: &Path) -> anyhow::Result<File> {
             anyhow::anyhow!("{}: {e} (no key was created)", shown(path))
         }
     })
-}
-
-fn remove_empty(file: File, path: &Path) {
-    drop(file);
-    let _ = std::fs::remove_file(path);
 }
 
 /// The ids Cloudflare lists for the account.
@@ -617,7 +491,7 @@ pub(crate) fn promote(args: PromoteArgs) -> anyhow::Result<()> {
             limits: args.limits,
         }),
         (false, None) => {
-            return Err(crate::Usage(
+            return Err(crate::output::Usage(
                 "keys promote checks that the next key is listed at Cloudflare: give \
                  --account-id ACCT (or CLOUDFLARE_ACCOUNT_ID) with credentials, or --offline to \
                  skip the check"
@@ -635,7 +509,7 @@ pub(crate) fn promote(args: PromoteArgs) -> anyhow::Result<()> {
     let policy = ring.min_age();
     if let Some(age) = args.min_age {
         ring.set_min_age(age)
-            .map_err(|e| crate::Usage(format!("--min-age: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--min-age: {e}")))?;
     }
     let old = *ring.current().kid();
     let now = now();
@@ -692,7 +566,7 @@ pub(crate) fn retire(args: RetireArgs) -> anyhow::Result<()> {
     let policy = ring.margin();
     let margin = args.margin.unwrap_or(policy);
     ring.set_margin(margin)
-        .map_err(|e| crate::Usage(format!("--margin: {e}")))?;
+        .map_err(|e| crate::output::Usage(format!("--margin: {e}")))?;
     let now = now();
     let due = ring.retirable_at(now);
     let waiting: Vec<(KeyId, OffsetDateTime)> = ring
@@ -844,7 +718,7 @@ fn rescued_in(file: &Path) -> anyhow::Result<Option<KeyId>> {
 pub(crate) fn reconcile(args: ReconcileArgs) -> anyhow::Result<()> {
     let acct = args.account.account_id;
     if args.delete_orphans && args.orphans.is_empty() && args.other_rings.is_empty() {
-        return Err(crate::Usage(
+        return Err(crate::output::Usage(
             "--delete-orphans needs a scope: name each orphan to delete with --orphan KID, or \
              give every other ring of the account with --other-ring FILE (then every key in no \
              ring is deleted)"
@@ -1126,15 +1000,15 @@ pub(crate) fn policy(args: PolicyArgs) -> anyhow::Result<()> {
     let now = now();
     if let Some(d) = args.min_age {
         ring.set_min_age(d)
-            .map_err(|e| crate::Usage(format!("--min-age: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--min-age: {e}")))?;
     }
     if let Some(d) = args.margin {
         ring.set_margin(d)
-            .map_err(|e| crate::Usage(format!("--margin: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--margin: {e}")))?;
     }
     if let Some(d) = args.max_token_lifetime {
         ring.change_max_token_lifetime_at(now, d)
-            .map_err(|e| crate::Usage(format!("--max-token-lifetime: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--max-token-lifetime: {e}")))?;
     }
     let new = PolicyJson::of(&ring);
     let changed = new != old;

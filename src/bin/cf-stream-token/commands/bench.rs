@@ -2,17 +2,50 @@
 //! signatures per second, measured in one run.
 
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use cf_stream_token::KeyId;
 use cf_stream_token::{Signer, SigningKey, TokenOptions, VideoId};
+use clap::Args;
 use serde::Serialize;
 
-use crate::cli::BenchArgs;
-use crate::emit;
-use crate::input::key_from_file;
+use crate::key_source::key_from_file;
+use crate::output::emit;
+
+pub(crate) const AFTER_HELP: &str = "\
+The two measurements alternate in short slices over the same run, so that
+background load hits both alike. The raw figure is one RS256 signature by
+aws-lc-rs over the same signing input with the same key, nothing else.
+
+Examples:
+  cf-stream-token bench --seconds 5
+  cf-stream-token bench --seconds 10 --threads 2 --key stream-key.json --json";
+
+#[derive(Args)]
+pub(crate) struct BenchArgs {
+    /// How long to run, in seconds (split between the two measurements)
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) seconds: u64,
+    /// Threads minting (and signing) at once
+    #[arg(long, value_name = "T", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) threads: u16,
+    /// Signing key file (any form --key reads elsewhere) [default: the
+    /// built-in demo key]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: Option<PathBuf>,
+    /// Key id, for a PEM --key
+    #[arg(long, value_name = "KID", requires = "key")]
+    pub(crate) key_id: Option<KeyId>,
+    /// Print {"tokens_per_sec","raw_sign_per_sec","ratio","threads","seconds"}
+    #[arg(long)]
+    pub(crate) json: bool,
+}
 
 /// The project's demo key: public, for tests and demos only.
-const DEMO_KEY: &str = include_str!("../../../fixtures/demo/demo_create_result.json");
+const DEMO_KEY: &str = include_str!("../../../../fixtures/demo/demo_create_result.json");
 const DEMO_VIDEO: &str = "ea95132c15732412d22c1476fa83f27a";
 
 /// Each measurement runs in slices of this length, alternating with the

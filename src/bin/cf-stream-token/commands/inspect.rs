@@ -1,72 +1,34 @@
-//! The commands that read a token: `verify` and `inspect`.
+//! `inspect`: decode a token without verifying it.
 
 use anyhow::Context as _;
-use cf_stream_token::dangerous::{Header, decode_unverified};
-use cf_stream_token::{AccessRule, Claims, MAX_LIFETIME, Signer, Verifier};
+use cf_stream_token::MAX_LIFETIME;
+use cf_stream_token::dangerous::decode_unverified;
+use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cli::{InspectArgs, VerifyArgs};
-use crate::input::{env_key, key_name, now, read_key_arg, token_arg};
-use crate::{Usage, emit};
+use crate::input::{now, token_arg};
+use crate::output::emit;
+use crate::output::{ClaimsJson, HeaderJson};
 
-/// The claims with every member present, in the order they are minted:
-/// `nbf` null and `downloadable` false when the token leaves them out,
-/// `accessRules` an array.
-#[derive(Serialize)]
-struct ClaimsJson<'a> {
-    sub: &'a str,
-    kid: &'a str,
-    exp: i64,
-    nbf: Option<i64>,
-    downloadable: bool,
-    #[serde(rename = "accessRules")]
-    access_rules: &'a [AccessRule],
-}
+pub(crate) const AFTER_HELP: &str = "\
+Nothing is verified: use `verify` for that. Exit 0 whenever the token
+decodes, even if it has expired or breaks the 24-hour cap.
 
-impl<'a> From<&'a Claims> for ClaimsJson<'a> {
-    fn from(c: &'a Claims) -> Self {
-        ClaimsJson {
-            sub: c.video().as_str(),
-            kid: c.kid().as_str(),
-            exp: c.exp(),
-            nbf: c.nbf(),
-            downloadable: c.downloadable(),
-            access_rules: c.access_rules(),
-        }
-    }
-}
+Examples:
+  cf-stream-token inspect \"$TOKEN\"
+  echo \"$TOKEN\" | cf-stream-token inspect --json -";
 
-/// The header as it is printed: the members the library reads, and the
-/// names of any others.
-#[derive(Serialize)]
-struct HeaderJson<'a> {
-    alg: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    typ: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    other_members: &'a [String],
-}
-
-impl<'a> From<&'a Header> for HeaderJson<'a> {
-    fn from(h: &'a Header) -> Self {
-        HeaderJson {
-            alg: h.alg(),
-            kid: h.kid(),
-            typ: h.typ(),
-            other_members: h.other_members(),
-        }
-    }
-}
-
-/// `verify` output.
-#[derive(Serialize)]
-struct VerifiedJson<'a> {
-    header: HeaderJson<'a>,
-    claims: ClaimsJson<'a>,
+#[derive(Args)]
+pub(crate) struct InspectArgs {
+    /// The token, a whole playback URL carrying one, or - to read either
+    /// from standard input
+    #[arg(value_name = "TOKEN")]
+    pub(crate) token: String,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `inspect --json` output.
@@ -80,48 +42,6 @@ struct InspectedJson<'a> {
     expired: bool,
     not_yet_valid: bool,
     within_24h_cap: bool,
-}
-
-/// `verify`: the header and claims on standard output when the token is
-/// valid as of now; otherwise an error naming the reason.
-pub(crate) fn verify(args: VerifyArgs) -> anyhow::Result<()> {
-    if args.key.as_deref() == Some(std::path::Path::new("-")) && args.token == "-" {
-        return Err(Usage("--key - and TOKEN - cannot both read standard input".to_owned()).into());
-    }
-    let ring = crate::ring::ring_from(
-        args.keyring.as_deref(),
-        args.key.is_some(),
-        args.key_id.is_some(),
-    )?;
-    let verifier = match (&args.key, &ring) {
-        (Some(path), _) => {
-            let bytes = read_key_arg(path)?;
-            let kid = crate::input::key_id(args.key_id)?;
-            Some(Verifier::parse(&*bytes, kid).with_context(|| key_name(path))?)
-        }
-        (None, Some(_)) => None,
-        (None, None) => Some(
-            Signer::new(env_key(crate::input::key_id(args.key_id)?)?.ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no key: give --key FILE or --keyring FILE, or set CF_STREAM_SIGNING_KEY or CF_STREAM_KEYRING"
-                )
-            })?)
-            .verifier(),
-        ),
-    };
-    let token = token_arg(&args.token)?;
-    let checked = match (&verifier, &ring) {
-        (Some(v), _) => v.verify(&token),
-        (None, Some(ring)) => ring.verifier().verify(&token),
-        (None, None) => unreachable!("one of the two was made above"),
-    };
-    let claims = checked.map_err(|e| anyhow::anyhow!("token refused: {e}"))?;
-    // Authentic from here on, so the header can be shown as it is.
-    let header = decode_unverified(&token)?.header;
-    emit(&serde_json::to_string(&VerifiedJson {
-        header: (&header).into(),
-        claims: (&claims).into(),
-    })?)
 }
 
 fn rfc3339(unix: i64) -> String {
@@ -149,7 +69,7 @@ fn span(secs: u64) -> String {
 
 /// `inspect`: decode without verifying; when the token expires and whether
 /// it keeps the 24-hour cap, as of now.
-pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: InspectArgs) -> anyhow::Result<()> {
     let token = token_arg(&args.token)?;
     let read = decode_unverified(&token)?;
     drop(token);

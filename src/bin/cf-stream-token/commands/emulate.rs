@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::emit;
+use crate::output::emit;
 use crate::parse::parse_duration;
 
 pub(crate) const EMULATE_AFTER_HELP: &str = "\
@@ -97,7 +97,7 @@ struct Ready<'a> {
 
 /// An empty credential would let in a request that sends an empty header:
 /// a usage error here, before the library refuses it at start.
-fn refuse_empty(args: &EmulateArgs) -> Result<(), crate::Usage> {
+fn refuse_empty(args: &EmulateArgs) -> Result<(), crate::output::Usage> {
     let empty = |v: &str| v.trim().is_empty();
     let flags = [
         ("--api-token", args.api_tokens.iter().any(|t| empty(t))),
@@ -109,7 +109,7 @@ fn refuse_empty(args: &EmulateArgs) -> Result<(), crate::Usage> {
         ("--api-key", args.api_key.as_deref().is_some_and(empty)),
     ];
     match flags.iter().find(|(_, is_empty)| *is_empty) {
-        Some((flag, _)) => Err(crate::Usage(format!("{flag} must not be empty"))),
+        Some((flag, _)) => Err(crate::output::Usage(format!("{flag} must not be empty"))),
         None => Ok(()),
     }
 }
@@ -138,7 +138,7 @@ pub(crate) fn run(args: EmulateArgs) -> anyhow::Result<()> {
     }
     if let Some(now) = args.now {
         let now = OffsetDateTime::from_unix_timestamp(now)
-            .map_err(|_| crate::Usage("--now is out of range".to_owned()))?;
+            .map_err(|_| crate::output::Usage("--now is out of range".to_owned()))?;
         builder = builder.clock_at(now);
     }
     if let Some(delay) = args.key_activation_delay {
@@ -157,7 +157,7 @@ pub(crate) fn run(args: EmulateArgs) -> anyhow::Result<()> {
         // error, anything else (a port, a state file) a run-time one.
         let emulator = builder.start().await.map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidInput {
-                anyhow::Error::new(crate::Usage(e.to_string()))
+                anyhow::Error::new(crate::output::Usage(e.to_string()))
             } else {
                 anyhow::Error::new(e).context("cannot start the emulator")
             }
