@@ -90,6 +90,7 @@ mod guard;
 mod persist;
 mod ratelimit;
 mod redact;
+mod router;
 mod state;
 
 use std::fmt;
@@ -99,7 +100,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
@@ -295,7 +295,7 @@ impl EmulatorBuilder {
         }
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
-        let app = router(shared.clone());
+        let app = router::router(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(
@@ -339,10 +339,6 @@ fn lock_state(path: &std::path::Path) -> io::Result<FileLock> {
             ),
         )
     })
-}
-
-fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(state::dispatch).with_state(shared)
 }
 
 /// A running emulator. Dropping it stops the server (as

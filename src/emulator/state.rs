@@ -2,14 +2,10 @@
 //! that routes every request.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State as AxumState};
-use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -493,44 +489,6 @@ pub(crate) struct Outcome {
     /// The path as it may be logged (a token replaced).
     pub(crate) logged_path: String,
     pub(crate) dropped: bool,
-}
-
-/// The one handler: API under `/client/v4`, control under `/__emulator`,
-/// playback everywhere else.
-pub(crate) async fn dispatch(
-    AxumState(shared): AxumState<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().to_owned();
-    if let Some(rest) = path.strip_prefix("/__emulator") {
-        if let Err(refused) = super::guard::control(&method, &headers) {
-            return super::control::refused(refused);
-        }
-        return super::control::handle(&shared, &method, rest, &body);
-    }
-    let outcome = if let Some(rest) = path.strip_prefix("/client/v4") {
-        if let Err(refused) = super::guard::api(&headers) {
-            // Not logged: the request was not for this emulator.
-            return super::api::refused(refused);
-        }
-        super::api::handle(&shared, &method, rest, &headers, &body).await
-    } else {
-        super::edge::handle(&shared, &method, &path, uri.query(), &headers, peer).await
-    };
-    let status = (!outcome.dropped).then(|| outcome.response.status().as_u16());
-    shared.log(LoggedRequest {
-        method: super::redact::method(method.as_str()),
-        path: outcome.logged_path,
-        route: outcome.route,
-        kid: outcome.kid,
-        status,
-        decision: outcome.decision,
-    });
-    outcome.response
 }
 
 /// Wait out a fault's delay (real time, not the emulator's clock).
