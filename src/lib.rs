@@ -237,7 +237,12 @@ pub use crate::{
     clock::{Clock, SystemClock},
 };
 
-// The README's examples are compiled and run as doc tests.
+// The README's and the guides' (docs/*.md) examples are compiled and run as
+// doc tests. The guides' fixture paths are relative to docs/.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/rotation.md")]
+struct RotationGuideDoctests;
