@@ -98,8 +98,8 @@
 //!   (Cloudflare Workers, Node), asynchronously, with the same options, cap,
 //!   errors and bytes as [`Signer`]. There `Signer`, `Verifier` and `hazmat`
 //!   are absent (AWS-LC does not build for wasm32); key parsing and all its
-//!   checks, claims, rules and URLs are the same code. See the README's
-//!   "Cloudflare Workers (Rust)".
+//!   checks, claims, rules and URLs are the same code. See the guide
+//!   `docs/workers.md` in the repository.
 //!
 //! # Security
 //!
@@ -244,5 +244,25 @@ pub use crate::{
 struct ReadmeDoctests;
 
 #[cfg(doctest)]
+#[doc = include_str!("../docs/api.md")]
+struct ApiGuideDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/emulator.md")]
+struct EmulatorGuideDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/minting.md")]
+struct MintingGuideDoctests;
+
+#[cfg(doctest)]
 #[doc = include_str!("../docs/rotation.md")]
 struct RotationGuideDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/security.md")]
+struct SecurityGuideDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/workers.md")]
+struct WorkersGuideDoctests;
