@@ -42,8 +42,12 @@
 //!   [`AccessRule`] parses `allow:country=GB`; [`parse_duration`] reads `1h30m`.
 //! - Tokens and keys are trimmed; a line break inside a token is
 //!   [`ErrorKind::MalformedToken`].
-//! - [`time`] is re-exported: code using this crate needs no `time`
-//!   dependency of its own.
+//! - [`time`] is re-exported: its types, functions and methods
+//!   (`cf_stream_token::time::OffsetDateTime::now_utc()`) need no `time`
+//!   dependency of your own. Its macros do: `datetime!` and the rest of
+//!   `time::macros` expand to paths that start with `::time`, so they fail
+//!   to compile (E0433) in a crate without `time = { version = "0.3",
+//!   features = ["macros"] }` among its own dependencies.
 //! - On docs.rs every feature-gated item shows the feature it needs.
 //!
 //! # Key forms
@@ -88,6 +92,10 @@
 //!   key is configured and otherwise mints through the API with a cache
 //!   (`moka`'s async cache, with the freshness rule and settings of
 //!   [`CachingSigner`]).
+//! - `emulator`: `emulator::Emulator`, a local Stream for tests (the
+//!   signing-key and token API in Cloudflare's shapes, and a playback edge
+//!   that enforces tokens and says why it refused one) on `axum` and
+//!   `tokio`; turns on `api`. Meant for dev-dependencies.
 //! - `axum`: `impl axum::response::IntoResponse for Error`: the status of
 //!   [`Error::http_status`] and `{"error": "<kind name>", "message":
 //!   "<text>"}`, which never holds a secret.
@@ -98,8 +106,18 @@
 //!   (Cloudflare Workers, Node), asynchronously, with the same options, cap,
 //!   errors and bytes as [`Signer`]. There `Signer`, `Verifier` and `hazmat`
 //!   are absent (AWS-LC does not build for wasm32); key parsing and all its
-//!   checks, claims, rules and URLs are the same code. See the guide
-//!   `docs/workers.md` in the repository.
+//!   checks, claims, rules and URLs are the same code. See
+//!   [`guide::workers`].
+//!
+//! # Guides
+//!
+//! The longer documents, each with examples run as doc tests:
+//! [`guide::minting`] (key forms, access rules, playback URLs),
+//! [`guide::api`] (the Cloudflare API client), [`guide::emulator`] (testing
+//! against a local Stream), [`guide::rotation`] (rotating keys with a
+//! [`Keyring`]), [`guide::security`] and [`guide::workers`] (Cloudflare
+//! Workers). The command line's reference is `docs/cli.md` in the
+//! repository.
 //!
 //! # Security
 //!
@@ -228,6 +246,11 @@ pub use crate::webcrypto::WebCryptoSigner;
 /// The `time` crate this one takes and returns times in
 /// ([`OffsetDateTime`](time::OffsetDateTime)), so that code using this
 /// crate needs no dependency of its own on a matching version.
+///
+/// Except for its macros: `datetime!` and the rest of `time::macros` expand
+/// to paths that start with `::time`, which resolve only in a crate that
+/// depends on `time` itself (with feature `macros`); through this
+/// re-export they fail with E0433.
 pub use time;
 
 #[cfg(feature = "api")]
@@ -237,32 +260,32 @@ pub use crate::{
     clock::{Clock, SystemClock},
 };
 
-// The README's and the guides' (docs/*.md) examples are compiled and run as
-// doc tests. The guides' fixture paths are relative to docs/.
+// The README's examples are compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-#[cfg(doctest)]
-#[doc = include_str!("../docs/api.md")]
-struct ApiGuideDoctests;
+/// The guides of the repository's `docs/` folder, rendered here.
+///
+/// Their examples are compiled and run with the crate's doc tests (their
+/// fixture paths are relative to `docs/`, where the guides live).
+#[cfg(any(doc, doctest))]
+pub mod guide {
+    #[doc = include_str!("../docs/minting.md")]
+    pub mod minting {}
 
-#[cfg(doctest)]
-#[doc = include_str!("../docs/emulator.md")]
-struct EmulatorGuideDoctests;
+    #[doc = include_str!("../docs/api.md")]
+    pub mod api {}
 
-#[cfg(doctest)]
-#[doc = include_str!("../docs/minting.md")]
-struct MintingGuideDoctests;
+    #[doc = include_str!("../docs/emulator.md")]
+    pub mod emulator {}
 
-#[cfg(doctest)]
-#[doc = include_str!("../docs/rotation.md")]
-struct RotationGuideDoctests;
+    #[doc = include_str!("../docs/rotation.md")]
+    pub mod rotation {}
 
-#[cfg(doctest)]
-#[doc = include_str!("../docs/security.md")]
-struct SecurityGuideDoctests;
+    #[doc = include_str!("../docs/security.md")]
+    pub mod security {}
 
-#[cfg(doctest)]
-#[doc = include_str!("../docs/workers.md")]
-struct WorkersGuideDoctests;
+    #[doc = include_str!("../docs/workers.md")]
+    pub mod workers {}
+}
