@@ -1,6 +1,13 @@
 //! `keys create|list|delete`: signing keys through the Cloudflare API.
 
-pub(crate) mod ring;
+mod adopt;
+mod policy;
+mod promote;
+mod reconcile;
+mod retire;
+mod revoke;
+mod ring;
+mod rotate;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -98,29 +105,29 @@ pub(crate) enum KeysCommand {
     },
     /// Create a key at Cloudflare into a keyring: the first key of a new
     /// ring is current, a later one next
-    #[command(after_help = ring::ROTATE_AFTER_HELP)]
-    Rotate(ring::RotateArgs),
+    #[command(after_help = rotate::AFTER_HELP)]
+    Rotate(rotate::RotateArgs),
     /// Make the keyring's next key current, and its current key previous
-    #[command(after_help = ring::PROMOTE_AFTER_HELP)]
-    Promote(ring::PromoteArgs),
+    #[command(after_help = promote::AFTER_HELP)]
+    Promote(promote::PromoteArgs),
     /// Delete the keyring's previous keys past their retirement horizon
-    #[command(after_help = ring::RETIRE_AFTER_HELP)]
-    Retire(ring::RetireArgs),
+    #[command(after_help = retire::AFTER_HELP)]
+    Retire(retire::RetireArgs),
     /// Delete a leaked key of the keyring at once
-    #[command(after_help = ring::REVOKE_AFTER_HELP)]
-    Revoke(ring::RevokeArgs),
+    #[command(after_help = revoke::AFTER_HELP)]
+    Revoke(revoke::RevokeArgs),
     /// Compare the keyring with Cloudflare's keys: orphans, missing keys,
     /// the 1,000-key cap
-    #[command(after_help = ring::RECONCILE_AFTER_HELP)]
-    Reconcile(ring::ReconcileArgs),
+    #[command(after_help = reconcile::AFTER_HELP)]
+    Reconcile(reconcile::ReconcileArgs),
     /// Add a key whose saved create-key answer never reached the keyring
     /// (FILE.new-key): it must be listed at Cloudflare
-    #[command(after_help = ring::ADOPT_AFTER_HELP)]
-    Adopt(ring::AdoptArgs),
+    #[command(after_help = adopt::AFTER_HELP)]
+    Adopt(adopt::AdoptArgs),
     /// Show or change the keyring's policy: minimum age, margin, maximum
     /// token lifetime
-    #[command(after_help = ring::POLICY_AFTER_HELP)]
-    Policy(ring::PolicyArgs),
+    #[command(after_help = policy::AFTER_HELP)]
+    Policy(policy::PolicyArgs),
 }
 
 /// A key as `keys create` and `keys list` print it: `created` in RFC 3339,
@@ -177,13 +184,13 @@ pub(crate) fn run(command: KeysCommand) -> anyhow::Result<()> {
                 deleted: true,
             })?)
         }
-        KeysCommand::Rotate(args) => ring::rotate(args),
-        KeysCommand::Promote(args) => ring::promote(args),
-        KeysCommand::Retire(args) => ring::retire(args),
-        KeysCommand::Revoke(args) => ring::revoke(args),
-        KeysCommand::Reconcile(args) => ring::reconcile(args),
-        KeysCommand::Adopt(args) => ring::adopt(args),
-        KeysCommand::Policy(args) => ring::policy(args),
+        KeysCommand::Rotate(args) => rotate::run(args),
+        KeysCommand::Promote(args) => promote::run(args),
+        KeysCommand::Retire(args) => retire::run(args),
+        KeysCommand::Revoke(args) => revoke::run(args),
+        KeysCommand::Reconcile(args) => reconcile::run(args),
+        KeysCommand::Adopt(args) => adopt::run(args),
+        KeysCommand::Policy(args) => policy::run(args),
     }
 }
 
