@@ -4,11 +4,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use clap::Args;
-use serde::Serialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::api::client;
 use crate::args::Account;
@@ -44,35 +40,6 @@ pub(crate) struct CreateArgs {
     /// Print JSON (the default, and only, output)
     #[arg(long)]
     json: bool,
-}
-
-/// A key as `keys create` and `keys list` print it: `created` in RFC 3339,
-/// or null with `created_raw` (the text Cloudflare sent, if any) when that
-/// text is not an RFC 3339 date-time.
-#[derive(Serialize)]
-struct KeyJson<'a> {
-    id: &'a str,
-    created: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    created_raw: Option<&'a str>,
-}
-
-impl<'a> KeyJson<'a> {
-    fn new(
-        id: &'a str,
-        created: Option<OffsetDateTime>,
-        raw: Option<&'a str>,
-    ) -> anyhow::Result<Self> {
-        let created = created
-            .map(|t| t.format(&Rfc3339))
-            .transpose()
-            .context("cannot format a creation time")?;
-        Ok(KeyJson {
-            id,
-            created_raw: if created.is_none() { raw } else { None },
-            created,
-        })
-    }
 }
 
 /// Create `--out` for the key, refusing one that exists.
@@ -113,9 +80,6 @@ pub(crate) fn run(args: CreateArgs) -> anyhow::Result<()> {
             shown(out)
         );
     }
-    emit(&serde_json::to_string(&KeyJson::new(
-        id.as_str(),
-        created.created(),
-        created.created_raw(),
-    )?)?)
+    // The library's own JSON form of a key, as `keys list` prints it.
+    emit(&serde_json::to_string(&created.info())?)
 }
