@@ -26,7 +26,13 @@ a symbolic link to its target, and refuse a ring of another account.
 Examples:
   cf-stream-token keys create --account-id 023e105f4ecef8ad9ca31a8372d0c353 --out stream-key.json
   cf-stream-token keys list --account-id 023e105f4ecef8ad9ca31a8372d0c353
-  cf-stream-token keys delete 8f3c2a1b9d4e5f60718293a4b5c6d7e8 --account-id 023e105f4ecef8ad9ca31a8372d0c353";
+  cf-stream-token keys delete 8f3c2a1b9d4e5f60718293a4b5c6d7e8 --account-id 023e105f4ecef8ad9ca31a8372d0c353
+
+A rotation (each command's --help says more):
+  cf-stream-token keys rotate --keyring ring.json --account-id 023e105f4ecef8ad9ca31a8372d0c353
+  cf-stream-token keys promote --keyring ring.json --account-id 023e105f4ecef8ad9ca31a8372d0c353
+  cf-stream-token keys retire --keyring ring.json --account-id 023e105f4ecef8ad9ca31a8372d0c353
+  cf-stream-token keys reconcile --keyring ring.json --account-id 023e105f4ecef8ad9ca31a8372d0c353";
 
 #[derive(Subcommand)]
 pub(crate) enum KeysCommand {
