@@ -65,22 +65,26 @@ pub(crate) fn ring_from(
     if key_given || signing_key_set {
         return Ok(None);
     }
-    match std::env::var(KEYRING_ENV) {
-        Ok(v) if !v.trim().is_empty() => {
-            let v = Zeroizing::new(v);
-            if key_id_given {
-                return Err(Usage(format!(
-                    "--key-id names a single key (--key or {}), but the key comes from the \
-                     keyring in {KEYRING_ENV}, which signs with its current key: drop --key-id",
-                    ENV_SIGNING_KEY
-                ))
-                .into());
+    // The library reads the variable; unset or blank is no ring.
+    let ring = match Keyring::from_env() {
+        Ok(ring) => ring,
+        Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { .. }) => {
+            if std::env::var_os(KEYRING_ENV).is_some_and(|v| v.to_str().is_none()) {
+                anyhow::bail!("{KEYRING_ENV} is not valid UTF-8");
             }
-            Keyring::from_document(&v).map(Some).context(KEYRING_ENV)
+            return Ok(None);
         }
-        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("{KEYRING_ENV} is not valid UTF-8"),
+        Err(e) => return Err(anyhow::Error::new(e).context(KEYRING_ENV)),
+    };
+    if key_id_given {
+        return Err(Usage(format!(
+            "--key-id names a single key (--key or {}), but the key comes from the keyring in \
+             {KEYRING_ENV}, which signs with its current key: drop --key-id",
+            ENV_SIGNING_KEY
+        ))
+        .into());
     }
+    Ok(Some(ring))
 }
 
 /// The key id for a single key: `--key-id`, else `CF_STREAM_KEY_ID`. Only
