@@ -1155,3 +1155,29 @@ fn the_keyring_help_describes_the_lock_the_scope_policy_and_adopt() {
     let text = help(&[]);
     assert!(text.contains("adopt") && text.contains("policy"), "{text}");
 }
+
+/// `CF_STREAM_KEYRING` is read by the library (`Keyring::from_env`), not by
+/// hand: a document it refuses is named with the variable, a blank one is
+/// no ring, and one that is not UTF-8 is refused, not taken as unset.
+#[test]
+fn cf_stream_keyring_is_read_by_the_library() {
+    let mint = || cli(&["mint", "--video", VIDEO]);
+    assert_eq!(
+        mint().env("CF_STREAM_KEYRING", "not json").fails(1),
+        "CF_STREAM_KEYRING: invalid keyring: not a keyring document (JSON of schema version 1)"
+    );
+    assert!(
+        mint()
+            .env("CF_STREAM_KEYRING", "  \n")
+            .fails(1)
+            .starts_with("no signing key: give --key FILE"),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut run = mint();
+        run.cmd
+            .env("CF_STREAM_KEYRING", std::ffi::OsStr::from_bytes(b"\xff{}"));
+        assert_eq!(run.fails(1), "CF_STREAM_KEYRING is not valid UTF-8");
+    }
+}

@@ -8,7 +8,7 @@ use super::*;
 const CODE: &str = "f33zs165nr7gyfy4";
 const HOST: &str = "https://customer-f33zs165nr7gyfy4.cloudflarestream.com/";
 
-fn demo_json() -> String {
+pub(super) fn demo_json() -> String {
     std::fs::read_to_string(fixture("demo/demo.jwk.json")).unwrap()
 }
 
@@ -269,7 +269,11 @@ fn a_bad_ttl_lists_the_accepted_forms() {
 #[test]
 fn completions_for_bash_zsh_and_fish() {
     let bash = cli(&["completions", "bash"]).ok();
-    assert!(bash.contains("_cf__stream__token()"), "{bash:.200}");
+    assert!(bash.contains("_cf_stream_token()"), "{bash:.200}");
+    assert!(
+        bash.ends_with("-o bashdefault -o default cf-stream-token\nfi"),
+        "registered for the command's real name: {bash}"
+    );
     assert!(bash.contains("--backdate"));
     let zsh = cli(&["completions", "zsh"]).ok();
     assert!(zsh.starts_with("#compdef cf-stream-token"), "{zsh:.200}");
@@ -277,6 +281,102 @@ fn completions_for_bash_zsh_and_fish() {
     assert!(fish.contains("complete -c cf-stream-token"), "{fish:.200}");
     let e = cli(&["completions", "tcsh"]).fails(2);
     assert!(e.starts_with("invalid value 'tcsh' for '<SHELL>'"), "{e}");
+}
+
+/// What the bash script `completions bash` prints offers for the words of
+/// a command line, the last one being completed: the script is sourced in
+/// a real `bash --norc`, the function it registered for `cf-stream-token`
+/// (as `complete -p` reports it) is run as bash runs it on TAB, and its
+/// candidates are returned sorted.
+#[cfg(unix)]
+fn bash_completes(script: &Path, words: &[&str]) -> Vec<String> {
+    const DRIVER: &str = r#"
+source "$1" || exit 3
+spec=$(complete -p cf-stream-token) || exit 4
+fn=${spec#*-F }
+fn=${fn%% *}
+shift
+COMP_WORDS=("$@")
+COMP_CWORD=$(( $# - 1 ))
+COMP_LINE="$*"
+COMP_POINT=${#COMP_LINE}
+COMPREPLY=()
+"$fn" cf-stream-token "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+"#;
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", DRIVER, "bash"])
+        .arg(script)
+        .arg("cf-stream-token")
+        .args(words)
+        .env_clear()
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "bash failed ({:?}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{words:?}");
+    let mut got: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    got.sort();
+    got
+}
+
+/// Bash completion works past the first word: subcommands of `keys`, the
+/// values of `url --kind`, a subcommand's flags.
+#[cfg(unix)]
+#[test]
+fn bash_completion_completes_past_the_first_word_in_real_bash() {
+    let dir = TempDir::new();
+    let script = dir.path("cf-stream-token.bash");
+    std::fs::write(&script, cli(&["completions", "bash"]).ok()).unwrap();
+    let sorted = |words: &[&str]| {
+        let mut v: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(bash_completes(&script, &["k"]), sorted(&["keys"]));
+    assert_eq!(
+        bash_completes(&script, &["keys", "r"]),
+        sorted(&["reconcile", "retire", "revoke", "rotate"])
+    );
+    assert_eq!(
+        bash_completes(&script, &["keys", "p"]),
+        sorted(&["policy", "promote"])
+    );
+    assert_eq!(
+        bash_completes(&script, &["url", "--kind", ""]),
+        sorted(&[
+            "hls",
+            "dash",
+            "iframe",
+            "watch",
+            "thumbnail",
+            "gif",
+            "mp4",
+            "m4a",
+            "webrtc"
+        ])
+    );
+    assert_eq!(
+        bash_completes(&script, &["url", "--kind", "h"]),
+        sorted(&["hls"])
+    );
+    assert_eq!(
+        bash_completes(&script, &["keys", "rotate", "--k"]),
+        sorted(&["--keyring"])
+    );
+    assert_eq!(
+        bash_completes(&script, &["completions", ""]),
+        sorted(&["--help", "-h", "bash", "fish", "zsh"])
+    );
 }
 
 #[test]

@@ -3,10 +3,10 @@
 //! `CF_STREAM_SIGNING_KEY` and `CF_STREAM_KEY_ID`, in one order of
 //! precedence.
 
-use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::Context as _;
+use cf_stream_token::files;
 use cf_stream_token::{ErrorKind, KEYRING_ENV, KeyId, Keyring, SigningKey};
 use zeroize::Zeroizing;
 
@@ -65,22 +65,26 @@ pub(crate) fn ring_from(
     if key_given || signing_key_set {
         return Ok(None);
     }
-    match std::env::var(KEYRING_ENV) {
-        Ok(v) if !v.trim().is_empty() => {
-            let v = Zeroizing::new(v);
-            if key_id_given {
-                return Err(Usage(format!(
-                    "--key-id names a single key (--key or {}), but the key comes from the \
-                     keyring in {KEYRING_ENV}, which signs with its current key: drop --key-id",
-                    ENV_SIGNING_KEY
-                ))
-                .into());
+    // The library reads the variable; unset or blank is no ring.
+    let ring = match Keyring::from_env() {
+        Ok(ring) => ring,
+        Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { .. }) => {
+            if std::env::var_os(KEYRING_ENV).is_some_and(|v| v.to_str().is_none()) {
+                anyhow::bail!("{KEYRING_ENV} is not valid UTF-8");
             }
-            Keyring::from_document(&v).map(Some).context(KEYRING_ENV)
+            return Ok(None);
         }
-        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("{KEYRING_ENV} is not valid UTF-8"),
+        Err(e) => return Err(anyhow::Error::new(e).context(KEYRING_ENV)),
+    };
+    if key_id_given {
+        return Err(Usage(format!(
+            "--key-id names a single key (--key or {}), but the key comes from the keyring in \
+             {KEYRING_ENV}, which signs with its current key: drop --key-id",
+            ENV_SIGNING_KEY
+        ))
+        .into());
     }
+    Ok(Some(ring))
 }
 
 /// The key id for a single key: `--key-id`, else `CF_STREAM_KEY_ID`. Only
@@ -106,15 +110,14 @@ pub(crate) fn read_key_arg(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     if path != Path::new("-") {
         return read_key_file(path);
     }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(64 * 1024));
-    std::io::stdin()
-        .take(MAX_KEY_FILE + 1)
-        .read_to_end(&mut bytes)
-        .context("cannot read the key from standard input")?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        anyhow::bail!("standard input is larger than 1 MiB: not a key");
-    }
-    Ok(bytes)
+    // The same bound as a key file, through the library's reader.
+    files::read_bounded_from(std::io::stdin().lock(), MAX_KEY_FILE).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            anyhow::anyhow!("standard input is larger than 1 MiB: not a key")
+        } else {
+            anyhow::Error::new(e).context("cannot read the key from standard input")
+        }
+    })
 }
 
 /// How `--key` is named in messages.

@@ -2,7 +2,7 @@
 //! tokens offline, and manage signing keys through the Cloudflare API.
 //!
 //! Built with the `cli` feature. The contract scripts rely on (outputs and
-//! exit codes) is in `--help` and the README: 0 success, 1 failure, 2 usage
+//! exit codes) is in `--help` and `docs/cli.md`: 0 success, 1 failure, 2 usage
 //! error; every error is one line on standard error and nothing on standard
 //! output; no message shows key material or a token.
 

@@ -23,6 +23,23 @@ pub(crate) fn span(secs: i64) -> String {
     }
 }
 
+/// A span of seconds to the second, as `inspect` shows a token's time
+/// left: `1h 0m 5s`, days for long spans.
+pub(crate) fn exact_span(secs: u64) -> String {
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m {s}s"),
+        _ => format!("{d}d {h}h {m}m {s}s"),
+    }
+}
+
 /// A time to come, as people read it: `2026-12-07T03:18:42Z (in 25 h)`.
 pub(crate) fn when(t: OffsetDateTime, now: OffsetDateTime) -> String {
     let left = (t - now).whole_seconds();
@@ -50,5 +67,43 @@ pub(crate) fn outlives(e: cf_stream_token::Error, now: OffsetDateTime) -> anyhow
             )
         }
         _ => anyhow::Error::new(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn exact_spans() {
+        assert_eq!(exact_span(0), "0s");
+        assert_eq!(exact_span(59), "59s");
+        assert_eq!(exact_span(60), "1m 0s");
+        assert_eq!(exact_span(3605), "1h 0m 5s");
+        assert_eq!(exact_span(86_400 + 3661), "1d 1h 1m 1s");
+    }
+
+    #[test]
+    fn times_print_as_rfc3339() {
+        let t = OffsetDateTime::from_unix_timestamp(1_700_003_600).unwrap();
+        assert_eq!(rfc3339(t), "2023-11-14T23:13:20Z");
+    }
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        assert_eq!(span(0), "0 s");
+        assert_eq!(span(40), "40 s");
+        assert_eq!(span(89), "89 s");
+        assert_eq!(span(90), "2 min");
+        assert_eq!(span(12 * 60), "12 min");
+        assert_eq!(span(89 * 60), "89 min");
+        assert_eq!(span(90 * 60), "2 h");
+        assert_eq!(span(89_995), "25 h");
+        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let t = t0 + Duration::from_secs(89_995);
+        assert_eq!(when(t, t0), "2027-01-16T08:59:55Z (in 25 h)");
+        assert!(when(t0, t).ends_with("(now)"));
     }
 }
