@@ -113,11 +113,10 @@
 //!
 //! The longer documents, each with examples run as doc tests:
 //! [`guide::minting`] (key forms, access rules, playback URLs),
-//! [`guide::api`] (the Cloudflare API client), [`guide::emulator`] (testing
-//! against a local Stream), [`guide::rotation`] (rotating keys with a
-//! [`Keyring`]), [`guide::security`] and [`guide::workers`] (Cloudflare
-//! Workers). The command line's reference is `docs/cli.md` in the
-//! repository.
+//! [`guide::api`] (the Cloudflare API client), [`guide::cli`] (the command
+//! line's reference), [`guide::emulator`] (testing against a local Stream),
+//! [`guide::rotation`] (rotating keys with a [`Keyring`]),
+//! [`guide::security`] and [`guide::workers`] (Cloudflare Workers).
 //!
 //! # Security
 //!
@@ -276,6 +275,9 @@ pub mod guide {
 
     #[doc = include_str!("../docs/api.md")]
     pub mod api {}
+
+    #[doc = include_str!("../docs/cli.md")]
+    pub mod cli {}
 
     #[doc = include_str!("../docs/emulator.md")]
     pub mod emulator {}
