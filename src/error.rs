@@ -433,6 +433,19 @@ error_kinds! {
             /// The `kid` the token carries (always a valid key id).
             kid: String,
         } => "unknown_key";
+        /// The token is valid but for another video than the one asked for
+        /// ([`Verifier::verify_for`](crate::Verifier::verify_for),
+        /// `PlaybackUrls::with_token`): a token of one video never opens another.
+        WrongVideo {
+            /// The video asked for.
+            expected: String,
+            /// The video the token is for (its `sub`).
+            found: String,
+        } => "wrong_video";
+        /// The token is not downloadable (`downloadable: true`), but a
+        /// download was asked for (a download surface of
+        /// `PlaybackUrls::with_token`).
+        NotDownloadable => "not_downloadable";
     }
 
     /// The Cloudflare API client (feature `api`): its configuration,
@@ -959,6 +972,13 @@ impl fmt::Display for ErrorKind {
             SigningFailed => f.write_str("signing failed"),
             InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
             UnknownKey { kid } => write!(f, "token was signed by a key not in the keyring (kid {kid:?})"),
+            WrongVideo { expected, found } => write!(
+                f,
+                "token is for video {found}, not for video {expected}"
+            ),
+            NotDownloadable => f.write_str(
+                "token is not downloadable, but a download was asked for (mint it with downloadable options)",
+            ),
             TokenOutlivesRing { exp, max } => write!(
                 f,
                 "exp {exp} is past the keyring's maximum token lifetime (latest allowed {max})"
@@ -1198,6 +1218,14 @@ mod tests {
                 NONE,
             ),
             (UnknownKey { kid: s("k") }, VERIFICATION),
+            (
+                WrongVideo {
+                    expected: s("a"),
+                    found: s("b"),
+                },
+                VERIFICATION,
+            ),
+            (NotDownloadable, VERIFICATION),
             (TokenOutlivesRing { exp: 2, max: 1 }, POLICY),
             (InvalidKeyring { reason: "r" }, NONE),
             (
@@ -1314,7 +1342,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KIND_ROWS.len(), "a name is used twice");
-        assert_eq!(KIND_ROWS.len(), 79);
+        assert_eq!(KIND_ROWS.len(), 81);
         for row in KIND_ROWS {
             assert!(
                 !row.name.is_empty()

@@ -890,7 +890,7 @@ impl Rendered {
     /// is downloadable when a surface is a download, and fits every URL.
     fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
         if self.download && !token.claims().downloadable() {
-            return Err(invalid("token downloadable", "false"));
+            return Err(ErrorKind::NotDownloadable.into());
         }
         self.splice(token)
     }
@@ -1003,15 +1003,12 @@ impl PlaybackUrls {
     /// [`PlaybackUrls::token_options`] for [`PlaybackUrls::video`].
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidUrlPart`] with `what: "token video"` for a token
-    /// of another video (its `sub`), or `what: "token downloadable"` for a
-    /// token without `downloadable: true` when a surface is a download;
+    /// [`ErrorKind::WrongVideo`] for a token of another video (its `sub`);
+    /// [`ErrorKind::NotDownloadable`] for a token without
+    /// `downloadable: true` when a surface is a download;
     /// [`ErrorKind::UrlTooLong`] when a URL would pass [`MAX_URL_LEN`].
     pub fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
-        if token.video() != &self.video {
-            return Err(invalid("token video", token.video()));
-        }
-        self.template.with_token(token)
+        self.template.with_token_for(&self.video, token)
     }
 }
 
@@ -1197,10 +1194,28 @@ impl PlaybackTemplate {
     /// (`FallbackMinter`, `WebCryptoSigner`).
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidUrlPart`] with `what: "token downloadable"` for a
-    /// token without `downloadable: true` when a surface is a download;
+    /// [`ErrorKind::NotDownloadable`] for a token without
+    /// `downloadable: true` when a surface is a download;
     /// [`ErrorKind::UrlTooLong`] when a URL would pass [`MAX_URL_LEN`].
     pub fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
+        self.rendered.with_token(token)
+    }
+
+    /// [`with_token`](Self::with_token) for a token that must be for
+    /// `video`: what a handler that asked an async source for `video`'s
+    /// token calls, so a token of another video never becomes its URLs.
+    ///
+    /// # Errors
+    /// [`ErrorKind::WrongVideo`] for a token of another video (its `sub`),
+    /// and as [`with_token`](Self::with_token).
+    pub fn with_token_for(&self, video: &VideoId, token: Token) -> Result<SignedUrls, Error> {
+        if token.video() != video {
+            return Err(ErrorKind::WrongVideo {
+                expected: video.to_string(),
+                found: token.video().to_string(),
+            }
+            .into());
+        }
         self.rendered.with_token(token)
     }
 }

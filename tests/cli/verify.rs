@@ -225,3 +225,43 @@ fn standard_input_over_1_mib_is_refused_not_cut() {
         );
     }
 }
+
+#[test]
+fn verify_video_refuses_another_videos_token() {
+    let public = fixture("demo/demo_public_spki.pem");
+    let mine = minted_now(&TokenOptions::default());
+    let other_video = OTHER_KID;
+    let theirs = demo_signer()
+        .mint(&other_video.parse().unwrap(), &TokenOptions::default())
+        .unwrap();
+    let out = json_of(&cli(&["verify", "--key", &public, "--video", VIDEO, &mine]).ok());
+    assert_eq!(out["claims"]["sub"], VIDEO);
+    assert_eq!(
+        cli(&[
+            "verify",
+            "--key",
+            &public,
+            "--video",
+            VIDEO,
+            theirs.as_str()
+        ])
+        .fails(1),
+        format!("token refused: token is for video {other_video}, not for video {VIDEO}")
+    );
+    // Without --video any video's valid token passes, as before.
+    let out = json_of(&cli(&["verify", "--key", &public, theirs.as_str()]).ok());
+    assert_eq!(out["claims"]["sub"], other_video);
+    // A ring's verifier checks the video too.
+    let ring = cf_stream_token::Keyring::start_at(at(now()), &text("demo/demo_create_result.json"))
+        .unwrap();
+    let doc = ring.secret_document().unwrap();
+    assert_eq!(
+        cli(&["verify", "--video", VIDEO, theirs.as_str()])
+            .env("CF_STREAM_KEYRING", &doc)
+            .fails(1),
+        format!("token refused: token is for video {other_video}, not for video {VIDEO}")
+    );
+    // A malformed id is a usage error.
+    let msg = cli(&["verify", "--key", &public, "--video", "nope", &mine]).fails(2);
+    assert!(msg.contains("--video"), "{msg}");
+}
