@@ -207,8 +207,8 @@ pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
-    ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState, Keyring, KeyringSigner,
-    Reconciliation,
+    ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState,
+    Keyring, KeyringSigner, Reconciliation,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]
