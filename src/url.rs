@@ -1563,12 +1563,20 @@ impl SignedUrls {
 }
 
 /// A JSON object from each surface's [`name`](Surface::name) to its URL,
-/// in the order given: `{"hls": "https://...", "thumbnail": "https://..."}`.
-/// A name given again gets its position: `thumbnail_2`, `thumbnail_3`.
+/// in the order given, then `expires_at`, when the token expires (RFC 3339,
+/// UTC), so that a client knows when to ask again:
+/// `{"hls": "https://...", "thumbnail": "https://...", "expires_at":
+/// "2026-11-22T14:00:00Z"}`. A name given again gets its position:
+/// `thumbnail_2`, `thumbnail_3`.
 impl serde::Serialize for SignedUrls {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = s.serialize_map(Some(self.urls.len()))?;
+        use serde::ser::{Error as _, SerializeMap as _};
+        let expires_at = self
+            .token
+            .expires_at()
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|_| S::Error::custom("the token's exp cannot be shown in RFC 3339"))?;
+        let mut map = s.serialize_map(Some(self.urls.len() + 1))?;
         for (i, (surface, url)) in self.iter().enumerate() {
             let name = surface.name();
             let seen = self.surfaces[..i]
@@ -1581,6 +1589,7 @@ impl serde::Serialize for SignedUrls {
                 map.serialize_entry(&format!("{name}_{}", seen + 1), url)?;
             }
         }
+        map.serialize_entry("expires_at", &expires_at)?;
         map.end()
     }
 }

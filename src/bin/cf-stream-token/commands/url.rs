@@ -74,7 +74,8 @@ pub(crate) struct UrlArgs {
     pub(crate) params: Vec<(String, String)>,
     #[command(flatten)]
     pub(crate) options: OptionsArgs,
-    /// Print one JSON object, {"KIND": URL, ...}, instead of the URLs
+    /// Print one JSON object, {"KIND": URL, ..., "expires_at": RFC3339},
+    /// instead of the URLs
     #[arg(long)]
     pub(crate) json: bool,
 }
