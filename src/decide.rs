@@ -1,10 +1,15 @@
 //! Who may play: the access-rule decision for one viewer, as Cloudflare's
 //! edge takes it, without a server.
 
+use std::collections::BTreeSet;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
+
+use ipnet::IpNet;
 
 use crate::claims::{Claims, TokenOptions};
+use crate::error::{Error, ErrorKind};
 use crate::rules::{AccessRule, Action, CountryCode};
 
 /// A viewer as the edge sees one: the address (Cloudflare's
@@ -76,6 +81,177 @@ fn decide_rules(rules: &[AccessRule], viewer: &Viewer) -> Decision {
             action: rules[i].action(),
         },
     )
+}
+
+/// Why a rule has no effect, as [`ErrorKind::RuleHasNoEffect`] says it.
+const SHADOWED: &str =
+    "earlier rules already decide every viewer it matches; remove it, or move it before them";
+/// An allow rule whose viewers no later rule matches: the allow-only list.
+const ALLOWS_ANYWAY: &str = "every viewer it lets play would play anyway, since a viewer no rule matches is let through; add `block:any` after it to let only these viewers play";
+/// A rule no viewer matches at all: only IPv4-mapped IPv6 networks can be.
+const MATCHES_NO_ONE: &str = "it matches no viewer: an IPv4-mapped IPv6 network (`::ffff:a.b.c.d`) never matches, since such viewers are matched by their IPv4 address; write the IPv4 network instead";
+/// An `allow:any` rule: it lets play everyone it reaches, as no rule would.
+const ALLOW_ANY: &str =
+    "an `allow:any` rule lets play everyone it reaches, as no rule at all would; remove it";
+/// An allow rule whose viewers a later allow rule lets play too.
+const ALLOWED_LATER: &str = "every viewer it lets play is let play by a later rule too; remove it";
+
+/// Refuse a rule list with a rule that can never change whether any viewer
+/// may play: one no viewer reaches (earlier rules decide all it matches), or
+/// an `allow` rule whose viewers would play without it.
+///
+/// Exact: the viewers of [`representatives`] stand for every viewer, so a
+/// rule refused here changes no viewer's outcome, and one accepted decides
+/// some viewer (and, if it allows, lets someone play who would be blocked
+/// without it). A `block` rule before a later block that covers it is kept:
+/// it names the reason (`blocked-by-rule:N`) and harms no one.
+pub(crate) fn refuse_rules_without_effect(rules: &[AccessRule]) -> Result<(), Error> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let viewers = representatives(rules);
+    let decisions: Vec<Decision> = viewers.iter().map(|v| decide_rules(rules, v)).collect();
+    // Shadowed rules first: they name the rule that is in the way least.
+    for rule in 1..=rules.len() {
+        if !decisions.iter().any(|d| d.rule == Some(rule)) {
+            let matches_some = viewers.iter().any(|v| rules[rule - 1].matches(v));
+            let reason = if matches_some {
+                SHADOWED
+            } else {
+                MATCHES_NO_ONE
+            };
+            return Err(ErrorKind::RuleHasNoEffect { rule, reason }.into());
+        }
+    }
+    for (rule, _) in (1..)
+        .zip(rules)
+        .filter(|(_, r)| r.action() == Action::Allow)
+    {
+        let without: Vec<AccessRule> = (1..)
+            .zip(rules)
+            .filter(|&(n, _)| n != rule)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let mut unmatched_after = false;
+        let mut matters = false;
+        for (viewer, decision) in viewers.iter().zip(&decisions) {
+            if decision.rule != Some(rule) {
+                continue;
+            }
+            let after = decide_rules(&without, viewer);
+            matters |= !after.is_allowed();
+            unmatched_after |= after.rule.is_none();
+        }
+        if !matters {
+            let reason = if matches!(rules[rule - 1], AccessRule::Any { .. }) {
+                ALLOW_ANY
+            } else if unmatched_after {
+                ALLOWS_ANYWAY
+            } else {
+                ALLOWED_LATER
+            };
+            return Err(ErrorKind::RuleHasNoEffect { rule, reason }.into());
+        }
+    }
+    Ok(())
+}
+
+/// Every country a viewer can have: the assigned ISO 3166-1 codes, `T1`
+/// and `XX` (all that [`CountryCode::new`] accepts).
+fn every_country() -> &'static [CountryCode] {
+    static ALL: OnceLock<Vec<CountryCode>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let chars = || (b'0'..=b'9').chain(b'A'..=b'Z');
+        chars()
+            .flat_map(|a| chars().map(move |b| [a, b]))
+            .filter_map(|pair| CountryCode::new(std::str::from_utf8(&pair).ok()?).ok())
+            .collect()
+    })
+}
+
+/// The start of the IPv4-mapped IPv6 block `::ffff:0:0/96`: no viewer has
+/// such an address ([`AccessRule::matches`] reads it as IPv4).
+const MAPPED_START: u128 = 0xffff_0000_0000;
+/// The first address after the IPv4-mapped block.
+const MAPPED_END: u128 = 0x1_0000_0000_0000;
+
+/// Viewers that stand for every viewer of `rules`: one for each way the
+/// rules can tell viewers apart (which rules match), in the product of the
+/// countries' classes and the addresses' classes, IPv4 and IPv6 apart.
+///
+/// Countries: one per set of country rules that lists it (one for the
+/// countries no rule lists, if any is left). Addresses: the networks' first
+/// and one-past-last addresses cut each family into runs no network
+/// boundary crosses; the first address of each run stands for it, one per
+/// set of matching `ip.src` rules and family.
+fn representatives(rules: &[AccessRule]) -> Vec<Viewer> {
+    let mut countries: Vec<(Vec<bool>, CountryCode)> = Vec::new();
+    for &country in every_country() {
+        let key: Vec<bool> = rules
+            .iter()
+            .map(|r| matches!(r, AccessRule::Country { country: c, .. } if c.contains(&country)))
+            .collect();
+        if !countries.iter().any(|(k, _)| *k == key) {
+            countries.push((key, country));
+        }
+    }
+
+    let mut v4: BTreeSet<u32> = BTreeSet::from([0]);
+    let mut v6: BTreeSet<u128> = BTreeSet::from([0, MAPPED_START, MAPPED_END]);
+    for rule in rules {
+        let AccessRule::IpSrc { ip, .. } = rule else {
+            continue;
+        };
+        for net in ip {
+            match net.net() {
+                IpNet::V4(n) => {
+                    v4.insert(n.network().into());
+                    if let Some(next) = u32::from(n.broadcast()).checked_add(1) {
+                        v4.insert(next);
+                    }
+                }
+                IpNet::V6(n) => {
+                    v6.insert(n.network().into());
+                    if let Some(next) = u128::from(n.broadcast()).checked_add(1) {
+                        v6.insert(next);
+                    }
+                }
+            }
+        }
+    }
+    let starts = v4.into_iter().map(|a| IpAddr::V4(Ipv4Addr::from(a))).chain(
+        v6.into_iter()
+            .filter(|a| !(MAPPED_START..MAPPED_END).contains(a))
+            .map(|a| IpAddr::V6(Ipv6Addr::from(a))),
+    );
+    let mut addresses: Vec<((bool, Vec<bool>), IpAddr)> = Vec::new();
+    let any_country = CountryCode::UNKNOWN;
+    for ip in starts {
+        let viewer = Viewer {
+            ip,
+            country: any_country,
+        };
+        let key = (
+            ip.is_ipv6(),
+            rules
+                .iter()
+                .map(|r| matches!(r, AccessRule::IpSrc { .. }) && r.matches(&viewer))
+                .collect(),
+        );
+        if !addresses.iter().any(|(k, _)| *k == key) {
+            addresses.push((key, ip));
+        }
+    }
+
+    countries
+        .iter()
+        .flat_map(|(_, country)| {
+            addresses.iter().map(|&(_, ip)| Viewer {
+                ip,
+                country: *country,
+            })
+        })
+        .collect()
 }
 
 impl AccessRule {

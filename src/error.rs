@@ -365,6 +365,18 @@ error_kinds! {
             /// [`Decision::rule`](crate::Decision::rule)).
             index: usize,
         } => "empty_rule_list";
+        /// A rule can never change whether any viewer may play: earlier
+        /// rules already decide every viewer it matches, or it is an `allow`
+        /// rule whose viewers would play without it (no later `block` rule
+        /// matches them, as in the allow-only list `allow:country=GB`, which
+        /// lets everyone play: a viewer no rule matches is let through).
+        RuleHasNoEffect {
+            /// Position of the rule, from 1 (as in `blocked-by-rule:N` and
+            /// [`Decision::rule`](crate::Decision::rule)).
+            rule: usize,
+            /// Why it has no effect, and what to change.
+            reason: &'static str,
+        } => "rule_has_no_effect";
         /// Not an assigned ISO 3166-1 alpha-2 country code (nor `T1`/`XX`).
         InvalidCountryCode {
             /// The value given (cut to 64 characters).
@@ -872,6 +884,9 @@ impl fmt::Display for ErrorKind {
                 "access rule {index} follows an `any` rule and could never match"
             ),
             EmptyRuleList { index } => write!(f, "access rule {index} has an empty list"),
+            RuleHasNoEffect { rule, reason } => {
+                write!(f, "access rule {rule} has no effect: {reason}")
+            }
             InvalidCountryCode { value } => write!(
                 f,
                 "{value:?} is not an ISO 3166-1 alpha-2 country code"
@@ -1103,6 +1118,13 @@ mod tests {
             (TooManyRules { count: 6 }, POLICY),
             (RuleAfterAny { index: 1 }, POLICY),
             (EmptyRuleList { index: 0 }, POLICY),
+            (
+                RuleHasNoEffect {
+                    rule: 1,
+                    reason: "test",
+                },
+                POLICY,
+            ),
             (InvalidCountryCode { value: s("ZZ") }, POLICY),
             (InvalidIpNetwork { value: s("1.2.3") }, POLICY),
             (
@@ -1314,7 +1336,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KIND_ROWS.len(), "a name is used twice");
-        assert_eq!(KIND_ROWS.len(), 79);
+        assert_eq!(KIND_ROWS.len(), 80);
         for row in KIND_ROWS {
             assert!(
                 !row.name.is_empty()

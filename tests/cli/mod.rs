@@ -29,6 +29,7 @@ mod inspect;
 mod keyring;
 mod keys;
 mod mint;
+mod rules;
 mod scripting;
 mod url;
 mod verify;

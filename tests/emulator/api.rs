@@ -399,7 +399,7 @@ async fn remote_tokens_through_the_client_carry_and_enforce_the_options() {
         .downloadable(true)
         .access_rules([
             AccessRule::countries(Action::Block, ["FR"]).unwrap(),
-            AccessRule::any(Action::Allow),
+            AccessRule::countries(Action::Block, ["T1"]).unwrap(),
         ])
         .build()
         .unwrap();

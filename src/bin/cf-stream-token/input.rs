@@ -44,6 +44,7 @@ pub(crate) fn token_options(args: &OptionsArgs) -> anyhow::Result<TokenOptions> 
             ErrorKind::TooManyRules { .. }
             | ErrorKind::RuleAfterAny { .. }
             | ErrorKind::EmptyRuleList { .. }
+            | ErrorKind::RuleHasNoEffect { .. }
             | ErrorKind::TokenTooLong { .. } => "--rule",
             _ => "token options",
         };
