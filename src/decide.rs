@@ -10,7 +10,7 @@ use ipnet::IpNet;
 
 use crate::claims::{Claims, TokenOptions};
 use crate::error::{Error, ErrorKind};
-use crate::rules::{AccessRule, Action, CountryCode};
+use crate::rules::{AccessRule, Action, CountryCode, IpNetwork};
 
 /// A viewer as the edge sees one: the address (Cloudflare's
 /// `CF-Connecting-IP`) and the geolocated country (`CF-IPCountry`; `XX`
@@ -254,6 +254,232 @@ fn representatives(rules: &[AccessRule]) -> Vec<Viewer> {
         .collect()
 }
 
+/// A rule list in words: who may play, rule by rule, what everyone else
+/// gets, and whether the address rules cover IPv4 and IPv6 viewers alike.
+/// From [`TokenOptions::explain_rules`] or [`Claims::explain_rules`];
+/// `Display` prints one sentence a line.
+///
+/// ```
+/// use cf_stream_token::{AccessRule, TokenOptions};
+/// let opts = TokenOptions::builder()
+///     .access_rules(AccessRule::allow_only_networks(["203.0.113.0/24"])?)
+///     .build()?;
+/// assert_eq!(
+///     opts.explain_rules().to_string(),
+///     "Rule 1: viewers from 203.0.113.0/24 may play.\n\
+///      Rule 2: everyone else is blocked.\n\
+///      IPv6: the address rules (rule 1) list IPv4 networks only, so no IPv6 viewer \
+///      matches it: every IPv6 viewer is blocked."
+/// );
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RulesExplanation {
+    lines: Vec<String>,
+}
+
+impl RulesExplanation {
+    /// The sentences, in order.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.lines.iter().map(String::as_str)
+    }
+}
+
+impl fmt::Display for RulesExplanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.lines.join("\n"))
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn either<T: fmt::Display>(items: &[T]) -> String {
+    let words: Vec<String> = items.iter().map(ToString::to_string).collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// A network as written, saying so of the whole of a family.
+fn network_words(net: &IpNetwork) -> String {
+    match (net.prefix_len(), net.addr()) {
+        (0, IpAddr::V4(_)) => format!("{net} (every IPv4 address)"),
+        (0, IpAddr::V6(_)) => format!("{net} (every IPv6 address)"),
+        _ => net.to_string(),
+    }
+}
+
+/// `rule 1`, `rules 1 and 3`, `rules 1, 2 and 4`.
+fn rule_numbers(numbers: &[usize]) -> String {
+    let words: Vec<String> = numbers.iter().map(ToString::to_string).collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("rule {last}"),
+        Some((last, rest)) => format!("rules {} and {last}", rest.join(", ")),
+    }
+}
+
+/// What the viewers of one address family get, in words.
+fn family_outcome(decisions: &[(Viewer, Decision)], ipv6: bool) -> String {
+    let family = if ipv6 { "IPv6" } else { "IPv4" };
+    let of_family = decisions.iter().filter(|(v, _)| v.ip.is_ipv6() == ipv6);
+    let (allowed, blocked): (Vec<&(Viewer, Decision)>, Vec<_>) =
+        of_family.partition(|(_, d)| d.is_allowed());
+    match (allowed.is_empty(), blocked.is_empty()) {
+        (false, true) => format!("every {family} viewer may play"),
+        (true, false) => format!("every {family} viewer is blocked"),
+        _ => format!("{family} viewers are decided by the other rules alone"),
+    }
+}
+
+/// Explain `rules` in words (any list, checked or not).
+fn explain(rules: &[AccessRule]) -> RulesExplanation {
+    if rules.is_empty() {
+        return RulesExplanation {
+            lines: vec!["No access rules: every viewer may play.".to_owned()],
+        };
+    }
+    let viewers = representatives(rules);
+    let decisions: Vec<(Viewer, Decision)> = viewers
+        .iter()
+        .map(|v| (*v, decide_rules(rules, v)))
+        .collect();
+    let mut lines = Vec::new();
+    for (n, rule) in (1..).zip(rules) {
+        let plural = match rule.action() {
+            Action::Allow => "may play",
+            Action::Block => "are blocked",
+        };
+        let who = match rule {
+            AccessRule::Any { .. } => {
+                let who = if n == 1 { "everyone" } else { "everyone else" };
+                let verb = match rule.action() {
+                    Action::Allow => "may play",
+                    Action::Block => "is blocked",
+                };
+                lines.push(format!("Rule {n}: {who} {verb}."));
+                continue;
+            }
+            AccessRule::Country { country, .. } => format!("viewers in {}", either(country)),
+            AccessRule::IpSrc { ip, .. } => {
+                let nets: Vec<String> = ip.iter().map(network_words).collect();
+                format!("viewers from {}", either(&nets))
+            }
+        };
+        // The earlier rules that decide some of this rule's viewers first.
+        let mut first: Vec<usize> = decisions
+            .iter()
+            .filter(|(v, _)| rule.matches(v))
+            .filter_map(|(_, d)| d.rule.filter(|&r| r < n))
+            .collect();
+        first.sort_unstable();
+        first.dedup();
+        let decides_some = decisions.iter().any(|(_, d)| d.rule == Some(n));
+        let line = if !decides_some && first.is_empty() {
+            format!("Rule {n}: {who} {plural}, but it matches no viewer.")
+        } else if !decides_some {
+            format!(
+                "Rule {n}: {who} {plural}, but {} decide{} all of them first: this rule decides no one.",
+                rule_numbers(&first),
+                if first.len() == 1 { "s" } else { "" }
+            )
+        } else if first.is_empty() {
+            format!("Rule {n}: {who} {plural}.")
+        } else {
+            format!(
+                "Rule {n}: {who} {plural}, except those {} decide{} first.",
+                rule_numbers(&first),
+                if first.len() == 1 { "s" } else { "" }
+            )
+        };
+        lines.push(line);
+    }
+    if !matches!(rules.last(), Some(AccessRule::Any { .. })) {
+        lines.push("Everyone else may play: a viewer no rule matches is let through.".to_owned());
+    }
+
+    // Which families each address rule lists (an IPv6 network inside the
+    // IPv4-mapped block matches no IPv6 viewer, so it does not count).
+    let (mut v4_only, mut v6_only, mut both) = (Vec::new(), Vec::new(), Vec::new());
+    for (n, rule) in (1..).zip(rules) {
+        let AccessRule::IpSrc { ip, .. } = rule else {
+            continue;
+        };
+        let v4 = ip.iter().any(|net| matches!(net.net(), IpNet::V4(_)));
+        let v6 = ip.iter().any(|net| match net.net() {
+            IpNet::V4(_) => false,
+            IpNet::V6(net) => {
+                u128::from(net.network()) < MAPPED_START
+                    || u128::from(net.broadcast()) >= MAPPED_END
+            }
+        });
+        match (v4, v6) {
+            (true, true) => both.push(n),
+            (true, false) => v4_only.push(n),
+            (false, true) => v6_only.push(n),
+            (false, false) => {}
+        }
+    }
+    let them = |rules: &[usize]| if rules.len() == 1 { "it" } else { "them" };
+    let lists = |rules: &[usize]| if rules.len() == 1 { "lists" } else { "list" };
+    let line = match (v4_only.is_empty(), v6_only.is_empty(), both.is_empty()) {
+        (true, true, true) if !rules.iter().any(|r| matches!(r, AccessRule::IpSrc { .. })) => {
+            "IPv6: no rule looks at addresses, so IPv4 and IPv6 viewers are treated alike."
+                .to_owned()
+        }
+        (false, true, true) => format!(
+            "IPv6: the address rules ({}) list IPv4 networks only, so no IPv6 viewer matches \
+             {}: {}.",
+            rule_numbers(&v4_only),
+            them(&v4_only),
+            family_outcome(&decisions, true)
+        ),
+        (true, false, true) => format!(
+            "IPv6: the address rules ({}) list IPv6 networks only, so no IPv4 viewer matches \
+             {}: {}.",
+            rule_numbers(&v6_only),
+            them(&v6_only),
+            family_outcome(&decisions, false)
+        ),
+        _ => {
+            let mut parts = Vec::new();
+            if !both.is_empty() {
+                parts.push(format!(
+                    "{} {} IPv4 and IPv6 networks",
+                    rule_numbers(&both),
+                    lists(&both)
+                ));
+            }
+            if !v4_only.is_empty() {
+                parts.push(format!(
+                    "{} {} IPv4 networks only, so no IPv6 viewer matches {}",
+                    rule_numbers(&v4_only),
+                    lists(&v4_only),
+                    them(&v4_only)
+                ));
+            }
+            if !v6_only.is_empty() {
+                parts.push(format!(
+                    "{} {} IPv6 networks only, so no IPv4 viewer matches {}",
+                    rule_numbers(&v6_only),
+                    lists(&v6_only),
+                    them(&v6_only)
+                ));
+            }
+            if parts.is_empty() {
+                "IPv6: the address rules list only IPv4-mapped IPv6 networks, which match no \
+                 viewer."
+                    .to_owned()
+            } else {
+                format!("IPv6: {}.", parts.join("; "))
+            }
+        }
+    };
+    lines.push(line);
+    RulesExplanation { lines }
+}
+
 impl AccessRule {
     /// Whether this rule matches `viewer` (whatever its action).
     ///
@@ -298,9 +524,25 @@ impl Claims {
     pub fn decide(&self, viewer: &Viewer) -> Decision {
         decide_rules(self.access_rules(), viewer)
     }
+
+    /// The token's access rules in words: who may play, what everyone
+    /// else gets, and whether IPv6 viewers are covered by the address
+    /// rules (see [`RulesExplanation`]). A token minted elsewhere may carry
+    /// rules the options builder would refuse; the text says so of a rule
+    /// that decides no viewer.
+    pub fn explain_rules(&self) -> RulesExplanation {
+        explain(self.access_rules())
+    }
 }
 
 impl TokenOptions {
+    /// These options' access rules in words: who may play, what everyone
+    /// else gets, and whether IPv6 viewers are covered by the address
+    /// rules (see [`RulesExplanation`]).
+    pub fn explain_rules(&self) -> RulesExplanation {
+        explain(self.access_rules())
+    }
+
     /// Evaluate these options' access rules for `viewer` before minting:
     /// the same decision as [`Claims::decide`] on the minted token.
     pub fn decide(&self, viewer: &Viewer) -> Decision {

@@ -559,3 +559,115 @@ fn an_ipv4_mapped_network_matches_no_one() {
     assert!(msg.contains("write the IPv4 network instead"), "{msg}");
     accepted(&["block:ip=10.0.0.0/8"]);
 }
+
+fn explained(specs: &[&str]) -> String {
+    TokenOptions::builder()
+        .access_rules(parsed(specs))
+        .build()
+        .unwrap()
+        .explain_rules()
+        .to_string()
+}
+
+#[test]
+fn explain_says_who_may_play_and_what_everyone_else_gets() {
+    assert_eq!(
+        explained(&["allow:country=GB,IE", "block:any"]),
+        "Rule 1: viewers in GB or IE may play.\n\
+         Rule 2: everyone else is blocked.\n\
+         IPv6: no rule looks at addresses, so IPv4 and IPv6 viewers are treated alike."
+    );
+    assert_eq!(
+        explained(&["block:country=US,MX,CA"]),
+        "Rule 1: viewers in US, MX or CA are blocked.\n\
+         Everyone else may play: a viewer no rule matches is let through.\n\
+         IPv6: no rule looks at addresses, so IPv4 and IPv6 viewers are treated alike."
+    );
+    assert_eq!(
+        explained(&["block:ip=10.0.0.0/8", "allow:country=GB", "block:any"]),
+        "Rule 1: viewers from 10.0.0.0/8 are blocked.\n\
+         Rule 2: viewers in GB may play, except those rule 1 decides first.\n\
+         Rule 3: everyone else is blocked.\n\
+         IPv6: the address rules (rule 1) list IPv4 networks only, so no IPv6 viewer matches \
+         it: IPv6 viewers are decided by the other rules alone."
+    );
+    assert_eq!(
+        TokenOptions::default().explain_rules().to_string(),
+        "No access rules: every viewer may play."
+    );
+}
+
+/// Whether IPv6 viewers are covered: the allow-only-networks list written
+/// with IPv4 networks blocks every IPv6 viewer, and says so.
+#[test]
+fn explain_says_whether_ipv6_viewers_are_covered() {
+    let text = explained(&["allow:ip=203.0.113.0/24,198.51.100.7", "block:any"]);
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "Rule 1: viewers from 203.0.113.0/24 or 198.51.100.7 may play.",
+            "Rule 2: everyone else is blocked.",
+            "IPv6: the address rules (rule 1) list IPv4 networks only, so no IPv6 viewer \
+             matches it: every IPv6 viewer is blocked.",
+        ]
+    );
+    assert_eq!(
+        explained(&["block:ip=2001:db8::/32", "block:ip=::/0"])
+            .lines()
+            .collect::<Vec<_>>(),
+        [
+            "Rule 1: viewers from 2001:db8::/32 are blocked.",
+            "Rule 2: viewers from ::/0 (every IPv6 address) are blocked, except those rule 1 \
+             decides first.",
+            "Everyone else may play: a viewer no rule matches is let through.",
+            "IPv6: the address rules (rules 1 and 2) list IPv6 networks only, so no IPv4 viewer \
+             matches them: every IPv4 viewer may play.",
+        ]
+    );
+    let text = explained(&[
+        "allow:ip=203.0.113.0/24,2001:db8::/32",
+        "block:country=T1",
+        "block:ip=0.0.0.0/0",
+    ]);
+    assert!(
+        text.ends_with(
+            "IPv6: rule 1 lists IPv4 and IPv6 networks; rule 3 lists IPv4 networks only, so no \
+             IPv6 viewer matches it."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Rule 3: viewers from 0.0.0.0/0 (every IPv4 address) are blocked, except those rules 1 and 2 decide first."),
+        "{text}"
+    );
+}
+
+/// A token minted elsewhere may carry rules the builder refuses: its
+/// explanation shows what they do (everyone plays).
+#[test]
+fn explain_reads_a_foreign_tokens_allow_only_rules() {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let header = format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}"}}"#);
+    let body = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{},"accessRules":[{{"type":"ip.geoip.country","action":"allow","country":["US","MX"]}},{{"type":"ip.geoip.country","action":"block","country":["US"]}}]}}"#,
+        NOW + 60
+    );
+    let input = format!("{}.{}", b64(&header), b64(&body));
+    let sig = hazmat::sign_rs256(&demo_key(), input.as_bytes()).unwrap();
+    let token = format!("{input}.{}", b64_bytes(&sig));
+    let claims = demo_signer().verifier().verify_at(&token, at(NOW)).unwrap();
+    assert_eq!(
+        claims.explain_rules().lines().collect::<Vec<_>>(),
+        [
+            "Rule 1: viewers in US or MX may play.",
+            "Rule 2: viewers in US are blocked, but rule 1 decides all of them first: this rule \
+             decides no one.",
+            "Everyone else may play: a viewer no rule matches is let through.",
+            "IPv6: no rule looks at addresses, so IPv4 and IPv6 viewers are treated alike.",
+        ]
+    );
+}
+
+fn b64_bytes(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

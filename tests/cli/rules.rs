@@ -32,3 +32,59 @@ fn mint_refuses_an_allow_only_list_and_says_what_to_add() {
         2
     );
 }
+
+#[test]
+fn rules_explain_prints_who_may_play() {
+    assert_eq!(
+        cli(&[
+            "rules",
+            "explain",
+            "--rule",
+            "block:ip=10.0.0.0/8",
+            "--rule",
+            "allow:country=gb,IE",
+            "--rule",
+            "block:any",
+        ])
+        .ok(),
+        "Rule 1: viewers from 10.0.0.0/8 are blocked.\n\
+         Rule 2: viewers in GB or IE may play, except those rule 1 decides first.\n\
+         Rule 3: everyone else is blocked.\n\
+         IPv6: the address rules (rule 1) list IPv4 networks only, so no IPv6 viewer matches \
+         it: IPv6 viewers are decided by the other rules alone."
+    );
+}
+
+#[test]
+fn rules_explain_prints_the_refusal_of_a_list_that_decides_nothing() {
+    assert_eq!(
+        cli(&["rules", "explain", "--rule", "allow:country=GB"]).fails(2),
+        "--rule: access rule 1 has no effect: every viewer it lets play would play anyway, \
+         since a viewer no rule matches is let through; add `block:any` after it to let only \
+         these viewers play"
+    );
+    assert_eq!(
+        cli(&["rules", "explain", "--rule", "allow:country=UK"]).fails(2),
+        r#"invalid value 'allow:country=UK' for '--rule <SPEC>': invalid rule "allow:country=UK": "UK" is not an ISO 3166-1 alpha-2 country code"#
+    );
+    let missing = cli(&["rules", "explain"]).fails(2);
+    assert!(missing.contains("--rule <SPEC>"), "{missing}");
+}
+
+#[test]
+fn rules_help_explains_the_evaluation_and_gives_examples() {
+    let help = cli(&["rules", "--help"]).ok();
+    assert!(
+        help.contains("a\nviewer no rule matches may play"),
+        "{help}"
+    );
+    assert!(help.contains("explain"), "{help}");
+    let help = cli(&["rules", "explain", "--help"]).ok();
+    assert!(
+        help.contains("cf-stream-token rules explain --rule allow:country=GB --rule block:any"),
+        "{help}"
+    );
+    assert!(help.contains("--rule <SPEC>"), "{help}");
+    let top = cli(&["--help"]).ok();
+    assert!(top.contains("rules "), "{top}");
+}

@@ -60,6 +60,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Mint(args) => commands::mint::run(args),
         Command::Url(args) => commands::url::run(args),
         Command::Token(args) => commands::token::run(args),
+        Command::Rules(command) => commands::rules::run(command),
         Command::Verify(args) => commands::verify::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Keys(command) => commands::keys::run(command),
@@ -183,7 +184,7 @@ mod tests {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
             missing_subcommand(&args(&[])),
-            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, token, bench, emulate, completions"
+            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, rules, token, bench, emulate, completions"
         );
         assert_eq!(
             missing_subcommand(&args(&["keys"])),
