@@ -74,7 +74,7 @@ pub enum Action {
 /// // Bad values are refused by kind, naming the value: `UK` is not an ISO
 /// // 3166-1 code (the United Kingdom is `GB`), and an IPv4 prefix stops at 32.
 /// let err = AccessRule::countries(Action::Allow, ["UK"]).unwrap_err();
-/// assert_eq!(err.to_string(), r#""UK" is not an ISO 3166-1 alpha-2 country code"#);
+/// assert_eq!(err.to_string(), r#""UK" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"#);
 /// let err = AccessRule::networks(Action::Allow, ["1.2.3.4/33"]).unwrap_err();
 /// assert_eq!(err.to_string(), r#""1.2.3.4/33" is not an IP address or CIDR network"#);
 ///

@@ -134,7 +134,7 @@ async fn rules_come_from_the_query_and_bad_input_is_a_400() {
     assert_eq!(cache, None);
     assert_eq!(
         body,
-        serde_json::json!({"error": "invalid_country_code", "message": "\"UK\" is not an ISO 3166-1 alpha-2 country code"})
+        serde_json::json!({"error": "invalid_country_code", "message": "\"UK\" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"})
     );
     let (status, _, body) = get(addr, "/videos/not-a-video/playback").await;
     assert_eq!(status, 400);
@@ -181,6 +181,6 @@ async fn the_key_comes_from_the_environment_and_serves_concurrent_requests() {
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line"
+        "this key form (PEM or DER) carries no key id; give one with the key (CF_STREAM_KEY_ID beside CF_STREAM_SIGNING_KEY)"
     );
 }

@@ -265,8 +265,36 @@ fn country_codes_come_from_the_iso_list() {
     let e = CountryCode::new("UK").unwrap_err();
     assert_eq!(
         e.to_string(),
-        r#""UK" is not an ISO 3166-1 alpha-2 country code"#
+        r#""UK" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"#
     );
+}
+
+/// The codes people write for a country that has another: the message
+/// names the code meant.
+#[test]
+fn refused_country_codes_suggest_the_code_meant() {
+    for (given, message) in [
+        (
+            "uk",
+            r#""uk" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"#,
+        ),
+        (
+            "EL",
+            r#""EL" is not an ISO 3166-1 alpha-2 country code (Greece is GR)"#,
+        ),
+        (
+            "GBR",
+            r#""GBR" is not an ISO 3166-1 alpha-2 country code (GBR is alpha-3; the alpha-2 code is GB)"#,
+        ),
+        (
+            "usa",
+            r#""usa" is not an ISO 3166-1 alpha-2 country code (USA is alpha-3; the alpha-2 code is US)"#,
+        ),
+        ("ZZ", r#""ZZ" is not an ISO 3166-1 alpha-2 country code"#),
+        ("EU", r#""EU" is not an ISO 3166-1 alpha-2 country code"#),
+    ] {
+        assert_eq!(CountryCode::new(given).unwrap_err().to_string(), message);
+    }
 }
 
 #[test]

@@ -319,7 +319,7 @@ fn bad_customer_codes_and_hosts_are_refused() {
         StreamHost::hostname("https://x.example")
             .unwrap_err()
             .to_string(),
-        r#"invalid host: "https://x.example""#
+        r#"invalid host "https://x.example": give the host name alone, without a scheme (playback URLs are https)"#
     );
 }
 

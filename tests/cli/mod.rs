@@ -28,6 +28,7 @@ mod help;
 mod inspect;
 mod keyring;
 mod keys;
+mod messages;
 mod mint;
 mod rules;
 mod scripting;

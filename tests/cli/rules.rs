@@ -65,7 +65,7 @@ fn rules_explain_prints_the_refusal_of_a_list_that_decides_nothing() {
     );
     assert_eq!(
         cli(&["rules", "explain", "--rule", "allow:country=UK"]).fails(2),
-        r#"invalid value 'allow:country=UK' for '--rule <SPEC>': invalid rule "allow:country=UK": "UK" is not an ISO 3166-1 alpha-2 country code"#
+        r#"invalid value 'allow:country=UK' for '--rule <SPEC>': invalid rule "allow:country=UK": "UK" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"#
     );
     let missing = cli(&["rules", "explain"]).fails(2);
     assert!(missing.contains("--rule <SPEC>"), "{missing}");

@@ -160,7 +160,7 @@ fn url_refusals() {
     );
     assert_eq!(
         url(&["--kind", "hls", "--host", "https://x.example/"]).fails(2),
-        r#"invalid value 'https://x.example/' for '--host <HOST>': invalid host: "https://x.example/""#
+        r#"invalid value 'https://x.example/' for '--host <HOST>': invalid host "https://x.example/": give the host name alone, without a scheme (playback URLs are https)"#
     );
     assert_eq!(
         url(&["--kind", "flv", "--customer-code", "abc"]).fails(2),
@@ -226,7 +226,10 @@ fn url_refuses_hosts_that_are_ipv4_to_a_browser() {
                 "url", "--key", &key, "--video", VIDEO, "--kind", "iframe", "--host", host
             ])
             .fails(2),
-            format!("invalid value '{host}' for '--host <HOST>': invalid host: \"{host}\"")
+            format!(
+                "invalid value '{host}' for '--host <HOST>': invalid host \"{host}\": its last \
+                 label is a number, so browsers read it as an IPv4 address: give a DNS name"
+            )
         );
     }
     let url = cli(&[

@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             };
             // `{:#}` joins the cause chain (e.g. Cloudflare's error codes and
             // messages) into one line.
-            report(&format!("{err:#}"));
+            report(&format!("{err:#}{}", command_line_advice(&err)));
             ExitCode::from(code)
         }
     }
@@ -67,6 +67,20 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(args) => commands::bench::run(args),
         Command::Emulate(args) => commands::emulate::run(args),
         Command::Completions(args) => commands::completions::run(&args, Cli::command()),
+    }
+}
+
+/// What the library's message leaves to the caller, said in this
+/// program's terms: the flag that gives what is missing.
+fn command_line_advice(err: &anyhow::Error) -> &'static str {
+    let kind = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<cf_stream_token::Error>())
+        .map(cf_stream_token::Error::kind);
+    match kind {
+        Some(cf_stream_token::ErrorKind::KeyIdRequired) => "; or pass --key-id",
+        Some(cf_stream_token::ErrorKind::KeyLooksLikePath { .. }) => "; or pass --key FILE",
+        _ => "",
     }
 }
 
