@@ -88,3 +88,26 @@ fn rules_help_explains_the_evaluation_and_gives_examples() {
     let top = cli(&["--help"]).ok();
     assert!(top.contains("rules "), "{top}");
 }
+
+#[test]
+fn rules_explain_json_lists_the_sentences() {
+    let out = cli(&[
+        "rules",
+        "explain",
+        "--json",
+        "--rule",
+        "allow:country=GB",
+        "--rule",
+        "block:any",
+    ])
+    .ok();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"explanation": [
+            "Rule 1: viewers in GB may play.",
+            "Rule 2: everyone else is blocked.",
+            "IPv6: no rule looks at addresses, so IPv4 and IPv6 viewers are treated alike.",
+        ]})
+    );
+}

@@ -35,17 +35,26 @@ pub(crate) enum RulesCommand {
         /// allow|block:ip=ADDR_OR_CIDR[,..]
         #[arg(long = "rule", value_name = "SPEC", value_parser = parse::parse_rule, required = true)]
         rules: Vec<AccessRule>,
+        /// Print one JSON object, {"explanation": [sentence, ...]}
+        #[arg(long)]
+        json: bool,
     },
 }
 
 pub(crate) fn run(command: RulesCommand) -> anyhow::Result<()> {
     match command {
-        RulesCommand::Explain { rules } => {
+        RulesCommand::Explain { rules, json } => {
             let options = TokenOptions::builder()
                 .access_rules(rules)
                 .build()
                 .map_err(|e| anyhow::Error::new(Usage(format!("--rule: {e}"))))?;
-            emit(&options.explain_rules().to_string())
+            let explanation = options.explain_rules();
+            if json {
+                let lines: Vec<&str> = explanation.lines().collect();
+                emit(&serde_json::json!({ "explanation": lines }).to_string())
+            } else {
+                emit(&explanation.to_string())
+            }
         }
     }
 }
