@@ -356,7 +356,10 @@ impl TokenOptionsBuilder {
     /// [`ErrorKind::InvalidDuration`] for a zero or fractional lifetime or
     /// back-dating, [`ErrorKind::LifetimeTooLong`] past 24 hours,
     /// [`ErrorKind::NotBeforeAfterExpiry`] for an absolute `nbf` not before an
-    /// absolute `exp`, the access-rule errors, and
+    /// absolute `exp`, the access-rule errors (among them
+    /// [`ErrorKind::RuleHasNoEffect`] for a rule that can never change
+    /// whether any viewer may play, such as the `allow` of an allow-only
+    /// list), and
     /// [`ErrorKind::TokenTooLong`] when the rules are so long that a token
     /// could pass [`MAX_TOKEN_LEN`] (see [`TokenOptions::max_token_len`]).
     pub fn build(self) -> Result<TokenOptions, Error> {
@@ -381,6 +384,7 @@ impl TokenOptionsBuilder {
             return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
         }
         rules::validate(&self.rules)?;
+        crate::decide::refuse_rules_without_effect(&self.rules)?;
         opts.rules_json = if self.rules.is_empty() {
             None
         } else {

@@ -75,9 +75,54 @@ pub fn parse_duration(text: &str) -> Result<Duration, Error> {
     Ok(Duration::from_secs(total))
 }
 
+/// A span as people read it: the non-zero hours, minutes and seconds,
+/// largest first (`25h`, `1h30m`, `5m3s`, `0s`), the form [`parse_duration`]
+/// reads; from two days on, days first (`3d4h`).
+pub(crate) fn human(secs: u64) -> String {
+    let days = if secs >= 2 * 86_400 { secs / 86_400 } else { 0 };
+    let rest = secs - days * 86_400;
+    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    let mut out = String::new();
+    for (n, unit) in [(days, 'd'), (h, 'h'), (m, 'm'), (s, 's')] {
+        if n > 0 {
+            out.push_str(&n.to_string());
+            out.push(unit);
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
+/// The span from `from` to `to` as [`human`] writes it, whichever is later.
+pub(crate) fn human_between(from: i64, to: i64) -> String {
+    human(from.abs_diff(to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_read_back_as_written() {
+        for (secs, text) in [
+            (0, "0s"),
+            (45, "45s"),
+            (300, "5m"),
+            (303, "5m3s"),
+            (3605, "1h5s"),
+            (5400, "1h30m"),
+            (90_000, "25h"),
+        ] {
+            assert_eq!(human(secs), text);
+            assert_eq!(parse_duration(text).unwrap().as_secs(), secs);
+        }
+        assert_eq!(human(47 * 3600 + 59), "47h59s");
+        assert_eq!(human(3 * 86_400 + 4 * 3600), "3d4h");
+        assert_eq!(human_between(10, 3), "7s");
+        assert_eq!(human_between(i64::MIN, i64::MAX), human(u64::MAX));
+    }
 
     #[test]
     fn forms() {

@@ -24,6 +24,9 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::clock::unix_text;
+use crate::duration::{human, human_between};
+
 /// The one table of error kinds: each kind is declared once, with its area
 /// (which gives the `is_*` predicates and the default HTTP status), its
 /// stable name, and, where its area's status or retry advice does not fit,
@@ -365,6 +368,18 @@ error_kinds! {
             /// [`Decision::rule`](crate::Decision::rule)).
             index: usize,
         } => "empty_rule_list";
+        /// A rule can never change whether any viewer may play: earlier
+        /// rules already decide every viewer it matches, or it is an `allow`
+        /// rule whose viewers would play without it (no later `block` rule
+        /// matches them, as in the allow-only list `allow:country=GB`, which
+        /// lets everyone play: a viewer no rule matches is let through).
+        RuleHasNoEffect {
+            /// Position of the rule, from 1 (as in `blocked-by-rule:N` and
+            /// [`Decision::rule`](crate::Decision::rule)).
+            rule: usize,
+            /// Why it has no effect, and what to change.
+            reason: &'static str,
+        } => "rule_has_no_effect";
         /// Not an assigned ISO 3166-1 alpha-2 country code (nor `T1`/`XX`).
         InvalidCountryCode {
             /// The value given (cut to 64 characters).
@@ -637,11 +652,6 @@ fn url_part_rule(what: &str) -> Option<&'static str> {
         "width" | "height" => "expected a whole number of pixels above zero",
         "fps" => "expected 1 to 15",
         "clientBandwidthHint" => "expected 0.001 to 1000 Mbps",
-        "host" => {
-            "expected a host name with an optional port (videos.example.com, localhost:8443), \
-             without scheme, path or trailing dot; an IP address only if loopback, as in \
-             http://127.0.0.1:8080"
-        }
         "http host" => {
             "http is allowed only for a loopback address (127.0.0.0/8, [::1] or localhost), \
              such as the emulator's http://127.0.0.1:PORT: a token sent in the clear is \
@@ -652,6 +662,80 @@ fn url_part_rule(what: &str) -> Option<&'static str> {
         }
         _ => return None,
     })
+}
+
+/// The 24-hour cap in seconds (`claims.rs` enforces it), for messages
+/// that say how far past it a time is.
+const CAP_SECS: i64 = 86_400;
+
+/// How far `a` is from `b`: `5m before it` (`after`/`before` as `word`
+/// says), or `the same second`.
+fn apart(a: i64, b: i64, word: &str) -> String {
+    if a == b {
+        "the same second".to_owned()
+    } else {
+        format!("{} {word}", human_between(a, b))
+    }
+}
+
+/// What a refused country code was probably meant to be.
+fn country_hint(value: &str) -> Option<String> {
+    let upper = value.to_ascii_uppercase();
+    match upper.as_str() {
+        "UK" => return Some("the United Kingdom is GB".to_owned()),
+        "EL" => return Some("Greece is GR".to_owned()),
+        _ => {}
+    }
+    if upper.len() == 3
+        && let Ok(country) = celes::Country::from_alpha3(&upper)
+    {
+        return Some(format!(
+            "{upper} is alpha-3; the alpha-2 code is {}",
+            country.alpha2
+        ));
+    }
+    None
+}
+
+/// Why a host was refused, read from the value as the error repeats it
+/// (the checks of `StreamHost::hostname`, in its order).
+fn host_refusal(value: &str) -> &'static str {
+    let name = value.split_once(':').map_or(value, |(name, _)| name);
+    let last = name.rsplit('.').next().unwrap_or_default();
+    let numeric_last = last.bytes().all(|b| b.is_ascii_digit())
+        || last
+            .strip_prefix("0x")
+            .or_else(|| last.strip_prefix("0X"))
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if value.is_empty() {
+        "the host is empty"
+    } else if value.contains("://") {
+        "give the host name alone, without a scheme (playback URLs are https; a loopback \
+         base URL such as http://127.0.0.1:8080 is StreamHost::parse's)"
+    } else if value.contains(['/', '?', '#']) {
+        "give the host name alone, without a path"
+    } else if value.contains('@') {
+        "give the host name alone, without a user"
+    } else if value.starts_with('[') || value.parse::<std::net::IpAddr>().is_ok() {
+        "an IP address is not a host name: give a DNS name (a loopback address is \
+         allowed over http, as in http://127.0.0.1:8080)"
+    } else if name.ends_with('.') {
+        "drop the trailing dot"
+    } else if value.ends_with('…') || name.len() > 253 {
+        "a host name is at most 253 characters"
+    } else if let Some((_, port)) = value.split_once(':')
+        && (port.is_empty()
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || port.starts_with('0')
+            || port.parse::<u16>().is_err())
+    {
+        "the port must be 1 to 65535, without a leading zero"
+    } else if numeric_last {
+        "its last label is a number, so browsers read it as an IPv4 address: give a DNS name"
+    } else {
+        "expected a DNS name (labels of 1 to 63 of A-Z, a-z, 0-9 and '-', not starting or \
+         ending with '-') and an optional :PORT"
+    }
 }
 
 /// A caller-supplied value as an error repeats it: at most `max` characters
@@ -864,12 +948,12 @@ impl fmt::Display for ErrorKind {
             KeyFileTooLarge => f.write_str("the key file is larger than 1 MiB: not a key"),
             KeyLooksLikePath { name } => write!(
                 f,
-                "{name} looks like a path, not a key: use SigningKey::from_file, or `--key FILE` on the command line"
+                "{name} looks like a path, not a key: set it to the key's contents, or read the file with SigningKey::from_file"
             ),
             UnsupportedKey { what } => write!(f, "unsupported key: {what}"),
             WrongKeyForm { expected } => write!(f, "wrong key form: expected {expected}"),
             KeyIdRequired => f.write_str(
-                "this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line",
+                "this key form (PEM or DER) carries no key id; give one with the key (CF_STREAM_KEY_ID beside CF_STREAM_SIGNING_KEY)",
             ),
             KeyIdMismatch { expected, found } => {
                 write!(f, "key id mismatch: expected {expected:?}, the key says {found:?}")
@@ -883,18 +967,32 @@ impl fmt::Display for ErrorKind {
             }
             ExpiryTooFar { exp, max } => write!(
                 f,
-                "exp {exp} is more than 24 hours after the signing time (latest allowed {max})"
+                "exp {} is {} after signing, over the 24-hour cap (latest allowed {})",
+                unix_text(*exp),
+                human_between(max.saturating_sub(CAP_SECS), *exp),
+                unix_text(*max)
             ),
-            ExpiryNotInFuture { exp, now } => {
-                write!(f, "exp {exp} is not after the signing time {now}")
-            }
-            NotBeforeAfterExpiry { nbf, exp } => write!(f, "nbf {nbf} is not before exp {exp}"),
+            ExpiryNotInFuture { exp, now } => write!(
+                f,
+                "exp {} is not after the signing time {} ({})",
+                unix_text(*exp),
+                unix_text(*now),
+                apart(*exp, *now, "before it")
+            ),
+            NotBeforeAfterExpiry { nbf, exp } => write!(
+                f,
+                "nbf {} is not before exp {} ({})",
+                unix_text(*nbf),
+                unix_text(*exp),
+                apart(*nbf, *exp, "after it")
+            ),
             InvalidDuration { what } => {
                 write!(f, "{what} must be a positive whole number of seconds")
             }
             LifetimeTooLong { seconds } => write!(
                 f,
-                "token lifetime of {seconds} seconds exceeds the 24-hour cap"
+                "token lifetime of {} exceeds the 24-hour cap",
+                human(*seconds)
             ),
             TimeOutOfRange => f.write_str("time is out of range"),
             TokenTooLong { len, max } => write!(
@@ -907,10 +1005,16 @@ impl fmt::Display for ErrorKind {
                 "access rule {index} follows an `any` rule and could never match"
             ),
             EmptyRuleList { index } => write!(f, "access rule {index} has an empty list"),
-            InvalidCountryCode { value } => write!(
-                f,
-                "{value:?} is not an ISO 3166-1 alpha-2 country code"
-            ),
+            RuleHasNoEffect { rule, reason } => {
+                write!(f, "access rule {rule} has no effect: {reason}")
+            }
+            InvalidCountryCode { value } => {
+                write!(f, "{value:?} is not an ISO 3166-1 alpha-2 country code")?;
+                match country_hint(value) {
+                    Some(hint) => write!(f, " ({hint})"),
+                    None => Ok(()),
+                }
+            }
             InvalidIpNetwork { value } => {
                 write!(f, "{value:?} is not an IP address or CIDR network")
             }
@@ -921,6 +1025,9 @@ impl fmt::Display for ErrorKind {
                     f,
                     "invalid {what}: {value:?} (give the code without its `customer-` prefix)"
                 )
+            }
+            InvalidUrlPart { what, value } if *what == "host" => {
+                write!(f, "invalid host {value:?}: {}", host_refusal(value))
             }
             InvalidUrlPart { what, value } => match url_part_rule(what) {
                 Some(rule) => write!(f, "invalid {what}: {value:?} ({rule})"),
@@ -939,8 +1046,20 @@ impl fmt::Display for ErrorKind {
             WrongAlgorithm { alg } => write!(f, "token algorithm {alg:?} refused; only RS256 is accepted"),
             WrongKey { kid } => write!(f, "token was made for another key (kid {kid:?})"),
             BadSignature => f.write_str("token signature does not verify"),
-            Expired { exp, now } => write!(f, "token expired at {exp} (now {now})"),
-            NotYetValid { nbf, now } => write!(f, "token is not valid before {nbf} (now {now})"),
+            Expired { exp, now } => write!(
+                f,
+                "token expired at {}, {} ago (now {})",
+                unix_text(*exp),
+                human_between(*exp, *now),
+                unix_text(*now)
+            ),
+            NotYetValid { nbf, now } => write!(
+                f,
+                "token is not valid before {}, {} from now (now {})",
+                unix_text(*nbf),
+                human_between(*now, *nbf),
+                unix_text(*now)
+            ),
             InvalidAccountId => {
                 f.write_str("invalid account id: expected 1 to 32 of A-Z, a-z, 0-9, '-' or '_'")
             }
@@ -1006,7 +1125,10 @@ impl fmt::Display for ErrorKind {
             ),
             TokenOutlivesRing { exp, max } => write!(
                 f,
-                "exp {exp} is past the keyring's maximum token lifetime (latest allowed {max})"
+                "exp {} is {} past the keyring's maximum token lifetime (latest allowed {})",
+                unix_text(*exp),
+                human_between(*max, *exp),
+                unix_text(*max)
             ),
             InvalidKeyring { reason } => write!(f, "invalid keyring: {reason}"),
             KeyringKeyUnusable { index, cause } => {
@@ -1019,11 +1141,13 @@ impl fmt::Display for ErrorKind {
             ),
             KeyTooYoung { kid, ready_at } => write!(
                 f,
-                "next key {kid} is too young to promote; it may be promoted from {ready_at}"
+                "next key {kid} is too young to promote; it may be promoted from {}",
+                unix_text(*ready_at)
             ),
             RetireTooEarly { kid, safe_at } => write!(
                 f,
-                "previous key {kid} may still have tokens playing; it can be retired from {safe_at}"
+                "previous key {kid} may still have tokens playing; it can be retired from {}",
+                unix_text(*safe_at)
             ),
             NotInKeyring { kid } => write!(f, "key {kid} is not in the keyring in a state this allows"),
             LastSigningKey { kid } => write!(
@@ -1148,6 +1272,13 @@ mod tests {
             (TooManyRules { count: 6 }, POLICY),
             (RuleAfterAny { index: 1 }, POLICY),
             (EmptyRuleList { index: 0 }, POLICY),
+            (
+                RuleHasNoEffect {
+                    rule: 1,
+                    reason: "test",
+                },
+                POLICY,
+            ),
             (InvalidCountryCode { value: s("ZZ") }, POLICY),
             (InvalidIpNetwork { value: s("1.2.3") }, POLICY),
             (
@@ -1374,7 +1505,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KIND_ROWS.len(), "a name is used twice");
-        assert_eq!(KIND_ROWS.len(), 82);
+        assert_eq!(KIND_ROWS.len(), 83);
         for row in KIND_ROWS {
             assert!(
                 !row.name.is_empty()

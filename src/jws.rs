@@ -67,6 +67,13 @@ pub(crate) fn split(token: &str) -> Result<Compact<'_>, Error> {
     {
         return Err(malformed("the token holds a blank or a line break"));
     }
+    // A token is base64url and dots: a slash means a URL (or a path) was
+    // given where its token belongs.
+    if token.contains('/') {
+        return Err(malformed(
+            "this is a URL or a path, not a token (a signed URL's token is its first path segment)",
+        ));
+    }
     let parts = token
         .split_once('.')
         .and_then(|(header, rest)| Some((header, rest.split_once('.')?)))

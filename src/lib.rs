@@ -223,7 +223,7 @@ pub use crate::claims::{
     Claims, DEFAULT_LIFETIME, MAX_LIFETIME, MAX_TOKEN_LEN, MAX_URL_LEN, ResolvedTimes,
     TokenOptions, TokenOptionsBuilder,
 };
-pub use crate::decide::{Decision, Viewer};
+pub use crate::decide::{Decision, RulesExplanation, Viewer};
 pub use crate::duration::parse_duration;
 pub use crate::error::{Error, ErrorArea, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};

@@ -2,7 +2,8 @@
 //!
 //! Each value in a rule is typed and checked when it is made, so a rule that
 //! exists is one Cloudflare can read; the checks on a list as a whole (at most
-//! five rules, nothing after an `any` rule, no empty lists) run when
+//! five rules, nothing after an `any` rule, no empty lists, every rule able
+//! to change whether some viewer may play) run when
 //! [`TokenOptionsBuilder::build`](crate::TokenOptionsBuilder::build) is called.
 
 use std::fmt;
@@ -30,11 +31,16 @@ pub enum Action {
 /// One access rule; Cloudflare evaluates them first to last, the first that
 /// matches decides, and a viewer no rule matches is let through.
 ///
+/// So an `allow` rule restricts nothing without a later `block` rule: the
+/// allow-only list `allow:country=GB` lets everyone play. The options
+/// builder refuses such a list ([`ErrorKind::RuleHasNoEffect`]), and any
+/// rule that can never change whether a viewer may play.
+///
 /// The JSON is exactly Cloudflare's: `type` first, then `action`, then the
 /// list, if any.
 ///
 /// ```
-/// use cf_stream_token::{AccessRule, Action, Signer, SigningKey, TokenOptions, VideoId};
+/// use cf_stream_token::{AccessRule, Action, ErrorKind, Signer, SigningKey, TokenOptions, VideoId};
 /// use time::macros::datetime;
 ///
 /// // Cloudflare's documentation example: allow viewers in GB, block everyone else.
@@ -68,9 +74,17 @@ pub enum Action {
 /// // Bad values are refused by kind, naming the value: `UK` is not an ISO
 /// // 3166-1 code (the United Kingdom is `GB`), and an IPv4 prefix stops at 32.
 /// let err = AccessRule::countries(Action::Allow, ["UK"]).unwrap_err();
-/// assert_eq!(err.to_string(), r#""UK" is not an ISO 3166-1 alpha-2 country code"#);
+/// assert_eq!(err.to_string(), r#""UK" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"#);
 /// let err = AccessRule::networks(Action::Allow, ["1.2.3.4/33"]).unwrap_err();
 /// assert_eq!(err.to_string(), r#""1.2.3.4/33" is not an IP address or CIDR network"#);
+///
+/// // An allow-only list restricts nothing: it is refused, saying what to add.
+/// let err = TokenOptions::builder()
+///     .access_rule(AccessRule::countries(Action::Allow, ["GB"])?)
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::RuleHasNoEffect { rule: 1, .. }));
+/// assert!(err.to_string().contains("add `block:any` after it"), "{err}");
 /// # Ok::<(), cf_stream_token::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -437,6 +451,11 @@ impl IpNetwork {
     /// The prefix length; the full length (32 or 128) for a single address.
     pub fn prefix_len(&self) -> u8 {
         self.net.prefix_len()
+    }
+
+    /// The network itself, for the rule analysis of `decide.rs`.
+    pub(crate) fn net(&self) -> IpNet {
+        self.net
     }
 
     /// Whether `ip` is inside this network (or is this address).

@@ -10,6 +10,7 @@ mod fuzz_regressions;
 mod hardening;
 mod keyring;
 mod keys;
+mod messages;
 mod mint;
 mod props;
 mod rules;

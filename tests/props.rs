@@ -183,7 +183,15 @@ proptest! {
             let back: AccessRule = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(&back, rule);
         }
-        let opts = TokenOptions::builder().access_rules(rules.clone()).build().unwrap();
+        let opts = match TokenOptions::builder().access_rules(rules.clone()).build() {
+            Ok(opts) => opts,
+            // A list with a rule that decides nothing (`rule_effects` below
+            // checks those refusals); its rules' JSON was checked above.
+            Err(e) => {
+                prop_assert!(matches!(e.kind(), ErrorKind::RuleHasNoEffect { .. }), "{e}");
+                return Ok(());
+            }
+        };
         let json = opts.access_rules_json().unwrap_or("[]");
         let back: Vec<AccessRule> = serde_json::from_str(json).unwrap();
         prop_assert_eq!(&back, &rules);
@@ -191,5 +199,119 @@ proptest! {
         let t = signer.mint_at(at(NOW), &video(), &opts).unwrap();
         let claims = signer.verifier().verify_at(t.as_str(), at(NOW)).unwrap();
         prop_assert_eq!(claims.access_rules(), &rules[..]);
+    }
+}
+
+/// Rules over a small world: every class of viewer these rules can tell
+/// apart has a member in [`witnesses`], so what holds for the witnesses
+/// holds for every viewer.
+fn small_rule_strategy() -> impl Strategy<Value = cf_stream_token::AccessRule> {
+    use cf_stream_token::{AccessRule, Action};
+    let action = prop_oneof![Just(Action::Allow), Just(Action::Block)];
+    let nets = [
+        "10.0.0.0/8",
+        "10.1.0.0/16",
+        "10.1.2.3",
+        "0.0.0.0/0",
+        "2001:db8::/32",
+        "::/0",
+        "::ffff:10.0.0.0/104",
+    ];
+    let codes = ["GB", "US", "FR", "T1", "XX"];
+    prop_oneof![
+        1 => action.clone().prop_map(AccessRule::any),
+        3 => (action.clone(), proptest::sample::subsequence(nets.to_vec(), 1..=3))
+            .prop_map(|(a, ips)| AccessRule::networks(a, ips).unwrap()),
+        3 => (action, proptest::sample::subsequence(codes.to_vec(), 1..=3))
+            .prop_map(|(a, cs)| AccessRule::countries(a, cs).unwrap()),
+    ]
+}
+
+/// One viewer of each class [`small_rule_strategy`]'s rules tell apart
+/// (a country none lists, addresses inside and outside each network, IPv4,
+/// IPv6 and IPv4-mapped IPv6).
+fn witnesses() -> Vec<cf_stream_token::Viewer> {
+    use cf_stream_token::{CountryCode, Viewer};
+    let ips = [
+        "10.1.2.3",
+        "10.1.2.4",
+        "10.2.0.1",
+        "11.0.0.1",
+        "::ffff:10.1.2.3",
+        "::ffff:11.0.0.1",
+        "2001:db8::1",
+        "2001:db9::1",
+    ];
+    let mut out = Vec::new();
+    for country in ["GB", "US", "FR", "T1", "XX", "DE"] {
+        for ip in ips {
+            out.push(Viewer {
+                ip: ip.parse().unwrap(),
+                country: CountryCode::new(country).unwrap(),
+            });
+        }
+    }
+    out
+}
+
+/// Whether each witness may play under `rules`, and by which rule: the
+/// first rule that matches decides, none lets the viewer play (a list the
+/// options refuse cannot reach `TokenOptions::decide`, so this is that
+/// evaluation again; `rule_effects` checks it against `decide` on every
+/// accepted list).
+fn outcomes(rules: &[cf_stream_token::AccessRule]) -> Vec<(bool, Option<usize>)> {
+    use cf_stream_token::Action;
+    witnesses()
+        .iter()
+        .map(|v| match rules.iter().position(|r| r.matches(v)) {
+            Some(i) => (rules[i].action() == Action::Allow, Some(i + 1)),
+            None => (true, None),
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// A rule refused as having no effect changes no viewer's outcome when
+    /// it is taken out; in an accepted list every rule decides some viewer,
+    /// and every `allow` rule lets someone play who would be blocked
+    /// without it.
+    #[test]
+    fn rule_effects(rules in proptest::collection::vec(small_rule_strategy(), 1..=5)) {
+        use cf_stream_token::Action;
+        // Lists the other checks refuse (a rule after `any`) are not this test's.
+        let first_any = rules.iter().position(|r| matches!(r, cf_stream_token::AccessRule::Any { .. }));
+        prop_assume!(first_any.is_none_or(|i| i == rules.len() - 1));
+        let with = outcomes(&rules);
+        let without = |n: usize| {
+            let mut fewer = rules.clone();
+            fewer.remove(n - 1);
+            outcomes(&fewer)
+        };
+        match TokenOptions::builder().access_rules(rules.clone()).build() {
+            Ok(opts) => {
+                // The oracle is `decide` itself wherever `decide` can run.
+                let decided: Vec<_> = witnesses().iter().map(|v| {
+                    let d = opts.decide(v);
+                    (d.is_allowed(), d.rule())
+                }).collect();
+                prop_assert_eq!(&decided, &with);
+                for n in 1..=rules.len() {
+                    prop_assert!(with.iter().any(|&(_, r)| r == Some(n)), "rule {} decides no one", n);
+                    if rules[n - 1].action() == Action::Allow {
+                        let changed = with.iter().zip(without(n)).any(|(a, b)| a.0 != b.0);
+                        prop_assert!(changed, "allow rule {} changes nothing", n);
+                    }
+                }
+            }
+            Err(e) => {
+                let ErrorKind::RuleHasNoEffect { rule, .. } = *e.kind() else {
+                    return Err(TestCaseError::fail(format!("unexpected refusal: {e}")));
+                };
+                let same = with.iter().zip(without(rule)).all(|(a, b)| a.0 == b.0);
+                prop_assert!(same, "refused rule {} changes an outcome", rule);
+            }
+        }
     }
 }

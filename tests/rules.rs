@@ -9,14 +9,11 @@ use cf_stream_token::{
 
 use crate::common::*;
 
+/// The JSON of a rule list, as the options carry it (`access_rules_json`
+/// is this serialisation; `rules_keep_their_order_and_access_rule_appends`
+/// pins that), without the checks on the list as a whole.
 fn rules_json(rules: impl IntoIterator<Item = AccessRule>) -> String {
-    TokenOptions::builder()
-        .access_rules(rules)
-        .build()
-        .unwrap()
-        .access_rules_json()
-        .unwrap()
-        .to_owned()
+    serde_json::to_string(&rules.into_iter().collect::<Vec<_>>()).unwrap()
 }
 
 fn build_err(rules: impl IntoIterator<Item = AccessRule>) -> ErrorKind {
@@ -106,13 +103,13 @@ fn rules_keep_their_order_and_access_rule_appends() {
     let opts = TokenOptions::builder()
         .access_rule(AccessRule::networks(Action::Allow, ["203.0.113.7"]).unwrap())
         .access_rule(AccessRule::countries(Action::Block, ["T1", "xx"]).unwrap())
-        .access_rule(AccessRule::any(Action::Allow))
+        .access_rule(AccessRule::any(Action::Block))
         .build()
         .unwrap();
     assert_eq!(
         opts.access_rules_json(),
         Some(
-            r#"[{"type":"ip.src","action":"allow","ip":["203.0.113.7"]},{"type":"ip.geoip.country","action":"block","country":["T1","XX"]},{"type":"any","action":"allow"}]"#
+            r#"[{"type":"ip.src","action":"allow","ip":["203.0.113.7"]},{"type":"ip.geoip.country","action":"block","country":["T1","XX"]},{"type":"any","action":"block"}]"#
         )
     );
     assert_eq!(opts.access_rules().len(), 3);
@@ -143,10 +140,20 @@ fn networks_are_kept_as_written_host_bits_included() {
 
 #[test]
 fn at_most_five_rules() {
-    let gb = || AccessRule::countries(Action::Allow, ["GB"]).unwrap();
-    let five: Vec<_> = (0..5).map(|_| gb()).collect();
+    let five: Vec<_> = ["GB", "US", "FR", "DE", "JP"]
+        .into_iter()
+        .map(|c| AccessRule::countries(Action::Block, [c]).unwrap())
+        .collect();
+    let built = TokenOptions::builder()
+        .access_rules(five.clone())
+        .build()
+        .unwrap();
     assert_eq!(
-        rules_json(five.clone()).matches("ip.geoip.country").count(),
+        built
+            .access_rules_json()
+            .unwrap()
+            .matches("ip.geoip.country")
+            .count(),
         5
     );
     let mut six = five;
@@ -258,8 +265,36 @@ fn country_codes_come_from_the_iso_list() {
     let e = CountryCode::new("UK").unwrap_err();
     assert_eq!(
         e.to_string(),
-        r#""UK" is not an ISO 3166-1 alpha-2 country code"#
+        r#""UK" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"#
     );
+}
+
+/// The codes people write for a country that has another: the message
+/// names the code meant.
+#[test]
+fn refused_country_codes_suggest_the_code_meant() {
+    for (given, message) in [
+        (
+            "uk",
+            r#""uk" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"#,
+        ),
+        (
+            "EL",
+            r#""EL" is not an ISO 3166-1 alpha-2 country code (Greece is GR)"#,
+        ),
+        (
+            "GBR",
+            r#""GBR" is not an ISO 3166-1 alpha-2 country code (GBR is alpha-3; the alpha-2 code is GB)"#,
+        ),
+        (
+            "usa",
+            r#""usa" is not an ISO 3166-1 alpha-2 country code (USA is alpha-3; the alpha-2 code is US)"#,
+        ),
+        ("ZZ", r#""ZZ" is not an ISO 3166-1 alpha-2 country code"#),
+        ("EU", r#""EU" is not an ISO 3166-1 alpha-2 country code"#),
+    ] {
+        assert_eq!(CountryCode::new(given).unwrap_err().to_string(), message);
+    }
 }
 
 #[test]
@@ -395,4 +430,272 @@ fn refused_values_are_echoed_at_most_64_characters() {
     assert!(err.to_string().len() < 150, "{err}");
     let err = cf_stream_token::IpNetwork::new(&"1".repeat(10_000)).unwrap_err();
     assert!(err.to_string().len() < 150, "{err}");
+}
+
+fn parsed(specs: &[&str]) -> Vec<AccessRule> {
+    specs.iter().map(|s| s.parse().unwrap()).collect()
+}
+
+/// The refusal of a list with a rule that decides nothing: its position
+/// and message.
+fn no_effect(specs: &[&str]) -> (usize, String) {
+    let e = TokenOptions::builder()
+        .access_rules(parsed(specs))
+        .build()
+        .unwrap_err();
+    assert_eq!(e.kind().name(), "rule_has_no_effect", "{specs:?}: {e}");
+    assert!(e.is_policy());
+    let ErrorKind::RuleHasNoEffect { rule, .. } = *e.kind() else {
+        unreachable!()
+    };
+    (rule, e.to_string())
+}
+
+fn accepted(specs: &[&str]) {
+    if let Err(e) = TokenOptions::builder().access_rules(parsed(specs)).build() {
+        panic!("{specs:?} refused: {e}");
+    }
+}
+
+/// Cloudflare's own templates ship allow-only lists; they restrict nothing,
+/// since a viewer no rule matches may play.
+#[test]
+fn allow_only_lists_are_refused_and_say_what_to_add() {
+    let (rule, msg) = no_effect(&["allow:country=GB"]);
+    assert_eq!(rule, 1);
+    assert_eq!(
+        msg,
+        "access rule 1 has no effect: every viewer it lets play would play anyway, since a \
+         viewer no rule matches is let through; add `block:any` after it to let only these \
+         viewers play"
+    );
+    accepted(&["allow:country=GB", "block:any"]);
+    assert_eq!(no_effect(&["allow:country=US,MX"]).0, 1);
+    assert_eq!(no_effect(&["allow:ip=203.0.113.7"]).0, 1);
+    assert_eq!(no_effect(&["block:country=FR", "allow:country=GB"]).0, 2);
+    // A later block that never meets the allowed viewers does not help...
+    assert_eq!(no_effect(&["allow:country=GB", "block:country=US"]).0, 1);
+    assert_eq!(
+        no_effect(&["allow:ip=10.0.0.0/8", "block:ip=11.0.0.0/8"]).0,
+        1
+    );
+    // ...one that meets some of them does: GB viewers in 10/8 play.
+    accepted(&["allow:country=GB", "block:ip=10.0.0.0/8"]);
+    accepted(&["allow:ip=10.1.0.0/16", "block:ip=10.0.0.0/8"]);
+    // IPv6 viewers are viewers too: the allowed IPv6 network meets `::/0`.
+    accepted(&["allow:ip=2001:db8::/32", "block:ip=::/0"]);
+    assert_eq!(
+        no_effect(&["allow:ip=2001:db8::/32", "block:ip=0.0.0.0/0"]).0,
+        1
+    );
+}
+
+#[test]
+fn allow_rules_whose_viewers_play_anyway_are_refused() {
+    let (rule, msg) = no_effect(&["allow:country=GB", "allow:country=GB,US", "block:any"]);
+    assert_eq!(rule, 1);
+    assert!(
+        msg.ends_with("is let play by a later rule too; remove it"),
+        "{msg}"
+    );
+    let (rule, msg) = no_effect(&["block:country=FR", "allow:any"]);
+    assert_eq!(rule, 2);
+    assert!(
+        msg.contains("an `allow:any` rule lets play everyone it reaches"),
+        "{msg}"
+    );
+    assert_eq!(no_effect(&["allow:any"]).0, 1);
+}
+
+#[test]
+fn rules_an_earlier_rule_already_decides_are_refused() {
+    let (rule, msg) = no_effect(&["block:country=US,GB", "block:country=US"]);
+    assert_eq!(rule, 2);
+    assert_eq!(
+        msg,
+        "access rule 2 has no effect: earlier rules already decide every viewer it matches; \
+         remove it, or move it before them"
+    );
+    assert_eq!(
+        no_effect(&["block:ip=10.0.0.0/8", "block:ip=10.1.2.3"]).0,
+        2
+    );
+    assert_eq!(
+        no_effect(&["allow:ip=10.0.0.0/8", "block:ip=10.1.0.0/16", "block:any"]).0,
+        2
+    );
+    // Covered by the union of earlier rules, not by any one of them.
+    assert_eq!(
+        no_effect(&[
+            "block:ip=10.0.0.0/9",
+            "block:ip=10.128.0.0/9",
+            "block:ip=10.7.0.0/16"
+        ])
+        .0,
+        3
+    );
+    // Every address, both families: nothing is left for a country rule.
+    assert_eq!(
+        no_effect(&["block:ip=0.0.0.0/0", "block:ip=::/0", "block:country=GB"]).0,
+        3
+    );
+    // One family only leaves the other's viewers to decide; `::/0` covers
+    // no IPv4 viewer (IPv4-mapped addresses are matched as IPv4).
+    accepted(&["block:ip=0.0.0.0/0", "block:country=GB"]);
+    accepted(&["block:ip=::/0", "block:country=GB"]);
+    // A block the catch-all would also give is kept: it names the reason.
+    accepted(&["block:country=T1", "allow:country=GB", "block:any"]);
+    accepted(&["block:country=US", "block:any"]);
+    // Anything after `any` keeps its own refusal.
+    assert_eq!(
+        build_err(parsed(&["block:any", "block:country=GB"])),
+        ErrorKind::RuleAfterAny { index: 2 }
+    );
+}
+
+#[test]
+fn a_rule_listing_every_country_leaves_nothing_to_the_next() {
+    let chars = || ('0'..='9').chain('A'..='Z');
+    let every: Vec<CountryCode> = chars()
+        .flat_map(|a| chars().map(move |b| format!("{a}{b}")))
+        .filter_map(|c| CountryCode::new(&c).ok())
+        .collect();
+    assert!(every.len() > 240, "{}", every.len());
+    let all = AccessRule::countries(Action::Block, &every).unwrap();
+    assert_eq!(
+        build_err([
+            all,
+            AccessRule::networks(Action::Block, ["10.0.0.0/8"]).unwrap()
+        ]),
+        ErrorKind::RuleHasNoEffect {
+            rule: 2,
+            reason: "earlier rules already decide every viewer it matches; remove it, or move it before them"
+        }
+    );
+    let all_but_one = AccessRule::countries(Action::Block, &every[1..]).unwrap();
+    accepted_rules([all_but_one, AccessRule::any(Action::Block)]);
+}
+
+fn accepted_rules(rules: impl IntoIterator<Item = AccessRule>) {
+    TokenOptions::builder().access_rules(rules).build().unwrap();
+}
+
+#[test]
+fn an_ipv4_mapped_network_matches_no_one() {
+    let (rule, msg) = no_effect(&["block:ip=::ffff:10.0.0.0/104"]);
+    assert_eq!(rule, 1);
+    assert!(msg.contains("write the IPv4 network instead"), "{msg}");
+    accepted(&["block:ip=10.0.0.0/8"]);
+}
+
+fn explained(specs: &[&str]) -> String {
+    TokenOptions::builder()
+        .access_rules(parsed(specs))
+        .build()
+        .unwrap()
+        .explain_rules()
+        .to_string()
+}
+
+#[test]
+fn explain_says_who_may_play_and_what_everyone_else_gets() {
+    assert_eq!(
+        explained(&["allow:country=GB,IE", "block:any"]),
+        "Rule 1: viewers in GB or IE may play.\n\
+         Rule 2: everyone else is blocked.\n\
+         IPv6: no rule looks at addresses, so IPv4 and IPv6 viewers are treated alike."
+    );
+    assert_eq!(
+        explained(&["block:country=US,MX,CA"]),
+        "Rule 1: viewers in US, MX or CA are blocked.\n\
+         Everyone else may play: a viewer no rule matches is let through.\n\
+         IPv6: no rule looks at addresses, so IPv4 and IPv6 viewers are treated alike."
+    );
+    assert_eq!(
+        explained(&["block:ip=10.0.0.0/8", "allow:country=GB", "block:any"]),
+        "Rule 1: viewers from 10.0.0.0/8 are blocked.\n\
+         Rule 2: viewers in GB may play, except those rule 1 decides first.\n\
+         Rule 3: everyone else is blocked.\n\
+         IPv6: the address rules (rule 1) list IPv4 networks only, so no IPv6 viewer matches \
+         it: IPv6 viewers are decided by the other rules alone."
+    );
+    assert_eq!(
+        TokenOptions::default().explain_rules().to_string(),
+        "No access rules: every viewer may play."
+    );
+}
+
+/// Whether IPv6 viewers are covered: the allow-only-networks list written
+/// with IPv4 networks blocks every IPv6 viewer, and says so.
+#[test]
+fn explain_says_whether_ipv6_viewers_are_covered() {
+    let text = explained(&["allow:ip=203.0.113.0/24,198.51.100.7", "block:any"]);
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "Rule 1: viewers from 203.0.113.0/24 or 198.51.100.7 may play.",
+            "Rule 2: everyone else is blocked.",
+            "IPv6: the address rules (rule 1) list IPv4 networks only, so no IPv6 viewer \
+             matches it: every IPv6 viewer is blocked.",
+        ]
+    );
+    assert_eq!(
+        explained(&["block:ip=2001:db8::/32", "block:ip=::/0"])
+            .lines()
+            .collect::<Vec<_>>(),
+        [
+            "Rule 1: viewers from 2001:db8::/32 are blocked.",
+            "Rule 2: viewers from ::/0 (every IPv6 address) are blocked, except those rule 1 \
+             decides first.",
+            "Everyone else may play: a viewer no rule matches is let through.",
+            "IPv6: the address rules (rules 1 and 2) list IPv6 networks only, so no IPv4 viewer \
+             matches them: every IPv4 viewer may play.",
+        ]
+    );
+    let text = explained(&[
+        "allow:ip=203.0.113.0/24,2001:db8::/32",
+        "block:country=T1",
+        "block:ip=0.0.0.0/0",
+    ]);
+    assert!(
+        text.ends_with(
+            "IPv6: rule 1 lists IPv4 and IPv6 networks; rule 3 lists IPv4 networks only, so no \
+             IPv6 viewer matches it."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Rule 3: viewers from 0.0.0.0/0 (every IPv4 address) are blocked, except those rules 1 and 2 decide first."),
+        "{text}"
+    );
+}
+
+/// A token minted elsewhere may carry rules the builder refuses: its
+/// explanation shows what they do (everyone plays).
+#[test]
+fn explain_reads_a_foreign_tokens_allow_only_rules() {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let header = format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}"}}"#);
+    let body = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{},"accessRules":[{{"type":"ip.geoip.country","action":"allow","country":["US","MX"]}},{{"type":"ip.geoip.country","action":"block","country":["US"]}}]}}"#,
+        NOW + 60
+    );
+    let input = format!("{}.{}", b64(&header), b64(&body));
+    let sig = hazmat::sign_rs256(&demo_key(), input.as_bytes()).unwrap();
+    let token = format!("{input}.{}", b64_bytes(&sig));
+    let claims = demo_signer().verifier().verify_at(&token, at(NOW)).unwrap();
+    assert_eq!(
+        claims.explain_rules().lines().collect::<Vec<_>>(),
+        [
+            "Rule 1: viewers in US or MX may play.",
+            "Rule 2: viewers in US are blocked, but rule 1 decides all of them first: this rule \
+             decides no one.",
+            "Everyone else may play: a viewer no rule matches is let through.",
+            "IPv6: no rule looks at addresses, so IPv4 and IPv6 viewers are treated alike.",
+        ]
+    );
+}
+
+fn b64_bytes(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

@@ -184,7 +184,7 @@ async fn error_answers_have_the_status_and_never_a_secret() {
         (
             401,
             "application/json".to_owned(),
-            r#"{"error":"expired","message":"token expired at 1 (now 2)"}"#.to_owned()
+            r#"{"error":"expired","message":"token expired at 1970-01-01T00:00:01Z, 1s ago (now 1970-01-01T00:00:02Z)"}"#.to_owned()
         )
     );
     let lifetime = TokenOptions::builder()
@@ -195,7 +195,7 @@ async fn error_answers_have_the_status_and_never_a_secret() {
     let rule = "allow:country=UK".parse::<AccessRule>().unwrap_err();
     assert_eq!(
         answer(rule).await.2,
-        r#"{"error":"invalid_country_code","message":"\"UK\" is not an ISO 3166-1 alpha-2 country code"}"#
+        r#"{"error":"invalid_country_code","message":"\"UK\" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"}"#
     );
 
     // Kinds that carry what a server said: Cloudflare's text, echoing the

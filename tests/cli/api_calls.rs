@@ -281,7 +281,10 @@ async fn token_is_made_by_the_api_with_the_options_given() {
     ])
     .api(&server)
     .fails(1);
-    assert!(msg.starts_with("exp 1700000000 is not after"), "{msg}");
+    assert!(
+        msg.starts_with("exp 2023-11-14T22:13:20Z is not after"),
+        "{msg}"
+    );
     assert_eq!(requests(&server).await.len(), 2);
 }
 

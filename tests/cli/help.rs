@@ -208,7 +208,7 @@ fn version() {
 fn usage_errors_exit_2_on_one_line() {
     assert_eq!(
         cli(&[]).fails(2),
-        "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, token, bench, emulate, completions"
+        "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, rules, token, bench, emulate, completions"
     );
     assert_eq!(
         cli(&["keys"]).fails(2),

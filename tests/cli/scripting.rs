@@ -174,7 +174,7 @@ fn url_and_verify_read_the_key_from_the_environment() {
     .fails(1);
     assert_eq!(
         e,
-        "CF_STREAM_SIGNING_KEY: CF_STREAM_SIGNING_KEY looks like a path, not a key: use SigningKey::from_file, or `--key FILE` on the command line"
+        "CF_STREAM_SIGNING_KEY: CF_STREAM_SIGNING_KEY looks like a path, not a key: set it to the key's contents, or read the file with SigningKey::from_file; or pass --key FILE"
     );
     // A PEM without a key id names both ways to give one.
     let pem = std::fs::read_to_string(fixture("other/other_pkcs1.pem")).unwrap();
@@ -183,7 +183,7 @@ fn url_and_verify_read_the_key_from_the_environment() {
         .fails(1);
     assert_eq!(
         e,
-        "CF_STREAM_SIGNING_KEY: this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line"
+        "CF_STREAM_SIGNING_KEY: this key form (PEM or DER) carries no key id; give one with the key (CF_STREAM_KEY_ID beside CF_STREAM_SIGNING_KEY); or pass --key-id"
     );
 }
 

@@ -58,6 +58,9 @@ pub(crate) enum Command {
     /// keyrings
     #[command(subcommand, after_help = crate::commands::keys::AFTER_HELP)]
     Keys(crate::commands::keys::KeysCommand),
+    /// Explain access rules in words: who may play
+    #[command(subcommand, after_help = crate::commands::rules::AFTER_HELP)]
+    Rules(crate::commands::rules::RulesCommand),
     /// Have Cloudflare's API mint a token
     #[command(after_help = crate::commands::token::AFTER_HELP)]
     Token(crate::commands::token::RemoteTokenArgs),

@@ -42,6 +42,7 @@ pub(crate) fn token_options(args: &OptionsArgs) -> anyhow::Result<TokenOptions> 
             ErrorKind::TooManyRules { .. }
             | ErrorKind::RuleAfterAny { .. }
             | ErrorKind::EmptyRuleList { .. }
+            | ErrorKind::RuleHasNoEffect { .. }
             | ErrorKind::TokenTooLong { .. } => "--rule",
             _ => "token options",
         };
@@ -69,7 +70,17 @@ fn token_in(text: &str) -> &str {
 /// may be a whole playback URL, whose token is taken out of it.
 pub(crate) fn token_arg(arg: &str) -> anyhow::Result<Zeroizing<String>> {
     let text = token_text(arg)?;
-    Ok(Zeroizing::new(token_in(&text).to_owned()))
+    let token = token_in(&text);
+    // A URL whose first path segment cannot be a token (none, or a video
+    // id: an unsigned URL) has none: say so, rather than "malformed".
+    let is_url = ["https://", "http://"].iter().any(|s| text.starts_with(s));
+    if is_url && (token.is_empty() || cf_stream_token::VideoId::new(token).is_ok()) {
+        anyhow::bail!(
+            "the URL carries no token: a signed URL's first path segment is the token \
+             (https://HOST/TOKEN/manifest/video.m3u8), where an unsigned one has the video id"
+        );
+    }
+    Ok(Zeroizing::new(token.to_owned()))
 }
 
 fn token_text(arg: &str) -> anyhow::Result<Zeroizing<String>> {

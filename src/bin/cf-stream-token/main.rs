@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             };
             // `{:#}` joins the cause chain (e.g. Cloudflare's error codes and
             // messages) into one line.
-            report(&format!("{err:#}"));
+            report(&format!("{err:#}{}", command_line_advice(&err)));
             ExitCode::from(code)
         }
     }
@@ -60,12 +60,27 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Mint(args) => commands::mint::run(args),
         Command::Url(args) => commands::url::run(args),
         Command::Token(args) => commands::token::run(args),
+        Command::Rules(command) => commands::rules::run(command),
         Command::Verify(args) => commands::verify::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Keys(command) => commands::keys::run(command),
         Command::Bench(args) => commands::bench::run(args),
         Command::Emulate(args) => commands::emulate::run(args),
         Command::Completions(args) => commands::completions::run(&args, Cli::command()),
+    }
+}
+
+/// What the library's message leaves to the caller, said in this
+/// program's terms: the flag that gives what is missing.
+fn command_line_advice(err: &anyhow::Error) -> &'static str {
+    let kind = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<cf_stream_token::Error>())
+        .map(cf_stream_token::Error::kind);
+    match kind {
+        Some(cf_stream_token::ErrorKind::KeyIdRequired) => "; or pass --key-id",
+        Some(cf_stream_token::ErrorKind::KeyLooksLikePath { .. }) => "; or pass --key FILE",
+        _ => "",
     }
 }
 
@@ -183,7 +198,7 @@ mod tests {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
             missing_subcommand(&args(&[])),
-            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, token, bench, emulate, completions"
+            "'cf-stream-token' requires a subcommand: mint, url, verify, inspect, keys, rules, token, bench, emulate, completions"
         );
         assert_eq!(
             missing_subcommand(&args(&["keys"])),

@@ -331,7 +331,7 @@ mod tests {
         );
         assert_eq!(
             err("allow:country=UK"),
-            r#"invalid rule "allow:country=UK": "UK" is not an ISO 3166-1 alpha-2 country code"#
+            r#"invalid rule "allow:country=UK": "UK" is not an ISO 3166-1 alpha-2 country code (the United Kingdom is GB)"#
         );
         assert_eq!(
             err("block:ip=1.2.3.4/33"),

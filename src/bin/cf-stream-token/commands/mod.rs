@@ -9,6 +9,7 @@ pub(crate) mod emulate;
 pub(crate) mod inspect;
 pub(crate) mod keys;
 pub(crate) mod mint;
+pub(crate) mod rules;
 pub(crate) mod token;
 pub(crate) mod url;
 pub(crate) mod verify;
