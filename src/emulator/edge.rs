@@ -9,14 +9,19 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
+use axum::routing::{MethodFilter, on};
 
 use super::Route;
-use super::bodies::{self, Surface, dropped};
+use super::bodies::{self, Surface};
+use super::layers::{self, Decided, Logger};
 use super::redact;
-use super::state::{Outcome, Shared, play_delay};
+use super::state::Shared;
 use crate::claims::MAX_LIFETIME_SECS;
 use crate::decide::Viewer;
 use crate::error::ErrorKind;
@@ -136,7 +141,7 @@ fn refused(r: Refusal) -> Response {
     resp
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response {
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response {
     let mut r = Response::new(Body::from(text));
     *r.status_mut() = status;
     r
@@ -229,94 +234,83 @@ fn check(
     Ok(())
 }
 
-pub(crate) async fn handle(
-    shared: &Arc<Shared>,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
+/// The edge's routes: one per surface of the crate's table, at
+/// `/{token}/{path}` (or `/{video}/{path}` for a public video), each with
+/// its fault layer; a method the surface does not take is 405; anything
+/// else 404. Around them all, the request log.
+pub(crate) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+    let mut router = Router::new();
+    for surface in Surface::ALL {
+        let handler = move |State(shared): State<Arc<Shared>>,
+                            ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                            uri: Uri,
+                            headers: HeaderMap| async move {
+            play(&shared, surface, &uri, &headers, peer)
+        };
+        // HEAD is GET without the body: axum runs the GET handler and
+        // hyper keeps the length the GET would have.
+        let filter = Method::from_bytes(surface.method().as_bytes())
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok())
+            .expect("every surface's method is GET or POST");
+        let endpoint = on(filter, handler)
+            .route_layer(from_fn_with_state(
+                (shared.clone(), Route::Playback),
+                layers::fault,
+            ))
+            .fallback(method_not_allowed);
+        router = router.route(&format!("/{{token}}/{}", surface.path()), endpoint);
+    }
+    let logger = Logger {
+        shared: shared.clone(),
+        redact: redact::playback_path,
+    };
+    router
+        .fallback(no_route)
+        .layer(from_fn_with_state(logger, layers::log))
+}
+
+async fn no_route() -> Response {
+    Decided::new(None, "no-route").on(plain(StatusCode::NOT_FOUND, "not found\n"))
+}
+
+async fn method_not_allowed() -> Response {
+    Decided::new(Some(Route::Playback), "method-not-allowed").on(plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed\n",
+    ))
+}
+
+/// A surface's answer: a public video's by its UID, else the token's
+/// decision for this viewer.
+fn play(
+    shared: &Shared,
+    surface: Surface,
+    uri: &Uri,
     headers: &HeaderMap,
     peer: SocketAddr,
-) -> Outcome {
-    let (first, rest) = path
+) -> Response {
+    let first = uri
+        .path()
         .strip_prefix('/')
         .and_then(|p| p.split_once('/'))
-        .unwrap_or(("", ""));
+        .map_or("", |(first, _)| first);
+    let decided = |decision: String| Decided::new(Some(Route::Playback), decision);
     let video = VideoId::new(first).ok().filter(|v| v.as_str() == first);
-    // A video id, or a path of one segment, is logged segment by segment
-    // (see `redact`); the first of several segments that is not a video id
-    // is where Cloudflare wants the token, so it is never shown.
-    let logged_path = if video.is_some() || first.is_empty() {
-        redact::path(path)
-    } else {
-        redact::path(&format!("/{}/{rest}", redact::TOKEN))
-    };
-    let mut out = Outcome {
-        response: plain(StatusCode::NOT_FOUND, "not found\n"),
-        route: None,
-        kid: None,
-        decision: "no-route".to_owned(),
-        logged_path,
-        dropped: false,
-    };
-    let Some(surface) = Surface::from_path(rest) else {
-        return out;
-    };
-    out.route = Some(Route::Playback);
-    // HEAD is GET without the body: same status and headers (hyper sends
-    // no body to a HEAD and keeps the length the GET would have).
-    let as_get = *method == Method::HEAD && surface.method() == Method::GET;
-    if *method != surface.method() && !as_get {
-        out.response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
-        out.decision = "method-not-allowed".to_owned();
-        return out;
-    }
-
-    let fault = shared.lock().take_fault(Route::Playback);
-    if let Some(fault) = &fault {
-        play_delay(fault).await;
-        if fault.drop_connection {
-            out.response = dropped();
-            out.decision = "dropped".to_owned();
-            out.dropped = true;
-            return out;
-        }
-        if let Some(status) = fault.status {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut r = plain(status, "fault injected by the emulator\n");
-            if let Some(secs) = fault.retry_after {
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            out.response = r;
-            out.decision = "fault".to_owned();
-            return out;
-        }
-    }
-
-    if let Some(v) = video {
-        let public = shared.lock().videos.get(&v).is_some_and(|e| e.public);
-        if public {
-            out.response = bodies::serve(surface, query);
-            out.decision = "public".to_owned();
-            return out;
-        }
+    if let Some(v) = video
+        && shared.lock().videos.get(&v).is_some_and(|e| e.public)
+    {
+        return decided("public".to_owned()).on(bodies::serve(surface, uri.query()));
     }
     let checked = viewer(headers, peer)
         .map_err(|refusal| (refusal, None))
         .and_then(|viewer| check(shared, first, surface, &viewer));
     match checked {
-        Ok(()) => {
-            out.kid = token_kid(first);
-            out.response = bodies::serve(surface, query);
-            out.decision = "ok".to_owned();
-        }
-        Err((refusal, kid)) => {
-            out.kid = kid;
-            out.response = refused(refusal);
-            out.decision = refusal.to_string();
-        }
+        Ok(()) => decided("ok".to_owned())
+            .kid(token_kid(first))
+            .on(bodies::serve(surface, uri.query())),
+        Err((refusal, kid)) => decided(refusal.to_string()).kid(kid).on(refused(refusal)),
     }
-    out
 }
 
 #[cfg(test)]

@@ -87,6 +87,7 @@ mod bodies;
 mod control;
 mod edge;
 mod guard;
+mod layers;
 mod persist;
 mod ratelimit;
 mod redact;
@@ -118,8 +119,9 @@ use self::state::{Credential, Shared};
 pub const DEFAULT_RATE_LIMIT: u32 = 1200;
 /// The default rate-limit window: 5 minutes.
 pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(300);
-/// Signing keys per account, as Cloudflare documents.
-pub const MAX_KEYS_PER_ACCOUNT: usize = 1000;
+/// Signing keys per account, as Cloudflare documents: the keyring's
+/// [`ACCOUNT_KEY_CAP`](crate::ACCOUNT_KEY_CAP).
+pub const MAX_KEYS_PER_ACCOUNT: usize = crate::keyring::ACCOUNT_KEY_CAP;
 
 /// Configures an [`Emulator`]; start it with [`EmulatorBuilder::start`].
 #[must_use]
@@ -295,7 +297,7 @@ impl EmulatorBuilder {
         }
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
-        let app = router::router(shared.clone());
+        let app = router::app(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(

@@ -1,12 +1,9 @@
-//! Everything the emulator remembers, behind one lock, and the one handler
-//! that routes every request.
+//! Everything the emulator remembers, behind one lock.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use axum::response::Response;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -133,6 +130,28 @@ pub(crate) struct KeyEntry {
     pub(crate) revoked: bool,
     /// The emulator's own token-endpoint key (never listed).
     pub(crate) own: bool,
+}
+
+impl KeyEntry {
+    /// The one way a key entry is made: live, with a verifier of its
+    /// public half. `own` for the emulator's own token-endpoint key.
+    pub(crate) fn new(
+        account: AccountId,
+        public: PublicKey,
+        created: i64,
+        plays_from: i64,
+        own: bool,
+    ) -> Self {
+        KeyEntry {
+            account,
+            created,
+            verifier: Arc::new(Verifier::new(public.clone())),
+            public,
+            plays_from,
+            revoked: false,
+            own,
+        }
+    }
 }
 
 /// The emulator's own key for an account's token endpoint.
@@ -390,15 +409,7 @@ impl Shared {
             }
             let (now, _) = st.now_at().ok_or_else(clock_out_of_range)?;
             let plays_from = now.saturating_add(st.key_delay);
-            let entry = KeyEntry {
-                account,
-                created: now,
-                public: key.clone(),
-                verifier: Arc::new(Verifier::new(key.clone())),
-                plays_from,
-                revoked: false,
-                own: false,
-            };
+            let entry = KeyEntry::new(account, key.clone(), now, plays_from, false);
             st.add_key(account, entry, true);
         }
         if self.persist().is_err() {
@@ -477,24 +488,6 @@ impl Shared {
             st.log.pop_front();
         }
         st.log.push_back(entry);
-    }
-}
-
-/// What a handler decided, for the log.
-pub(crate) struct Outcome {
-    pub(crate) response: Response,
-    pub(crate) route: Option<Route>,
-    pub(crate) kid: Option<KeyId>,
-    pub(crate) decision: String,
-    /// The path as it may be logged (a token replaced).
-    pub(crate) logged_path: String,
-    pub(crate) dropped: bool,
-}
-
-/// Wait out a fault's delay (real time, not the emulator's clock).
-pub(crate) async fn play_delay(fault: &Fault) {
-    if fault.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
     }
 }
 
