@@ -1,29 +1,7 @@
 //! `/__emulator/...`: the handle's methods as JSON endpoints, for tests in
-//! other languages and for `cf-stream-token emulate`.
-//!
-//! | method and path | body | does |
-//! |---|---|---|
-//! | `GET /clock` | | `{"now": UNIX}` |
-//! | `POST /clock` | `{"now": UNIX}` or `{"advance_secs": N}` | stop the clock at, or move it by |
-//! | `POST /faults` | a fault: `{"route", "status", "retry_after", "delay_ms", "drop_connection", "times"}` | queue it |
-//! | `DELETE /faults` | | drop every fault |
-//! | `POST /key-delay` | `{"secs": N}` | new keys play N seconds after creation |
-//! | `POST /check-24h` | `{"enabled": bool}` | the edge's 24-hour check |
-//! | `POST /videos` | `{"account", "video", "public"}` | register a video |
-//! | `POST /keys` | `{"account", "public_key"}` (any public or private form, with its kid) | import a key's public half |
-//! | `GET /keys/{account}` | | the account's live key ids |
-//! | `POST /reset` | | forget everything |
-//! | `GET /log` | | the request log |
-//!
-//! Every request must be addressed to a loopback `Host` (`localhost`,
-//! `127.0.0.0/8`, `[::1]`, any port) and carry no `Origin` but a loopback
-//! one, else 403; every POST must be `Content-Type: application/json`, else
-//! 415 (see `guard.rs`). The answer then says why in `x-emulator-reason`
-//! and in the body: `{"error": "...", "reason": "foreign-host"}`.
-//!
-//! The clock stays within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z: a
-//! `now` outside it, or an `advance_secs` that would leave it, is refused
-//! with 400 and the clock is unchanged.
+//! other languages and for `cf-stream-token emulate`. Each endpoint, its
+//! body and its answer are documented in the module's rustdoc (`mod.rs`,
+//! "Control endpoints"); the guard (`guard.rs`) runs before all of them.
 
 // A refusal is the answer itself, built once per request: boxing it would
 // buy nothing.
@@ -140,7 +118,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/clock", get(clock).post(set_clock).fallback(not_found))
         .route(
             "/faults",
-            post(add_fault).delete(clear_faults).fallback(not_found),
+            get(faults)
+                .post(add_fault)
+                .delete(clear_faults)
+                .fallback(not_found),
         )
         .route("/key-delay", post(key_delay).fallback(not_found))
         .route("/check-24h", post(check_24h).fallback(not_found))
@@ -186,6 +167,10 @@ async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
     let fault: Fault = parse(&body)?;
     shared.add_fault(fault);
     Ok(ok(&json!({ "queued": true })))
+}
+
+async fn faults(State(shared): State<Arc<Shared>>) -> Response {
+    ok(&serde_json::to_value(shared.faults()).unwrap_or_default())
 }
 
 async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {

@@ -44,7 +44,7 @@
 //!   bodies or codes: these are a model.
 //! - `{control_base_url}` (`/__emulator`): the clock, faults, key activation
 //!   delay, videos, reset and the request log, as JSON; every one is also a
-//!   method of [`Emulator`].
+//!   method of [`Emulator`]. See [Control endpoints](#control-endpoints).
 //!
 //! The emulator keeps only the public half of each key it hands out, plus
 //! one key of its own per account for the token endpoint (made on first
@@ -81,6 +81,35 @@
 //!   cannot be saved is undone and answers 500. A file naming one key or
 //!   video twice is refused.
 //! - **Credentials** may not be empty (start-up refuses them).
+//!
+//! # Control endpoints
+//!
+//! Under [`Emulator::control_base_url`] (`http://127.0.0.1:PORT/__emulator`),
+//! for tests in other languages and for `cf-stream-token emulate`. Every
+//! answer is JSON. Every POST must say `Content-Type: application/json`
+//! (a POST without a body too), else 415; every request must be addressed
+//! to a loopback `Host` and carry no `Origin` but a loopback one, else 403
+//! (see [Safety](#safety)); such a refusal reads `{"error": "...",
+//! "reason": "not-json"}` (or `foreign-host`, `foreign-origin`), the reason
+//! also in `x-emulator-reason`. A body that does not parse, or a value out
+//! of range, is 400 `{"error": "..."}` and changes nothing; a change whose
+//! state file cannot be written is undone and answers 500. Unknown paths
+//! and methods are 404. Control requests are not logged.
+//!
+//! | request | body | answer | handle method |
+//! |---|---|---|---|
+//! | `GET /clock` | | `{"now": 1767225600}` (unix seconds) | [`Emulator::now`] |
+//! | `POST /clock` | `{"now": 1767225600}` or `{"advance_secs": 90}` (exactly one; negative moves back) | `{"now": ...}` | [`Emulator::set_now`], [`Emulator::advance`] |
+//! | `GET /faults` | | the faults in force, oldest first, each as `POST /faults` takes it with `times` left: `[{"route": "list_keys", "status": 503, "retry_after": 2, "delay_ms": 0, "drop_connection": false, "times": 2}]` | [`Emulator::faults`] |
+//! | `POST /faults` | a fault: `{"route": "create_key", "status": 503, "retry_after": 2, "delay_ms": 300, "drop_connection": false, "times": 1}`; only `route` is required (a [`Route`] name: `create_key`, `list_keys`, `delete_key`, `create_token`, `playback`); `times` defaults to 1 | `{"queued": true}` | [`Emulator::add_fault`] |
+//! | `DELETE /faults` | | `{"cleared": true}` | [`Emulator::clear_faults`] |
+//! | `POST /key-delay` | `{"secs": 60}` | `{"secs": 60}` | [`Emulator::set_key_activation_delay`] |
+//! | `POST /check-24h` | `{"enabled": false}` | `{"enabled": false}` | [`Emulator::set_check_24h`] |
+//! | `POST /videos` | `{"account": "023e...c353", "video": "ea95...f27a", "public": false}` (`public` optional, default false) | the body as registered | [`Emulator::register_video`] |
+//! | `POST /keys` | `{"account": "023e...c353", "public_key": "..."}`: any public or private key form the crate reads (JWK, PEM, base64 of either), with its kid | `{"id": KID, "account": ...}` | [`Emulator::import_public_key`] |
+//! | `GET /keys/{account}` | | the account's live key ids: `["8f3c...d7e8"]` | [`Emulator::keys`] |
+//! | `POST /reset` | none | `{"reset": true}` | [`Emulator::reset`] |
+//! | `GET /log` | | the request log, oldest first: `[{"method": "GET", "path": "/<token>/manifest/video.m3u8", "route": "playback", "kid": "...", "status": 200, "decision": "ok"}]` (`route` and `kid` only when known; `status` null for a dropped connection) | [`Emulator::requests`] |
 
 mod api;
 mod bodies;
@@ -458,6 +487,13 @@ impl Emulator {
     /// Queue a scripted fault; faults for a route play in the order added.
     pub fn add_fault(&self, fault: Fault) {
         self.shared.add_fault(fault);
+    }
+
+    /// The faults in force, in the order they were added, each with the
+    /// number of times it has left to play (a fault that has played its
+    /// last time is gone).
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults()
     }
 
     /// Drop every queued fault.

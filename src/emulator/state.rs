@@ -344,6 +344,10 @@ impl Shared {
         }
     }
 
+    pub(crate) fn faults(&self) -> Vec<Fault> {
+        self.lock().faults.clone()
+    }
+
     pub(crate) fn clear_faults(&self) {
         self.lock().faults.clear();
     }
