@@ -7,6 +7,7 @@
 // buy nothing.
 #![allow(clippy::result_large_err)]
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -22,9 +23,10 @@ use serde_json::{Value, json};
 
 use super::Fault;
 use super::guard::{self, Refused};
-use super::state::{CLOCK_MAX, CLOCK_MIN, Shared};
+use super::state::{CLOCK_MAX, CLOCK_MIN, LoopbackViewer, Shared};
 use crate::ids::{AccountId, VideoId};
 use crate::key::PublicKey;
+use crate::rules::CountryCode;
 
 fn answer(status: StatusCode, body: &Value) -> Response {
     let mut r = Response::new(Body::from(body.to_string()));
@@ -105,6 +107,16 @@ struct VideoBody {
     public: bool,
 }
 
+/// Both members optional (absent or null: the default).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ViewerBody {
+    #[serde(default)]
+    ip: Option<IpAddr>,
+    #[serde(default)]
+    country: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct KeyBody {
     account: AccountId,
@@ -128,6 +140,12 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/videos", post(register_video).fallback(not_found))
         .route("/keys", post(import_key).fallback(not_found))
         .route("/keys/{account}", get(keys).fallback(not_found))
+        .route(
+            "/viewer",
+            get(loopback_viewer)
+                .post(set_loopback_viewer)
+                .fallback(not_found),
+        )
         .route("/reset", post(reset).fallback(not_found))
         .route("/log", get(log).fallback(not_found))
         .fallback(not_found)
@@ -216,6 +234,28 @@ async fn keys(
     let Path(account) = account.map_err(|e| bad(&e.body_text()))?;
     let account = AccountId::new(&account).map_err(|e| bad(&e.to_string()))?;
     Ok(ok(&json!(shared.keys(&account))))
+}
+
+/// The loopback viewer as JSON: `{"ip": "203.0.113.7" | null, "country": "US" | null}`.
+fn viewer_json(v: LoopbackViewer) -> Value {
+    json!({ "ip": v.ip, "country": v.country })
+}
+
+async fn loopback_viewer(State(shared): State<Arc<Shared>>) -> Response {
+    ok(&viewer_json(shared.loopback_viewer()))
+}
+
+async fn set_loopback_viewer(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let b: ViewerBody = parse(&body)?;
+    let country = b
+        .country
+        .as_deref()
+        .map(CountryCode::new)
+        .transpose()
+        .map_err(|e| bad(&e.to_string()))?;
+    let viewer = LoopbackViewer { ip: b.ip, country };
+    shared.set_loopback_viewer(viewer);
+    Ok(ok(&viewer_json(viewer)))
 }
 
 async fn reset(State(shared): State<Arc<Shared>>) -> Response {

@@ -15,13 +15,14 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::{MethodFilter, on};
+use axum::routing::{MethodFilter, get, on};
 
 use super::Route;
 use super::bodies::{self, Surface};
 use super::layers::{self, Decided, Logger};
+use super::media::{self, MediaFile};
 use super::redact;
-use super::state::Shared;
+use super::state::{LoopbackViewer, Shared};
 use crate::claims::MAX_LIFETIME_SECS;
 use crate::decide::Viewer;
 use crate::error::ErrorKind;
@@ -153,25 +154,36 @@ fn token_kid(token: &str) -> Option<KeyId> {
     jws::rs256_kid(token).ok()
 }
 
-/// The viewer as Cloudflare names it: `CF-Connecting-IP` (the TCP peer
-/// when absent) and `CF-IPCountry` (`XX` when absent). A header that is
-/// present but unreadable is refused: falling back would let a test pass a
-/// rule with a viewer it did not mean.
-fn viewer(headers: &HeaderMap, peer: SocketAddr) -> Result<Viewer, Refusal> {
+/// The viewer as Cloudflare names it: `CF-Connecting-IP` and
+/// `CF-IPCountry`. Without them, a request from a loopback address comes
+/// from the loopback viewer set through the control API, if any; else the
+/// address is the TCP peer and the country `XX`. A header that is present
+/// but unreadable is refused: falling back would let a test pass a rule
+/// with a viewer it did not mean.
+fn viewer(
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    loopback: LoopbackViewer,
+) -> Result<Viewer, Refusal> {
     let text = |name| {
         headers
             .get(name)
             .map(|v| v.to_str().map(str::trim).map_err(|_| ()))
     };
+    let set = if peer.ip().to_canonical().is_loopback() {
+        loopback
+    } else {
+        LoopbackViewer::default()
+    };
     let ip = match text("cf-connecting-ip") {
-        None => peer.ip(),
+        None => set.ip.unwrap_or(peer.ip()),
         Some(v) => v
             .ok()
             .and_then(|s| s.parse::<IpAddr>().ok())
             .ok_or(Refusal::BadConnectingIp)?,
     };
     let country = match text("cf-ipcountry") {
-        None => CountryCode::UNKNOWN,
+        None => set.country.unwrap_or(CountryCode::UNKNOWN),
         Some(v) => v
             .ok()
             .and_then(|s| CountryCode::new(s).ok())
@@ -239,13 +251,14 @@ fn check(
 /// its fault layer; a method the surface does not take is 405; anything
 /// else 404. Around them all, the request log.
 pub(crate) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+    let fault = || from_fn_with_state((shared.clone(), Route::Playback), layers::fault);
     let mut router = Router::new();
     for surface in Surface::ALL {
         let handler = move |State(shared): State<Arc<Shared>>,
                             ConnectInfo(peer): ConnectInfo<SocketAddr>,
                             uri: Uri,
                             headers: HeaderMap| async move {
-            play(&shared, surface, &uri, &headers, peer)
+            play(&shared, Served::Surface(surface), &uri, &headers, peer)
         };
         // HEAD is GET without the body: axum runs the GET handler and
         // hyper keeps the length the GET would have.
@@ -254,12 +267,23 @@ pub(crate) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
             .and_then(|m| MethodFilter::try_from(m).ok())
             .expect("every surface's method is GET or POST");
         let endpoint = on(filter, handler)
-            .route_layer(from_fn_with_state(
-                (shared.clone(), Route::Playback),
-                layers::fault,
-            ))
+            .route_layer(fault())
             .fallback(method_not_allowed);
         router = router.route(&format!("/{{token}}/{}", surface.path()), endpoint);
+    }
+    // The files the HLS manifest names, relative to it: under the same
+    // token, decided as the manifest is.
+    for file in &media::FILES {
+        let handler = move |State(shared): State<Arc<Shared>>,
+                            ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                            uri: Uri,
+                            headers: HeaderMap| async move {
+            play(&shared, Served::Media(file), &uri, &headers, peer)
+        };
+        let endpoint = get(handler)
+            .route_layer(fault())
+            .fallback(method_not_allowed);
+        router = router.route(&format!("/{{token}}/manifest/{}", file.name), endpoint);
     }
     let logger = Logger {
         shared: shared.clone(),
@@ -268,6 +292,31 @@ pub(crate) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     router
         .fallback(no_route)
         .layer(from_fn_with_state(logger, layers::log))
+}
+
+/// What a playback route serves.
+#[derive(Clone, Copy)]
+enum Served {
+    /// A surface of the crate's table.
+    Surface(Surface),
+    /// A file of the HLS presentation: decided as the HLS surface.
+    Media(&'static MediaFile),
+}
+
+impl Served {
+    fn surface(self) -> Surface {
+        match self {
+            Served::Surface(s) => s,
+            Served::Media(_) => Surface::Hls,
+        }
+    }
+
+    fn answer(self, query: Option<&str>) -> Response {
+        match self {
+            Served::Surface(s) => bodies::serve(s, query),
+            Served::Media(file) => bodies::serve_media(file),
+        }
+    }
 }
 
 async fn no_route() -> Response {
@@ -281,11 +330,11 @@ async fn method_not_allowed() -> Response {
     ))
 }
 
-/// A surface's answer: a public video's by its UID, else the token's
-/// decision for this viewer.
+/// A surface's (or a media file's) answer: a public video's by its UID,
+/// else the token's decision for this viewer.
 fn play(
     shared: &Shared,
-    surface: Surface,
+    served: Served,
     uri: &Uri,
     headers: &HeaderMap,
     peer: SocketAddr,
@@ -297,18 +346,21 @@ fn play(
         .map_or("", |(first, _)| first);
     let decided = |decision: String| Decided::new(Some(Route::Playback), decision);
     let video = VideoId::new(first).ok().filter(|v| v.as_str() == first);
-    if let Some(v) = video
-        && shared.lock().videos.get(&v).is_some_and(|e| e.public)
-    {
-        return decided("public".to_owned()).on(bodies::serve(surface, uri.query()));
+    let (public, loopback) = {
+        let st = shared.lock();
+        let public = video.is_some_and(|v| st.videos.get(&v).is_some_and(|e| e.public));
+        (public, st.loopback)
+    };
+    if public {
+        return decided("public".to_owned()).on(served.answer(uri.query()));
     }
-    let checked = viewer(headers, peer)
+    let checked = viewer(headers, peer, loopback)
         .map_err(|refusal| (refusal, None))
-        .and_then(|viewer| check(shared, first, surface, &viewer));
+        .and_then(|viewer| check(shared, first, served.surface(), &viewer));
     match checked {
         Ok(()) => decided("ok".to_owned())
             .kid(token_kid(first))
-            .on(bodies::serve(surface, uri.query())),
+            .on(served.answer(uri.query())),
         Err((refusal, kid)) => decided(refusal.to_string()).kid(kid).on(refused(refusal)),
     }
 }
@@ -316,6 +368,100 @@ fn play(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::state::{CLOCK_MAX, Clock, Config};
+
+    fn shared(now: i64) -> Shared {
+        let config = Config {
+            rate_limit: 1,
+            rate_window_secs: 1,
+            max_keys: 1,
+            state_file: None,
+        };
+        Shared::new(Vec::new(), config, true, 0, Some(now))
+    }
+
+    fn reason(r: &Response) -> Option<&str> {
+        r.headers()
+            .get("x-emulator-reason")
+            .map(|v| v.to_str().unwrap())
+    }
+
+    /// The one refusal no integration test can reach (the handle and the
+    /// control API keep the clock in range): a segment gets it as the
+    /// manifest does.
+    #[test]
+    fn a_clock_out_of_range_refuses_segments_as_it_refuses_the_manifest() {
+        let s = shared(0);
+        s.lock().clock = Clock::Stopped(CLOCK_MAX + 1);
+        let peer = SocketAddr::from(([127, 0, 0, 1], 9));
+        let token =
+            "eyJhbGciOiJSUzI1NiIsImtpZCI6IjhmM2MyYTFiOWQ0ZTVmNjA3MTgyOTNhNGI1YzZkN2U4In0.e30.c2ln";
+        for (served, path) in [
+            (Served::Surface(Surface::Hls), "manifest/video.m3u8"),
+            (Served::Media(&media::FILES[0]), "manifest/stream.m3u8"),
+            (Served::Media(&media::FILES[2]), "manifest/segment_1.ts"),
+        ] {
+            let uri: Uri = format!("/{token}/{path}").parse().unwrap();
+            let r = play(&s, served, &uri, &HeaderMap::new(), peer);
+            assert_eq!(r.status(), 500, "{path}");
+            assert_eq!(reason(&r), Some("clock-out-of-range"), "{path}");
+        }
+    }
+
+    /// The loopback viewer stands in for missing headers only, and only
+    /// for loopback peers (IPv4, IPv6 and IPv4-mapped).
+    #[test]
+    fn the_loopback_viewer_is_for_loopback_peers_without_headers() {
+        let set = LoopbackViewer {
+            ip: Some("203.0.113.7".parse().unwrap()),
+            country: Some(CountryCode::new("US").unwrap()),
+        };
+        let us = Viewer {
+            ip: "203.0.113.7".parse().unwrap(),
+            country: CountryCode::new("US").unwrap(),
+        };
+        let none = HeaderMap::new();
+        for peer in [
+            "127.0.0.1:9",
+            "127.3.2.1:9",
+            "[::1]:9",
+            "[::ffff:127.0.0.1]:9",
+        ] {
+            let peer: SocketAddr = peer.parse().unwrap();
+            assert_eq!(viewer(&none, peer, set), Ok(us), "{peer}");
+            assert_eq!(
+                viewer(&none, peer, LoopbackViewer::default()),
+                Ok(Viewer {
+                    ip: peer.ip(),
+                    country: CountryCode::UNKNOWN
+                }),
+                "{peer}"
+            );
+        }
+        let lan: SocketAddr = "192.0.2.10:9".parse().unwrap();
+        assert_eq!(
+            viewer(&none, lan, set),
+            Ok(Viewer {
+                ip: lan.ip(),
+                country: CountryCode::UNKNOWN
+            })
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("cf-ipcountry", HeaderValue::from_static("GB"));
+        let peer: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        assert_eq!(
+            viewer(&headers, peer, set),
+            Ok(Viewer {
+                ip: us.ip,
+                country: CountryCode::new("GB").unwrap()
+            })
+        );
+        headers.insert("cf-connecting-ip", HeaderValue::from_static("198.51.100.1"));
+        assert_eq!(
+            viewer(&headers, peer, set).map(|v| v.ip),
+            Ok("198.51.100.1".parse().unwrap())
+        );
+    }
 
     #[test]
     fn reasons_round_trip_through_the_header() {

@@ -42,6 +42,25 @@
 //!   for a clock out of range) with `x-emulator-reason` set to a
 //!   [`Refusal`]'s value. Cloudflare does not document its own refusal
 //!   bodies or codes: these are a model.
+//! - **Media a player plays.** `manifest/video.m3u8` is a real HLS
+//!   presentation: six seconds of a test pattern with a 440 Hz tone
+//!   (H.264 Constrained Baseline and AAC-LC in MPEG-TS, 320x180, which
+//!   hls.js plays in Chromium), as a master playlist naming
+//!   `stream.m3u8`, which names `segment_0.ts` to `segment_2.ts`. They are
+//!   relative to the manifest, so a player fetches every one under the
+//!   same token (`/{token}/manifest/segment_1.ts`), and each request is
+//!   decided as the manifest is: once the token expires, its key is
+//!   revoked or a rule blocks the viewer, the next segment is refused with
+//!   the same status and `x-emulator-reason`. The thumbnails are real
+//!   images of the pattern (a JPEG still, an animated GIF); the DASH
+//!   manifest, the downloads and the WebRTC answer are small structural
+//!   placeholders.
+//! - **Viewers.** The edge decides rules for the viewer that
+//!   `CF-Connecting-IP` and `CF-IPCountry` name. A browser cannot send
+//!   them: requests from a loopback address without them come from the
+//!   viewer set with [`Emulator::set_loopback_viewer`] or
+//!   `POST /__emulator/viewer` (by default the TCP peer's address and
+//!   country `XX`).
 //! - `{control_base_url}` (`/__emulator`): the clock, faults, key activation
 //!   delay, videos, reset and the request log, as JSON; every one is also a
 //!   method of [`Emulator`]. See [Control endpoints](#control-endpoints).
@@ -108,6 +127,8 @@
 //! | `POST /videos` | `{"account": "023e...c353", "video": "ea95...f27a", "public": false}` (`public` optional, default false) | the body as registered | [`Emulator::register_video`] |
 //! | `POST /keys` | `{"account": "023e...c353", "public_key": "..."}`: any public or private key form the crate reads (JWK, PEM, base64 of either), with its kid | `{"id": KID, "account": ...}` | [`Emulator::import_public_key`] |
 //! | `GET /keys/{account}` | | the account's live key ids: `["8f3c...d7e8"]` | [`Emulator::keys`] |
+//! | `GET /viewer` | | the loopback viewer: `{"ip": null, "country": "US"}` (null: the default) | |
+//! | `POST /viewer` | `{"ip": "203.0.113.7", "country": "US"}`; each member optional, absent or null for the default (the TCP peer, `XX`); replaces both | the viewer as set | [`Emulator::set_loopback_viewer`] |
 //! | `POST /reset` | none | `{"reset": true}` | [`Emulator::reset`] |
 //! | `GET /log` | | the request log, oldest first: `[{"method": "GET", "path": "/<token>/manifest/video.m3u8", "route": "playback", "kid": "...", "status": 200, "decision": "ok"}]` (`route` and `kid` only when known; `status` null for a dropped connection) | [`Emulator::requests`] |
 
@@ -117,6 +138,7 @@ mod control;
 mod edge;
 mod guard;
 mod layers;
+mod media;
 mod persist;
 mod ratelimit;
 mod redact;
@@ -125,7 +147,7 @@ mod state;
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -139,6 +161,7 @@ use crate::error::{Error, ErrorKind};
 use crate::files::{self, FileLock};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::PublicKey;
+use crate::rules::CountryCode;
 
 pub use self::edge::Refusal;
 use self::state::{Credential, Shared};
@@ -507,6 +530,30 @@ impl Emulator {
             .set_key_delay(i64::try_from(delay.as_secs()).unwrap_or(i64::MAX));
     }
 
+    /// Who a playback request from a loopback address (`127.0.0.0/8`,
+    /// `::1`) is, when it sends no `CF-Connecting-IP` or `CF-IPCountry`:
+    /// a browser cannot send them, so this is how a page's player is made a
+    /// viewer in `US` or at a given address. `None` keeps the default (the
+    /// TCP peer's address; country `XX`). A header a request does send
+    /// still wins; requests from other addresses are not affected.
+    /// [`reset`](Self::reset) clears it.
+    ///
+    /// ```
+    /// # use cf_stream_token::emulator::Emulator;
+    /// # use cf_stream_token::CountryCode;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let stream = Emulator::start().await?;
+    /// // Requests from 127.0.0.1 come from the US.
+    /// stream.set_loopback_viewer(None, Some(CountryCode::new("US")?));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_loopback_viewer(&self, ip: Option<IpAddr>, country: Option<CountryCode>) {
+        self.shared
+            .set_loopback_viewer(state::LoopbackViewer { ip, country });
+    }
+
     /// Turn the edge's 24-hour check on or off.
     pub fn set_check_24h(&self, on: bool) {
         self.shared.set_check_24h(on);
@@ -550,7 +597,7 @@ impl Emulator {
     }
 
     /// Forget everything: keys, revocations, videos, faults, the log, rate
-    /// counters; the clock follows the system clock again and the options
+    /// counters, the loopback viewer; the clock follows the system clock again and the options
     /// return to the builder's.
     pub fn reset(&self) {
         self.shared.reset();

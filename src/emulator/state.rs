@@ -1,6 +1,7 @@
 //! Everything the emulator remembers, behind one lock.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -12,6 +13,7 @@ use super::{Fault, LoggedRequest, Route};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::{PublicKey, SigningKey};
+use crate::rules::CountryCode;
 use crate::verify::Verifier;
 
 /// The request log keeps this many entries, the newest.
@@ -174,6 +176,15 @@ pub(crate) struct VideoEntry {
     pub(crate) public: bool,
 }
 
+/// Who a request from a loopback address is, when it sends no
+/// `CF-Connecting-IP` / `CF-IPCountry` (a browser cannot send them): set
+/// through the control API; `None` is the TCP peer, and `XX`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LoopbackViewer {
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) country: Option<CountryCode>,
+}
+
 /// The emulator's clock: the system clock plus an offset, or stopped.
 #[derive(Clone, Copy)]
 pub(crate) enum Clock {
@@ -202,6 +213,7 @@ pub(crate) struct State {
     pub(crate) key_delay: i64,
     pub(crate) check_24h: bool,
     pub(crate) limiter: RateLimiter,
+    pub(crate) loopback: LoopbackViewer,
 }
 
 impl State {
@@ -288,6 +300,7 @@ impl Shared {
                 key_delay,
                 check_24h,
                 limiter,
+                loopback: LoopbackViewer::default(),
             }),
             persist_lock: Mutex::new(()),
         }
@@ -354,6 +367,14 @@ impl Shared {
 
     pub(crate) fn set_key_delay(&self, secs: i64) {
         self.lock().key_delay = secs;
+    }
+
+    pub(crate) fn set_loopback_viewer(&self, viewer: LoopbackViewer) {
+        self.lock().loopback = viewer;
+    }
+
+    pub(crate) fn loopback_viewer(&self) -> LoopbackViewer {
+        self.lock().loopback
     }
 
     pub(crate) fn set_check_24h(&self, on: bool) {
@@ -443,6 +464,7 @@ impl Shared {
             st.key_delay = self.initial_key_delay;
             st.check_24h = self.initial_check_24h;
             st.limiter = RateLimiter::new(self.config.rate_limit, self.config.rate_window_secs);
+            st.loopback = LoopbackViewer::default();
         }
         let _ = self.persist();
     }
