@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::Response;
 use axum::routing::{MethodFilter, get, on};
 
@@ -291,7 +291,24 @@ pub(crate) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     };
     router
         .fallback(no_route)
+        .layer(map_response(cors))
         .layer(from_fn_with_state(logger, layers::log))
+}
+
+/// Every edge answer may be read by a page on any origin (a player served
+/// by the backend under test fetches playlists and segments from the
+/// edge's), refusals included, with their `x-emulator-reason`.
+async fn cors(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-emulator-reason"),
+    );
+    response
 }
 
 /// What a playback route serves.

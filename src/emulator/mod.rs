@@ -55,6 +55,10 @@
 //!   images of the pattern (a JPEG still, an animated GIF); the DASH
 //!   manifest, the downloads and the WebRTC answer are small structural
 //!   placeholders.
+//! - **Players on other origins.** Every edge answer, a refusal too,
+//!   carries `Access-Control-Allow-Origin: *` and exposes
+//!   `x-emulator-reason`, so a page served by the backend under test can
+//!   play from the edge and read why it was refused.
 //! - **Viewers.** The edge decides rules for the viewer that
 //!   `CF-Connecting-IP` and `CF-IPCountry` name. A browser cannot send
 //!   them: requests from a loopback address without them come from the

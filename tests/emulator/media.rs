@@ -121,6 +121,18 @@ async fn a_player_follows_the_manifest_to_every_segment_under_the_token() {
     );
     assert!(head.bytes().await.unwrap().is_empty());
 
+    // A page on another origin may read every answer, refusals included.
+    for path in ["manifest/segment_0.ts", "manifest/stream.m3u8"] {
+        for token in [token.as_str(), "x.y.z"] {
+            let r = get_edge(&e, &format!("/{token}/{path}")).await;
+            assert_eq!(r.headers()["access-control-allow-origin"], "*");
+            assert_eq!(
+                r.headers()["access-control-expose-headers"],
+                "x-emulator-reason"
+            );
+        }
+    }
+
     // Only the files the playlists name are served.
     for other in ["manifest/segment_3.ts", "manifest/stream_1.m3u8"] {
         assert_eq!(verdict(&e, &token, other).await, (404, None), "{other}");
@@ -128,12 +140,12 @@ async fn a_player_follows_the_manifest_to_every_segment_under_the_token() {
 
     // The log shows every fetch, none with the token.
     let log = e.requests();
-    let logged: Vec<(&str, Option<u16>, &str)> = log[1..]
+    let logged: Vec<(&str, Option<u16>, &str)> = log[1..7]
         .iter()
         .map(|r| (r.path(), r.status(), r.decision()))
         .collect();
     assert_eq!(
-        logged[..6],
+        logged,
         [
             ("/<token>/manifest/video.m3u8", Some(200), "ok"),
             ("/<token>/manifest/stream.m3u8", Some(200), "ok"),
