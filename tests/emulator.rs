@@ -5,6 +5,7 @@
 mod api;
 mod control;
 mod edge;
+mod media;
 mod rotation;
 mod safety;
 

@@ -37,8 +37,7 @@ impl Error {
     }
 }
 
-/// Cloudflare's error code for an authentication failure.
-pub(crate) const CODE_AUTHENTICATION: i64 = 10000;
+pub(crate) use super::wire::CODE_AUTHENTICATION;
 
 /// At most this much of an undecodable body is kept.
 const RAW_BODY_LIMIT: usize = 4096;

@@ -82,6 +82,10 @@ pub mod fuzzing;
 mod types;
 mod wire;
 
+// Shared with the emulator, which answers what the client reads.
+#[cfg(feature = "emulator")]
+pub(crate) use self::wire::{CODE_AUTHENTICATION, KEY_PATH, KEYS_PATH, TOKEN_PATH};
+
 pub use self::client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL};
 pub use self::error::{ApiErrorDetails, ApiMessage};
 pub use self::types::{CreatedKey, CreatedKeyAnswer, KeyInfo, TokenFlags};

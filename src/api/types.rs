@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use zeroize::Zeroizing;
 
 use super::error::{Scrubber, refused, scrub};
-use super::wire::KeptResult;
+use super::wire::{KEY_PATH, KEYS_PATH, KeptResult, TOKEN_PATH};
 use crate::error::{ECHO_MAX_CHARS, Error, ErrorKind, Result, echo};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::SigningKey;
@@ -19,17 +19,21 @@ use crate::rules::AccessRule;
 /// `POST`/`GET /accounts/{account_id}/stream/keys`.
 pub(crate) fn keys_path(account: &AccountId) -> String {
     // Ids are restricted to `A-Z a-z 0-9 - _`: nothing to escape.
-    format!("/accounts/{account}/stream/keys")
+    KEYS_PATH.replace("{account}", account.as_str())
 }
 
 /// `DELETE /accounts/{account_id}/stream/keys/{key_id}`.
 pub(crate) fn key_path(account: &AccountId, key: &KeyId) -> String {
-    format!("/accounts/{account}/stream/keys/{key}")
+    KEY_PATH
+        .replace("{account}", account.as_str())
+        .replace("{key}", key.as_str())
 }
 
 /// `POST /accounts/{account_id}/stream/{video_uid}/token`.
 pub(crate) fn token_path(account: &AccountId, video: &VideoId) -> String {
-    format!("/accounts/{account}/stream/{video}/token")
+    TOKEN_PATH
+        .replace("{account}", account.as_str())
+        .replace("{video}", video.as_str())
 }
 
 /// A `created` member as the crate reads it: the time when it is an RFC

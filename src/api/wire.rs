@@ -7,6 +7,20 @@ use std::fmt;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+/// Cloudflare's error code for an authentication failure: what the client
+/// reads as `Unauthorized`/`Forbidden` and what the emulator answers.
+pub(crate) const CODE_AUTHENTICATION: i64 = 10000;
+
+/// The signing-key endpoints' paths under the API base URL, as templates
+/// (`{account}`, `{key}`, `{video}`): the client fills them in, the
+/// emulator routes them (axum's path syntax).
+/// `POST` (create) and `GET` (list).
+pub(crate) const KEYS_PATH: &str = "/accounts/{account}/stream/keys";
+/// `DELETE` (delete a key).
+pub(crate) const KEY_PATH: &str = "/accounts/{account}/stream/keys/{key}";
+/// `POST` (the token endpoint).
+pub(crate) const TOKEN_PATH: &str = "/accounts/{account}/stream/{video}/token";
+
 /// The envelope around every response. Missing members read as empty so that
 /// a partial error body still yields its `errors`.
 #[derive(Deserialize)]

@@ -13,21 +13,26 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
+use axum::routing::{MethodRouter, delete, get, post};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use super::Route;
-use super::bodies::dropped;
+use super::layers::{self, Decided, Logger};
 use super::ratelimit::Verdict;
-use super::state::{
-    CredentialForm, KeyEntry, Outcome, OwnKey, Shared, clock_in_range, play_delay, random_hex,
-};
+use super::router::API_PREFIX;
+use super::state::{CredentialForm, KeyEntry, OwnKey, Shared, clock_in_range, random_hex};
+use super::{Route, guard, redact};
+use crate::api::{CODE_AUTHENTICATION, KEY_PATH, KEYS_PATH, TOKEN_PATH};
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{DEFAULT_LIFETIME_SECS, TokenOptions};
 use crate::ids::{AccountId, KeyId, VideoId};
@@ -35,10 +40,7 @@ use crate::jws::{self, NumericDate};
 use crate::key::SigningKey;
 use crate::key::export::{FreshKey, generate};
 use crate::rules::AccessRule;
-use crate::verify::Verifier;
 
-/// Authentication error (documented).
-pub(crate) const CODE_AUTH: i64 = 10000;
 /// Rate limited (documented).
 pub(crate) const CODE_RATE_LIMIT: i64 = 971;
 /// No route for the URI (Cloudflare's answer to an unknown path).
@@ -112,40 +114,6 @@ fn clock_failed() -> Refused {
     )
 }
 
-/// The route and the raw ids of a path under `/client/v4`.
-struct Parsed<'a> {
-    route: Route,
-    account: &'a str,
-    id: Option<&'a str>,
-}
-
-fn parse_path<'a>(method: &Method, path: &'a str) -> Option<Parsed<'a>> {
-    let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    match (method, segs.as_slice()) {
-        (&Method::POST, ["", "accounts", a, "stream", "keys"]) => Some(Parsed {
-            route: Route::CreateKey,
-            account: a,
-            id: None,
-        }),
-        (&Method::GET, ["", "accounts", a, "stream", "keys"]) => Some(Parsed {
-            route: Route::ListKeys,
-            account: a,
-            id: None,
-        }),
-        (&Method::DELETE, ["", "accounts", a, "stream", "keys", k]) => Some(Parsed {
-            route: Route::DeleteKey,
-            account: a,
-            id: Some(k),
-        }),
-        (&Method::POST, ["", "accounts", a, "stream", v, "token"]) => Some(Parsed {
-            route: Route::CreateToken,
-            account: a,
-            id: Some(v),
-        }),
-        _ => None,
-    }
-}
-
 /// Which configured credential the request carries: `Some(Ok(i))` for
 /// credential `i`, `Some(Err(()))` for a wrong one, `None` for none.
 fn authenticate(shared: &Shared, headers: &HeaderMap) -> Option<Result<usize, ()>> {
@@ -194,67 +162,70 @@ fn with_rate_headers(mut r: Response, v: &Verdict) -> Response {
     r
 }
 
-pub(crate) async fn handle(
-    shared: &Arc<Shared>,
-    method: &Method,
-    path: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Outcome {
-    // Ids are shown; anything that could be a token is not.
-    let logged_path = super::redact::path(&format!("/client/v4{path}"));
-    let outcome = |response, route, decision: &str| Outcome {
-        response,
-        route,
-        kid: None,
-        decision: decision.to_owned(),
-        logged_path: logged_path.clone(),
-        dropped: false,
+/// The API's routes (paths shared with the client, `crate::api`), each
+/// with its fault and credential layers; around them all, the request log
+/// and, outermost, the loopback guard.
+pub(crate) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+    let gated = |route: Route, endpoint: MethodRouter<Arc<Shared>>| {
+        endpoint
+            .route_layer(from_fn_with_state((shared.clone(), route), authorize))
+            .route_layer(from_fn_with_state((shared.clone(), route), layers::fault))
     };
-    let Some(parsed) = parse_path(method, path) else {
-        return outcome(
-            failure(
-                StatusCode::NOT_FOUND,
-                CODE_NO_ROUTE,
-                "No route for that URI",
-            ),
-            None,
-            "no-route",
-        );
+    let logger = Logger {
+        shared: shared.clone(),
+        redact: logged_path,
     };
-    let route = Some(parsed.route);
+    Router::new()
+        .route(
+            KEYS_PATH,
+            gated(Route::CreateKey, post(create_key))
+                .merge(gated(Route::ListKeys, get(list_keys)))
+                .fallback(no_route),
+        )
+        .route(
+            KEY_PATH,
+            gated(Route::DeleteKey, delete(delete_key)).fallback(no_route),
+        )
+        .route(
+            TOKEN_PATH,
+            gated(Route::CreateToken, post(create_token)).fallback(no_route),
+        )
+        .fallback(no_route)
+        .layer(from_fn_with_state(logger, layers::log))
+        .layer(from_fn(guard::api_layer))
+}
 
-    let fault = shared.lock().take_fault(parsed.route);
-    if let Some(fault) = &fault {
-        play_delay(fault).await;
-        if fault.drop_connection {
-            let mut o = outcome(dropped(), route, "dropped");
-            o.dropped = true;
-            return o;
-        }
-        if let Some(status) = fault.status {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut r = failure(
-                status,
-                i64::from(status.as_u16()),
-                "fault injected by the emulator",
-            );
-            if let Some(secs) = fault.retry_after {
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            return outcome(r, route, "fault");
-        }
-    }
+/// A path under the API as the log holds it: ids shown, anything that
+/// could be a token not.
+fn logged_path(path: &str) -> String {
+    redact::path(&format!("{API_PREFIX}{path}"))
+}
 
-    let who = match authenticate(shared, headers) {
+async fn no_route() -> Response {
+    Decided::new(None, "no-route").on(failure(
+        StatusCode::NOT_FOUND,
+        CODE_NO_ROUTE,
+        "No route for that URI",
+    ))
+}
+
+/// The credential and rate-limit layer of one route: who asks, whether
+/// their window has room, whether they may write; the answer then carries
+/// the `Ratelimit` headers.
+async fn authorize(
+    State((shared, route)): State<(Arc<Shared>, Route)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let decided = |decision: &'static str| Decided::new(Some(route), decision);
+    let who = match authenticate(&shared, request.headers()) {
         Some(Ok(i)) => i,
         Some(Err(())) | None => {
-            return outcome(
-                failure(StatusCode::UNAUTHORIZED, CODE_AUTH, "Authentication error"),
-                route,
-                "unauthorized",
-            );
+            return decided("unauthorized").on(failure(
+                StatusCode::UNAUTHORIZED,
+                CODE_AUTHENTICATION,
+                "Authentication error",
+            ));
         }
     };
     let verdict = {
@@ -270,18 +241,36 @@ pub(crate) async fn handle(
         );
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(verdict.reset_secs));
-        return outcome(with_rate_headers(r, &verdict), route, "rate-limited");
+        return decided("rate-limited").on(with_rate_headers(r, &verdict));
     }
-    if parsed.route != Route::ListKeys && !shared.credentials[who].write {
-        let r = failure(StatusCode::FORBIDDEN, CODE_AUTH, "Authentication error");
-        return outcome(with_rate_headers(r, &verdict), route, "forbidden");
+    if route != Route::ListKeys && !shared.credentials[who].write {
+        let r = failure(
+            StatusCode::FORBIDDEN,
+            CODE_AUTHENTICATION,
+            "Authentication error",
+        );
+        return decided("forbidden").on(with_rate_headers(r, &verdict));
     }
+    with_rate_headers(next.run(request).await, &verdict)
+}
 
-    let (response, decision) = match serve(shared, &parsed, body).await {
-        Ok(r) => (r, "ok"),
-        Err((r, decision)) => (r, decision),
-    };
-    outcome(with_rate_headers(response, &verdict), route, decision)
+/// A handler's answer, with its decision for the log.
+fn answered(route: Route, result: Result<Response, Refused>) -> Response {
+    match result {
+        Ok(r) => Decided::new(Some(route), "ok").on(r),
+        Err((r, decision)) => Decided::new(Some(route), decision).on(r),
+    }
+}
+
+/// An account id from the path (percent-decoded by the router).
+fn account_of(path: &str) -> Result<AccountId, Refused> {
+    AccountId::new(path).map_err(|_| bad_id(path))
+}
+
+/// A path that the router could not read as text (invalid percent-encoded
+/// UTF-8): an invalid identifier, as any other.
+fn unreadable_path(_: PathRejection) -> Refused {
+    bad_id("(not UTF-8)")
 }
 
 type Refused = (Response, &'static str);
@@ -318,23 +307,53 @@ fn state_file_failed() -> Refused {
     )
 }
 
-async fn serve(shared: &Arc<Shared>, p: &Parsed<'_>, body: &[u8]) -> Result<Response, Refused> {
-    let account = AccountId::new(p.account).map_err(|_| bad_id(p.account))?;
-    match p.route {
-        Route::CreateKey => create_key(shared, account).await,
-        Route::ListKeys => list_keys(shared, &account),
-        Route::DeleteKey => {
-            let id = p.id.unwrap_or_default();
-            let kid = KeyId::new(id).map_err(|_| bad_id(id))?;
-            delete_key(shared, &account, &kid)
-        }
-        Route::CreateToken => {
-            let id = p.id.unwrap_or_default();
-            let video = VideoId::new(id).map_err(|_| bad_id(id))?;
-            create_token(shared, account, video, body).await
-        }
-        Route::Playback => unreachable!("not an API route"),
-    }
+async fn create_key(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    let result = async {
+        let Path(account) = path.map_err(unreadable_path)?;
+        make_key(&shared, account_of(&account)?).await
+    };
+    answered(Route::CreateKey, result.await)
+}
+
+async fn list_keys(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    let result = path
+        .map_err(unreadable_path)
+        .and_then(|Path(account)| listing(&shared, &account_of(&account)?));
+    answered(Route::ListKeys, result)
+}
+
+async fn delete_key(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Response {
+    let result = path
+        .map_err(unreadable_path)
+        .and_then(|Path((account, key))| {
+            let account = account_of(&account)?;
+            let kid = KeyId::new(&key).map_err(|_| bad_id(&key))?;
+            revoke(&shared, &account, &kid)
+        });
+    answered(Route::DeleteKey, result)
+}
+
+async fn create_token(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let Path((account, video)) = path.map_err(unreadable_path)?;
+        let account = account_of(&account)?;
+        let video = VideoId::new(&video).map_err(|_| bad_id(&video))?;
+        sign_token(&shared, account, video, &body).await
+    };
+    answered(Route::CreateToken, result.await)
 }
 
 fn key_limit_reached(shared: &Shared) -> Refused {
@@ -371,7 +390,7 @@ async fn fresh_key() -> Result<FreshKey, Refused> {
         })
 }
 
-async fn create_key(shared: &Arc<Shared>, account: AccountId) -> Result<Response, Refused> {
+async fn make_key(shared: &Arc<Shared>, account: AccountId) -> Result<Response, Refused> {
     let full = |st: &super::state::State| {
         st.accounts.get(&account).map_or(0, |a| a.listed.len()) >= shared.config.max_keys
     };
@@ -386,15 +405,8 @@ async fn create_key(shared: &Arc<Shared>, account: AccountId) -> Result<Response
             return Err(key_limit_reached(shared));
         }
         let (now, _) = st.now_at().ok_or_else(clock_failed)?;
-        let entry = KeyEntry {
-            account,
-            created: now,
-            public: fresh.public.clone(),
-            verifier: Arc::new(Verifier::new(fresh.public.clone())),
-            plays_from: now.saturating_add(st.key_delay),
-            revoked: false,
-            own: false,
-        };
+        let plays_from = now.saturating_add(st.key_delay);
+        let entry = KeyEntry::new(account, fresh.public.clone(), now, plays_from, false);
         st.add_key(account, entry, true);
         now
     };
@@ -414,7 +426,7 @@ async fn create_key(shared: &Arc<Shared>, account: AccountId) -> Result<Response
     })))
 }
 
-fn list_keys(shared: &Shared, account: &AccountId) -> Result<Response, Refused> {
+fn listing(shared: &Shared, account: &AccountId) -> Result<Response, Refused> {
     let st = shared.lock();
     let list: Option<Vec<Value>> = st
         .accounts
@@ -433,7 +445,7 @@ fn list_keys(shared: &Shared, account: &AccountId) -> Result<Response, Refused> 
     Ok(success(Value::Array(list.ok_or_else(clock_failed)?)))
 }
 
-fn delete_key(shared: &Shared, account: &AccountId, kid: &KeyId) -> Result<Response, Refused> {
+fn revoke(shared: &Shared, account: &AccountId, kid: &KeyId) -> Result<Response, Refused> {
     let position = {
         let mut st = shared.lock();
         let listed = st
@@ -510,20 +522,8 @@ async fn own_key(shared: &Arc<Shared>, account: AccountId) -> Result<Arc<OwnKey>
             return Ok(k);
         }
         let (now, _) = st.now_at().ok_or_else(clock_failed)?;
-        let public = fresh.public.clone();
-        st.add_key(
-            account,
-            KeyEntry {
-                account,
-                created: now,
-                verifier: Arc::new(Verifier::new(public.clone())),
-                public,
-                plays_from: now,
-                revoked: false,
-                own: true,
-            },
-            false,
-        );
+        let entry = KeyEntry::new(account, fresh.public.clone(), now, now, true);
+        st.add_key(account, entry, false);
         st.accounts.entry(account).or_default().own_key = Some(made.clone());
         made
     };
@@ -534,7 +534,7 @@ async fn own_key(shared: &Arc<Shared>, account: AccountId) -> Result<Arc<OwnKey>
     Ok(chosen)
 }
 
-async fn create_token(
+async fn sign_token(
     shared: &Arc<Shared>,
     account: AccountId,
     video: VideoId,

@@ -1,5 +1,8 @@
-//! What a played surface answers: small but valid bodies of each kind, and
-//! the deliberately broken answer of a dropped connection.
+//! What a played surface answers: the real media of `media.rs` for HLS and
+//! the thumbnails, small but valid bodies of their kind for the others (the
+//! DASH manifest, the downloads and the WebRTC answer are structural
+//! placeholders), and the deliberately broken answer of a dropped
+//! connection.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -9,6 +12,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use http_body::Frame;
 
+use super::media::{self, MediaFile};
+
 /// The playback surfaces: the rows of the crate's one surface table (names,
 /// paths, methods, downloads), so the edge serves exactly what the URL
 /// builder makes.
@@ -16,9 +21,6 @@ pub(crate) use crate::url::SurfaceKind as Surface;
 
 const HTML: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\">\
 <title>Stream (emulator)</title></head>\n<body><video controls playsinline></video></body></html>\n";
-
-const HLS: &str = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n\
-#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:1.000,\nsegment0.ts\n#EXT-X-ENDLIST\n";
 
 const DASH: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011" type="static" mediaPresentationDuration="PT1S" minBufferTime="PT1S">
@@ -31,28 +33,6 @@ const DASH: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </Period>
 </MPD>
 "#;
-
-/// A 1x1 grey baseline JPEG (made once with Pillow: `Image.new("L", (1, 1),
-/// 255).save(f, "JPEG", quality=50, optimize=True)`).
-pub(crate) const JPEG: [u8; 160] = [
-    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
-    0x00, 0x01, 0x00, 0x00, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x10, 0x0b, 0x0c, 0x0e, 0x0c, 0x0a, 0x10,
-    0x0e, 0x0d, 0x0e, 0x12, 0x11, 0x10, 0x13, 0x18, 0x28, 0x1a, 0x18, 0x16, 0x16, 0x18, 0x31, 0x23,
-    0x25, 0x1d, 0x28, 0x3a, 0x33, 0x3d, 0x3c, 0x39, 0x33, 0x38, 0x37, 0x40, 0x48, 0x5c, 0x4e, 0x40,
-    0x44, 0x57, 0x45, 0x37, 0x38, 0x50, 0x6d, 0x51, 0x57, 0x5f, 0x62, 0x67, 0x68, 0x67, 0x3e, 0x4d,
-    0x71, 0x79, 0x70, 0x64, 0x78, 0x5c, 0x65, 0x67, 0x63, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x01,
-    0x00, 0x01, 0x01, 0x01, 0x11, 0x00, 0xff, 0xc4, 0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0xff, 0xc4, 0x00, 0x14,
-    0x10, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00, 0x40, 0x7f, 0xff, 0xd9,
-];
-
-/// A 1x1 GIF87a, one black pixel (Pillow, as the JPEG).
-pub(crate) const GIF: [u8; 37] = [
-    0x47, 0x49, 0x46, 0x38, 0x37, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x08, 0x04, 0x00,
-    0x01, 0x04, 0x04, 0x00, 0x3b,
-];
 
 const SDP_ANSWER: &str = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
 
@@ -108,10 +88,13 @@ fn download_name(query: Option<&str>) -> Option<String> {
 pub(crate) fn serve(surface: Surface, query: Option<&str>) -> Response {
     let (content_type, body): (&'static str, Body) = match surface {
         Surface::Iframe | Surface::Watch => ("text/html; charset=utf-8", Body::from(HTML)),
-        Surface::Hls => ("application/vnd.apple.mpegurl", Body::from(HLS)),
+        Surface::Hls => (
+            "application/vnd.apple.mpegurl",
+            Body::from(media::MASTER_PLAYLIST),
+        ),
         Surface::Dash => ("application/dash+xml", Body::from(DASH)),
-        Surface::Thumbnail => ("image/jpeg", Body::from(&JPEG[..])),
-        Surface::AnimatedThumbnail => ("image/gif", Body::from(&GIF[..])),
+        Surface::Thumbnail => ("image/jpeg", Body::from(media::THUMBNAIL_JPEG)),
+        Surface::AnimatedThumbnail => ("image/gif", Body::from(media::THUMBNAIL_GIF)),
         Surface::Mp4Download => (
             "video/mp4",
             Body::from(bmff(b"isom", &[b"isom", b"iso2", b"mp41"])),
@@ -144,6 +127,16 @@ pub(crate) fn serve(surface: Surface, query: Option<&str>) -> Response {
             r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
         }
     }
+    r
+}
+
+/// A file of the HLS presentation.
+pub(crate) fn serve_media(file: &MediaFile) -> Response {
+    let mut r = Response::new(Body::from(file.bytes));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    );
     r
 }
 

@@ -1,45 +1,32 @@
 //! `/__emulator/...`: the handle's methods as JSON endpoints, for tests in
-//! other languages and for `cf-stream-token emulate`.
-//!
-//! | method and path | body | does |
-//! |---|---|---|
-//! | `GET /clock` | | `{"now": UNIX}` |
-//! | `POST /clock` | `{"now": UNIX}` or `{"advance_secs": N}` | stop the clock at, or move it by |
-//! | `POST /faults` | a fault: `{"route", "status", "retry_after", "delay_ms", "drop_connection", "times"}` | queue it |
-//! | `DELETE /faults` | | drop every fault |
-//! | `POST /key-delay` | `{"secs": N}` | new keys play N seconds after creation |
-//! | `POST /check-24h` | `{"enabled": bool}` | the edge's 24-hour check |
-//! | `POST /videos` | `{"account", "video", "public"}` | register a video |
-//! | `POST /keys` | `{"account", "public_key"}` (any public or private form, with its kid) | import a key's public half |
-//! | `GET /keys/{account}` | | the account's live key ids |
-//! | `POST /reset` | | forget everything |
-//! | `GET /log` | | the request log |
-//!
-//! Every request must be addressed to a loopback `Host` (`localhost`,
-//! `127.0.0.0/8`, `[::1]`, any port) and carry no `Origin` but a loopback
-//! one, else 403; every POST must be `Content-Type: application/json`, else
-//! 415 (see `guard.rs`). The answer then says why in `x-emulator-reason`
-//! and in the body: `{"error": "...", "reason": "foreign-host"}`.
-//!
-//! The clock stays within 1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z: a
-//! `now` outside it, or an `advance_secs` that would leave it, is refused
-//! with 400 and the clock is unchanged.
+//! other languages and for `cf-stream-token emulate`. Each endpoint, its
+//! body and its answer are documented in the module's rustdoc (`mod.rs`,
+//! "Control endpoints"); the guard (`guard.rs`) runs before all of them.
 
 // A refusal is the answer itself, built once per request: boxing it would
 // buy nothing.
 #![allow(clippy::result_large_err)]
 
-use axum::body::Body;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::from_fn;
 use axum::response::Response;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Fault;
-use super::guard::Refused;
-use super::state::{CLOCK_MAX, CLOCK_MIN, Shared};
+use super::guard::{self, Refused};
+use super::state::{CLOCK_MAX, CLOCK_MIN, LoopbackViewer, Shared};
 use crate::ids::{AccountId, VideoId};
 use crate::key::PublicKey;
+use crate::rules::CountryCode;
 
 fn answer(status: StatusCode, body: &Value) -> Response {
     let mut r = Response::new(Body::from(body.to_string()));
@@ -120,84 +107,162 @@ struct VideoBody {
     public: bool,
 }
 
+/// Both members optional (absent or null: the default).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ViewerBody {
+    #[serde(default)]
+    ip: Option<IpAddr>,
+    #[serde(default)]
+    country: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct KeyBody {
     account: AccountId,
     public_key: String,
 }
 
-pub(crate) fn handle(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Response {
-    match run(shared, method, path, body) {
-        Ok(r) | Err(r) => r,
-    }
+/// The control endpoints, behind the guard (loopback host and origin,
+/// JSON POSTs); not logged.
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/clock", get(clock).post(set_clock).fallback(not_found))
+        .route(
+            "/faults",
+            get(faults)
+                .post(add_fault)
+                .delete(clear_faults)
+                .fallback(not_found),
+        )
+        .route("/key-delay", post(key_delay).fallback(not_found))
+        .route("/check-24h", post(check_24h).fallback(not_found))
+        .route("/videos", post(register_video).fallback(not_found))
+        .route("/keys", post(import_key).fallback(not_found))
+        .route("/keys/{account}", get(keys).fallback(not_found))
+        .route(
+            "/viewer",
+            get(loopback_viewer)
+                .post(set_loopback_viewer)
+                .fallback(not_found),
+        )
+        .route("/reset", post(reset).fallback(not_found))
+        .route("/log", get(log).fallback(not_found))
+        .fallback(not_found)
+        .layer(from_fn(guard::control_layer))
 }
 
-fn run(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Result<Response, Response> {
-    let path = path.trim_end_matches('/');
-    Ok(match (method, path) {
-        (&Method::GET, "/clock") => ok(&json!({ "now": shared.now() })),
-        (&Method::POST, "/clock") => {
-            let b: ClockBody = parse(body)?;
-            let out_of_range = |_| {
-                bad(&format!(
-                    "the clock must stay within unix {CLOCK_MIN}..={CLOCK_MAX} \
-                     (1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z)"
-                ))
-            };
-            match (b.now, b.advance_secs) {
-                (Some(now), None) => shared.set_now(now).map_err(out_of_range)?,
-                (None, Some(secs)) => shared.advance(secs).map_err(out_of_range)?,
-                _ => return Err(bad("give exactly one of now and advance_secs")),
-            }
-            ok(&json!({ "now": shared.now() }))
-        }
-        (&Method::POST, "/faults") => {
-            let fault: Fault = parse(body)?;
-            shared.add_fault(fault);
-            ok(&json!({ "queued": true }))
-        }
-        (&Method::DELETE, "/faults") => {
-            shared.clear_faults();
-            ok(&json!({ "cleared": true }))
-        }
-        (&Method::POST, "/key-delay") => {
-            let b: SecsBody = parse(body)?;
-            shared.set_key_delay(i64::try_from(b.secs).unwrap_or(i64::MAX));
-            ok(&json!({ "secs": b.secs }))
-        }
-        (&Method::POST, "/check-24h") => {
-            let b: EnabledBody = parse(body)?;
-            shared.set_check_24h(b.enabled);
-            ok(&json!({ "enabled": b.enabled }))
-        }
-        (&Method::POST, "/videos") => {
-            let b: VideoBody = parse(body)?;
-            shared
-                .register_video(b.account, b.video, b.public)
-                .map_err(|e| failed(&e))?;
-            ok(&json!({ "video": b.video, "account": b.account, "public": b.public }))
-        }
-        (&Method::POST, "/keys") => {
-            let b: KeyBody = parse(body)?;
-            let key =
-                PublicKey::parse(b.public_key.as_bytes(), None).map_err(|e| bad(&e.to_string()))?;
-            shared
-                .import_public_key(b.account, &key)
-                .map_err(|e| failed(&e))?;
-            ok(&json!({ "id": key.kid(), "account": b.account }))
-        }
-        (&Method::POST, "/reset") => {
-            shared.reset();
-            ok(&json!({ "reset": true }))
-        }
-        (&Method::GET, "/log") => ok(&serde_json::to_value(shared.requests()).unwrap_or_default()),
-        (&Method::GET, p) if p.starts_with("/keys/") => {
-            let account = AccountId::new(&p["/keys/".len()..]).map_err(|e| bad(&e.to_string()))?;
-            ok(&json!(shared.keys(&account)))
-        }
-        _ => answer(
-            StatusCode::NOT_FOUND,
-            &json!({ "error": "no such control endpoint" }),
-        ),
-    })
+type Answer = Result<Response, Response>;
+
+async fn not_found() -> Response {
+    answer(
+        StatusCode::NOT_FOUND,
+        &json!({ "error": "no such control endpoint" }),
+    )
+}
+
+async fn clock(State(shared): State<Arc<Shared>>) -> Response {
+    ok(&json!({ "now": shared.now() }))
+}
+
+async fn set_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let b: ClockBody = parse(&body)?;
+    let out_of_range = |_| {
+        bad(&format!(
+            "the clock must stay within unix {CLOCK_MIN}..={CLOCK_MAX} \
+             (1970-01-01T00:00:00Z..=9999-12-31T23:59:59Z)"
+        ))
+    };
+    match (b.now, b.advance_secs) {
+        (Some(now), None) => shared.set_now(now).map_err(out_of_range)?,
+        (None, Some(secs)) => shared.advance(secs).map_err(out_of_range)?,
+        _ => return Err(bad("give exactly one of now and advance_secs")),
+    }
+    Ok(ok(&json!({ "now": shared.now() })))
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let fault: Fault = parse(&body)?;
+    shared.add_fault(fault);
+    Ok(ok(&json!({ "queued": true })))
+}
+
+async fn faults(State(shared): State<Arc<Shared>>) -> Response {
+    ok(&serde_json::to_value(shared.faults()).unwrap_or_default())
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.clear_faults();
+    ok(&json!({ "cleared": true }))
+}
+
+async fn key_delay(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let b: SecsBody = parse(&body)?;
+    shared.set_key_delay(i64::try_from(b.secs).unwrap_or(i64::MAX));
+    Ok(ok(&json!({ "secs": b.secs })))
+}
+
+async fn check_24h(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let b: EnabledBody = parse(&body)?;
+    shared.set_check_24h(b.enabled);
+    Ok(ok(&json!({ "enabled": b.enabled })))
+}
+
+async fn register_video(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let b: VideoBody = parse(&body)?;
+    shared
+        .register_video(b.account, b.video, b.public)
+        .map_err(|e| failed(&e))?;
+    Ok(ok(
+        &json!({ "video": b.video, "account": b.account, "public": b.public }),
+    ))
+}
+
+async fn import_key(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let b: KeyBody = parse(&body)?;
+    let key = PublicKey::parse(b.public_key.as_bytes(), None).map_err(|e| bad(&e.to_string()))?;
+    shared
+        .import_public_key(b.account, &key)
+        .map_err(|e| failed(&e))?;
+    Ok(ok(&json!({ "id": key.kid(), "account": b.account })))
+}
+
+async fn keys(
+    State(shared): State<Arc<Shared>>,
+    account: Result<Path<String>, PathRejection>,
+) -> Answer {
+    let Path(account) = account.map_err(|e| bad(&e.body_text()))?;
+    let account = AccountId::new(&account).map_err(|e| bad(&e.to_string()))?;
+    Ok(ok(&json!(shared.keys(&account))))
+}
+
+/// The loopback viewer as JSON: `{"ip": "203.0.113.7" | null, "country": "US" | null}`.
+fn viewer_json(v: LoopbackViewer) -> Value {
+    json!({ "ip": v.ip, "country": v.country })
+}
+
+async fn loopback_viewer(State(shared): State<Arc<Shared>>) -> Response {
+    ok(&viewer_json(shared.loopback_viewer()))
+}
+
+async fn set_loopback_viewer(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let b: ViewerBody = parse(&body)?;
+    let country = b
+        .country
+        .as_deref()
+        .map(CountryCode::new)
+        .transpose()
+        .map_err(|e| bad(&e.to_string()))?;
+    let viewer = LoopbackViewer { ip: b.ip, country };
+    shared.set_loopback_viewer(viewer);
+    Ok(ok(&viewer_json(viewer)))
+}
+
+async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+    shared.reset();
+    ok(&json!({ "reset": true }))
+}
+
+async fn log(State(shared): State<Arc<Shared>>) -> Response {
+    ok(&serde_json::to_value(shared.requests()).unwrap_or_default())
 }

@@ -9,14 +9,20 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::Response;
+use axum::routing::{MethodFilter, get, on};
 
 use super::Route;
-use super::bodies::{self, Surface, dropped};
+use super::bodies::{self, Surface};
+use super::layers::{self, Decided, Logger};
+use super::media::{self, MediaFile};
 use super::redact;
-use super::state::{Outcome, Shared, play_delay};
+use super::state::{LoopbackViewer, Shared};
 use crate::claims::MAX_LIFETIME_SECS;
 use crate::decide::Viewer;
 use crate::error::ErrorKind;
@@ -136,7 +142,7 @@ fn refused(r: Refusal) -> Response {
     resp
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response {
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response {
     let mut r = Response::new(Body::from(text));
     *r.status_mut() = status;
     r
@@ -148,25 +154,36 @@ fn token_kid(token: &str) -> Option<KeyId> {
     jws::rs256_kid(token).ok()
 }
 
-/// The viewer as Cloudflare names it: `CF-Connecting-IP` (the TCP peer
-/// when absent) and `CF-IPCountry` (`XX` when absent). A header that is
-/// present but unreadable is refused: falling back would let a test pass a
-/// rule with a viewer it did not mean.
-fn viewer(headers: &HeaderMap, peer: SocketAddr) -> Result<Viewer, Refusal> {
+/// The viewer as Cloudflare names it: `CF-Connecting-IP` and
+/// `CF-IPCountry`. Without them, a request from a loopback address comes
+/// from the loopback viewer set through the control API, if any; else the
+/// address is the TCP peer and the country `XX`. A header that is present
+/// but unreadable is refused: falling back would let a test pass a rule
+/// with a viewer it did not mean.
+fn viewer(
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    loopback: LoopbackViewer,
+) -> Result<Viewer, Refusal> {
     let text = |name| {
         headers
             .get(name)
             .map(|v| v.to_str().map(str::trim).map_err(|_| ()))
     };
+    let set = if peer.ip().to_canonical().is_loopback() {
+        loopback
+    } else {
+        LoopbackViewer::default()
+    };
     let ip = match text("cf-connecting-ip") {
-        None => peer.ip(),
+        None => set.ip.unwrap_or(peer.ip()),
         Some(v) => v
             .ok()
             .and_then(|s| s.parse::<IpAddr>().ok())
             .ok_or(Refusal::BadConnectingIp)?,
     };
     let country = match text("cf-ipcountry") {
-        None => CountryCode::UNKNOWN,
+        None => set.country.unwrap_or(CountryCode::UNKNOWN),
         Some(v) => v
             .ok()
             .and_then(|s| CountryCode::new(s).ok())
@@ -229,99 +246,239 @@ fn check(
     Ok(())
 }
 
-pub(crate) async fn handle(
-    shared: &Arc<Shared>,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
+/// The edge's routes: one per surface of the crate's table, at
+/// `/{token}/{path}` (or `/{video}/{path}` for a public video), each with
+/// its fault layer; a method the surface does not take is 405; anything
+/// else 404. Around them all, the request log.
+pub(crate) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+    let fault = || from_fn_with_state((shared.clone(), Route::Playback), layers::fault);
+    let mut router = Router::new();
+    for surface in Surface::ALL {
+        let handler = move |State(shared): State<Arc<Shared>>,
+                            ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                            uri: Uri,
+                            headers: HeaderMap| async move {
+            play(&shared, Served::Surface(surface), &uri, &headers, peer)
+        };
+        // HEAD is GET without the body: axum runs the GET handler and
+        // hyper keeps the length the GET would have.
+        let filter = Method::from_bytes(surface.method().as_bytes())
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok())
+            .expect("every surface's method is GET or POST");
+        let endpoint = on(filter, handler)
+            .route_layer(fault())
+            .fallback(method_not_allowed);
+        router = router.route(&format!("/{{token}}/{}", surface.path()), endpoint);
+    }
+    // The files the HLS manifest names, relative to it: under the same
+    // token, decided as the manifest is.
+    for file in &media::FILES {
+        let handler = move |State(shared): State<Arc<Shared>>,
+                            ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                            uri: Uri,
+                            headers: HeaderMap| async move {
+            play(&shared, Served::Media(file), &uri, &headers, peer)
+        };
+        let endpoint = get(handler)
+            .route_layer(fault())
+            .fallback(method_not_allowed);
+        router = router.route(&format!("/{{token}}/manifest/{}", file.name), endpoint);
+    }
+    let logger = Logger {
+        shared: shared.clone(),
+        redact: redact::playback_path,
+    };
+    router
+        .fallback(no_route)
+        .layer(map_response(cors))
+        .layer(from_fn_with_state(logger, layers::log))
+}
+
+/// Every edge answer may be read by a page on any origin (a player served
+/// by the backend under test fetches playlists and segments from the
+/// edge's), refusals included, with their `x-emulator-reason`.
+async fn cors(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-emulator-reason"),
+    );
+    response
+}
+
+/// What a playback route serves.
+#[derive(Clone, Copy)]
+enum Served {
+    /// A surface of the crate's table.
+    Surface(Surface),
+    /// A file of the HLS presentation: decided as the HLS surface.
+    Media(&'static MediaFile),
+}
+
+impl Served {
+    fn surface(self) -> Surface {
+        match self {
+            Served::Surface(s) => s,
+            Served::Media(_) => Surface::Hls,
+        }
+    }
+
+    fn answer(self, query: Option<&str>) -> Response {
+        match self {
+            Served::Surface(s) => bodies::serve(s, query),
+            Served::Media(file) => bodies::serve_media(file),
+        }
+    }
+}
+
+async fn no_route() -> Response {
+    Decided::new(None, "no-route").on(plain(StatusCode::NOT_FOUND, "not found\n"))
+}
+
+async fn method_not_allowed() -> Response {
+    Decided::new(Some(Route::Playback), "method-not-allowed").on(plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed\n",
+    ))
+}
+
+/// A surface's (or a media file's) answer: a public video's by its UID,
+/// else the token's decision for this viewer.
+fn play(
+    shared: &Shared,
+    served: Served,
+    uri: &Uri,
     headers: &HeaderMap,
     peer: SocketAddr,
-) -> Outcome {
-    let (first, rest) = path
+) -> Response {
+    let first = uri
+        .path()
         .strip_prefix('/')
         .and_then(|p| p.split_once('/'))
-        .unwrap_or(("", ""));
+        .map_or("", |(first, _)| first);
+    let decided = |decision: String| Decided::new(Some(Route::Playback), decision);
     let video = VideoId::new(first).ok().filter(|v| v.as_str() == first);
-    // A video id, or a path of one segment, is logged segment by segment
-    // (see `redact`); the first of several segments that is not a video id
-    // is where Cloudflare wants the token, so it is never shown.
-    let logged_path = if video.is_some() || first.is_empty() {
-        redact::path(path)
-    } else {
-        redact::path(&format!("/{}/{rest}", redact::TOKEN))
+    let (public, loopback) = {
+        let st = shared.lock();
+        let public = video.is_some_and(|v| st.videos.get(&v).is_some_and(|e| e.public));
+        (public, st.loopback)
     };
-    let mut out = Outcome {
-        response: plain(StatusCode::NOT_FOUND, "not found\n"),
-        route: None,
-        kid: None,
-        decision: "no-route".to_owned(),
-        logged_path,
-        dropped: false,
-    };
-    let Some(surface) = Surface::from_path(rest) else {
-        return out;
-    };
-    out.route = Some(Route::Playback);
-    // HEAD is GET without the body: same status and headers (hyper sends
-    // no body to a HEAD and keeps the length the GET would have).
-    let as_get = *method == Method::HEAD && surface.method() == Method::GET;
-    if *method != surface.method() && !as_get {
-        out.response = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
-        out.decision = "method-not-allowed".to_owned();
-        return out;
+    if public {
+        return decided("public".to_owned()).on(served.answer(uri.query()));
     }
-
-    let fault = shared.lock().take_fault(Route::Playback);
-    if let Some(fault) = &fault {
-        play_delay(fault).await;
-        if fault.drop_connection {
-            out.response = dropped();
-            out.decision = "dropped".to_owned();
-            out.dropped = true;
-            return out;
-        }
-        if let Some(status) = fault.status {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut r = plain(status, "fault injected by the emulator\n");
-            if let Some(secs) = fault.retry_after {
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            out.response = r;
-            out.decision = "fault".to_owned();
-            return out;
-        }
-    }
-
-    if let Some(v) = video {
-        let public = shared.lock().videos.get(&v).is_some_and(|e| e.public);
-        if public {
-            out.response = bodies::serve(surface, query);
-            out.decision = "public".to_owned();
-            return out;
-        }
-    }
-    let checked = viewer(headers, peer)
+    let checked = viewer(headers, peer, loopback)
         .map_err(|refusal| (refusal, None))
-        .and_then(|viewer| check(shared, first, surface, &viewer));
+        .and_then(|viewer| check(shared, first, served.surface(), &viewer));
     match checked {
-        Ok(()) => {
-            out.kid = token_kid(first);
-            out.response = bodies::serve(surface, query);
-            out.decision = "ok".to_owned();
-        }
-        Err((refusal, kid)) => {
-            out.kid = kid;
-            out.response = refused(refusal);
-            out.decision = refusal.to_string();
-        }
+        Ok(()) => decided("ok".to_owned())
+            .kid(token_kid(first))
+            .on(served.answer(uri.query())),
+        Err((refusal, kid)) => decided(refusal.to_string()).kid(kid).on(refused(refusal)),
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::state::{CLOCK_MAX, Clock, Config};
+
+    fn shared(now: i64) -> Shared {
+        let config = Config {
+            rate_limit: 1,
+            rate_window_secs: 1,
+            max_keys: 1,
+            state_file: None,
+        };
+        Shared::new(Vec::new(), config, true, 0, Some(now))
+    }
+
+    fn reason(r: &Response) -> Option<&str> {
+        r.headers()
+            .get("x-emulator-reason")
+            .map(|v| v.to_str().unwrap())
+    }
+
+    /// The one refusal no integration test can reach (the handle and the
+    /// control API keep the clock in range): a segment gets it as the
+    /// manifest does.
+    #[test]
+    fn a_clock_out_of_range_refuses_segments_as_it_refuses_the_manifest() {
+        let s = shared(0);
+        s.lock().clock = Clock::Stopped(CLOCK_MAX + 1);
+        let peer = SocketAddr::from(([127, 0, 0, 1], 9));
+        let token =
+            "eyJhbGciOiJSUzI1NiIsImtpZCI6IjhmM2MyYTFiOWQ0ZTVmNjA3MTgyOTNhNGI1YzZkN2U4In0.e30.c2ln";
+        for (served, path) in [
+            (Served::Surface(Surface::Hls), "manifest/video.m3u8"),
+            (Served::Media(&media::FILES[0]), "manifest/stream.m3u8"),
+            (Served::Media(&media::FILES[2]), "manifest/segment_1.ts"),
+        ] {
+            let uri: Uri = format!("/{token}/{path}").parse().unwrap();
+            let r = play(&s, served, &uri, &HeaderMap::new(), peer);
+            assert_eq!(r.status(), 500, "{path}");
+            assert_eq!(reason(&r), Some("clock-out-of-range"), "{path}");
+        }
+    }
+
+    /// The loopback viewer stands in for missing headers only, and only
+    /// for loopback peers (IPv4, IPv6 and IPv4-mapped).
+    #[test]
+    fn the_loopback_viewer_is_for_loopback_peers_without_headers() {
+        let set = LoopbackViewer {
+            ip: Some("203.0.113.7".parse().unwrap()),
+            country: Some(CountryCode::new("US").unwrap()),
+        };
+        let us = Viewer {
+            ip: "203.0.113.7".parse().unwrap(),
+            country: CountryCode::new("US").unwrap(),
+        };
+        let none = HeaderMap::new();
+        for peer in [
+            "127.0.0.1:9",
+            "127.3.2.1:9",
+            "[::1]:9",
+            "[::ffff:127.0.0.1]:9",
+        ] {
+            let peer: SocketAddr = peer.parse().unwrap();
+            assert_eq!(viewer(&none, peer, set), Ok(us), "{peer}");
+            assert_eq!(
+                viewer(&none, peer, LoopbackViewer::default()),
+                Ok(Viewer {
+                    ip: peer.ip(),
+                    country: CountryCode::UNKNOWN
+                }),
+                "{peer}"
+            );
+        }
+        let lan: SocketAddr = "192.0.2.10:9".parse().unwrap();
+        assert_eq!(
+            viewer(&none, lan, set),
+            Ok(Viewer {
+                ip: lan.ip(),
+                country: CountryCode::UNKNOWN
+            })
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("cf-ipcountry", HeaderValue::from_static("GB"));
+        let peer: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        assert_eq!(
+            viewer(&headers, peer, set),
+            Ok(Viewer {
+                ip: us.ip,
+                country: CountryCode::new("GB").unwrap()
+            })
+        );
+        headers.insert("cf-connecting-ip", HeaderValue::from_static("198.51.100.1"));
+        assert_eq!(
+            viewer(&headers, peer, set).map(|v| v.ip),
+            Ok("198.51.100.1".parse().unwrap())
+        );
+    }
 
     #[test]
     fn reasons_round_trip_through_the_header() {

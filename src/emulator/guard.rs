@@ -12,7 +12,10 @@
 //! emulator answers no preflight). The playback edge is left open: it
 //! changes nothing, and browser tests may reach it under any name.
 
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
 
 /// Why a request was refused before it was routed: the value of its
 /// `x-emulator-reason` header.
@@ -126,6 +129,23 @@ pub(crate) fn control(method: &Method, headers: &HeaderMap) -> Result<(), Refuse
         }
     }
     Ok(())
+}
+
+/// The API's outermost layer: a request that is not for this emulator is
+/// answered in Cloudflare's envelope, and not logged.
+pub(crate) async fn api_layer(request: Request, next: Next) -> Response {
+    match api(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(why) => super::api::refused(why),
+    }
+}
+
+/// The control endpoints' layer.
+pub(crate) async fn control_layer(request: Request, next: Next) -> Response {
+    match control(request.method(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(why) => super::control::refused(why),
+    }
 }
 
 #[cfg(test)]

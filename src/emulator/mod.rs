@@ -42,9 +42,32 @@
 //!   for a clock out of range) with `x-emulator-reason` set to a
 //!   [`Refusal`]'s value. Cloudflare does not document its own refusal
 //!   bodies or codes: these are a model.
+//! - **Media a player plays.** `manifest/video.m3u8` is a real HLS
+//!   presentation: six seconds of a test pattern with a 440 Hz tone
+//!   (H.264 Constrained Baseline and AAC-LC in MPEG-TS, 320x180, which
+//!   hls.js plays in Chromium), as a master playlist naming
+//!   `stream.m3u8`, which names `segment_0.ts` to `segment_2.ts`. They are
+//!   relative to the manifest, so a player fetches every one under the
+//!   same token (`/{token}/manifest/segment_1.ts`), and each request is
+//!   decided as the manifest is: once the token expires, its key is
+//!   revoked or a rule blocks the viewer, the next segment is refused with
+//!   the same status and `x-emulator-reason`. The thumbnails are real
+//!   images of the pattern (a JPEG still, an animated GIF); the DASH
+//!   manifest, the downloads and the WebRTC answer are small structural
+//!   placeholders.
+//! - **Players on other origins.** Every edge answer, a refusal too,
+//!   carries `Access-Control-Allow-Origin: *` and exposes
+//!   `x-emulator-reason`, so a page served by the backend under test can
+//!   play from the edge and read why it was refused.
+//! - **Viewers.** The edge decides rules for the viewer that
+//!   `CF-Connecting-IP` and `CF-IPCountry` name. A browser cannot send
+//!   them: requests from a loopback address without them come from the
+//!   viewer set with [`Emulator::set_loopback_viewer`] or
+//!   `POST /__emulator/viewer` (by default the TCP peer's address and
+//!   country `XX`).
 //! - `{control_base_url}` (`/__emulator`): the clock, faults, key activation
 //!   delay, videos, reset and the request log, as JSON; every one is also a
-//!   method of [`Emulator`].
+//!   method of [`Emulator`]. See [Control endpoints](#control-endpoints).
 //!
 //! The emulator keeps only the public half of each key it hands out, plus
 //! one key of its own per account for the token endpoint (made on first
@@ -81,6 +104,67 @@
 //!   cannot be saved is undone and answers 500. A file naming one key or
 //!   video twice is refused.
 //! - **Credentials** may not be empty (start-up refuses them).
+//!
+//! # Control endpoints
+//!
+//! Under [`Emulator::control_base_url`] (`http://127.0.0.1:PORT/__emulator`),
+//! for tests in other languages and for `cf-stream-token emulate`. Every
+//! answer is JSON. Every POST must say `Content-Type: application/json`
+//! (a POST without a body too), else 415; every request must be addressed
+//! to a loopback `Host` and carry no `Origin` but a loopback one, else 403
+//! (see [Safety](#safety)); such a refusal reads `{"error": "...",
+//! "reason": "not-json"}` (or `foreign-host`, `foreign-origin`), the reason
+//! also in `x-emulator-reason`. A body that does not parse, or a value out
+//! of range, is 400 `{"error": "..."}` and changes nothing; a change whose
+//! state file cannot be written is undone and answers 500. Unknown paths
+//! and methods are 404. Control requests are not logged.
+//!
+//! | request | body | answer | handle method |
+//! |---|---|---|---|
+//! | `GET /clock` | | `{"now": 1767225600}` (unix seconds) | [`Emulator::now`] |
+//! | `POST /clock` | `{"now": 1767225600}` or `{"advance_secs": 90}` (exactly one; negative moves back) | `{"now": ...}` | [`Emulator::set_now`], [`Emulator::advance`] |
+//! | `GET /faults` | | the faults in force, oldest first, each as `POST /faults` takes it with `times` left: `[{"route": "list_keys", "status": 503, "retry_after": 2, "delay_ms": 0, "drop_connection": false, "times": 2}]` | [`Emulator::faults`] |
+//! | `POST /faults` | a fault: `{"route": "create_key", "status": 503, "retry_after": 2, "delay_ms": 300, "drop_connection": false, "times": 1}`; only `route` is required (a [`Route`] name: `create_key`, `list_keys`, `delete_key`, `create_token`, `playback`); `times` defaults to 1 | `{"queued": true}` | [`Emulator::add_fault`] |
+//! | `DELETE /faults` | | `{"cleared": true}` | [`Emulator::clear_faults`] |
+//! | `POST /key-delay` | `{"secs": 60}` | `{"secs": 60}` | [`Emulator::set_key_activation_delay`] |
+//! | `POST /check-24h` | `{"enabled": false}` | `{"enabled": false}` | [`Emulator::set_check_24h`] |
+//! | `POST /videos` | `{"account": "023e...c353", "video": "ea95...f27a", "public": false}` (`public` optional, default false) | the body as registered | [`Emulator::register_video`] |
+//! | `POST /keys` | `{"account": "023e...c353", "public_key": "..."}`: any public or private key form the crate reads (JWK, PEM, base64 of either), with its kid | `{"id": KID, "account": ...}` | [`Emulator::import_public_key`] |
+//! | `GET /keys/{account}` | | the account's live key ids: `["8f3c...d7e8"]` | [`Emulator::keys`] |
+//! | `GET /viewer` | | the loopback viewer: `{"ip": null, "country": "US"}` (null: the default) | |
+//! | `POST /viewer` | `{"ip": "203.0.113.7", "country": "US"}`; each member optional, absent or null for the default (the TCP peer, `XX`); replaces both | the viewer as set | [`Emulator::set_loopback_viewer`] |
+//! | `POST /reset` | none | `{"reset": true}` | [`Emulator::reset`] |
+//! | `GET /log` | | the request log, oldest first: `[{"method": "GET", "path": "/<token>/manifest/video.m3u8", "route": "playback", "kid": "...", "status": 200, "decision": "ok"}]` (`route` and `kid` only when known; `status` null for a dropped connection) | [`Emulator::requests`] |
+
+//!
+//! # Testing your player end to end
+//!
+//! A page cannot send `CF-IPCountry`, so a browser test picks its viewer
+//! through the control API and lets the page play what the backend signs.
+//! The repository's `scripts/browser-test.sh` does all of it (about half a
+//! minute once built) with `examples/player.rs`, a backend whose page plays
+//! its signed HLS URL with hls.js, and `scripts/browser-test.cjs`, which
+//! drives Debian's Chromium through playwright-core: a GB viewer plays
+//! (its `currentTime` grows, frames are decoded, a screenshot is saved), a
+//! US viewer's player fails with `403 blocked-by-rule:2`, and playback
+//! stops at the next segment once the emulator's clock passes the token's
+//! expiry or the key is deleted. The steps, to copy into a CI job:
+//!
+//! ```text
+//! apt-get install -y chromium nodejs npm      # Debian's chromium plays H.264/AAC
+//! npm install --prefix e2e --ignore-scripts playwright-core hls.js   # never a CDN
+//! cf-stream-token emulate --api-token test > emulator.json &         # {"api","playback","control"}
+//! CLOUDFLARE_BASE_URL=$API CLOUDFLARE_API_TOKEN=test CLOUDFLARE_ACCOUNT_ID=$ACCOUNT \
+//!   cf-stream-token keys create --out stream-key.json                # the backend's key
+//! CF_STREAM_SIGNING_KEY="$(cat stream-key.json)" CF_STREAM_HOST=$PLAYBACK your-backend &
+//! curl -X POST $CONTROL/viewer -H 'content-type: application/json' -d '{"country":"GB"}'
+//! # then, in the browser (playwright-core, executablePath /usr/bin/chromium,
+//! # --headless --no-sandbox --autoplay-policy=no-user-gesture-required):
+//! # open the page, wait for video.currentTime to grow; POST /clock
+//! # {"advance_secs": 3700} and expect the player's next segment to fail
+//! # with 401 and x-emulator-reason: expired (every edge answer carries
+//! # Access-Control-Allow-Origin: * and exposes that header).
+//! ```
 
 mod api;
 mod bodies;
@@ -88,6 +172,8 @@ mod control;
 mod edge;
 mod guard;
 mod host;
+mod layers;
+mod media;
 mod persist;
 mod ratelimit;
 mod redact;
@@ -96,7 +182,7 @@ mod state;
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,6 +196,7 @@ use crate::error::{Error, ErrorKind};
 use crate::files::{self, FileLock};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::PublicKey;
+use crate::rules::CountryCode;
 
 pub use self::edge::Refusal;
 use self::state::{Credential, Shared};
@@ -119,8 +206,9 @@ use self::state::{Credential, Shared};
 pub const DEFAULT_RATE_LIMIT: u32 = 1200;
 /// The default rate-limit window: 5 minutes.
 pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(300);
-/// Signing keys per account, as Cloudflare documents.
-pub const MAX_KEYS_PER_ACCOUNT: usize = 1000;
+/// Signing keys per account, as Cloudflare documents: the keyring's
+/// [`ACCOUNT_KEY_CAP`](crate::ACCOUNT_KEY_CAP).
+pub const MAX_KEYS_PER_ACCOUNT: usize = crate::keyring::ACCOUNT_KEY_CAP;
 
 /// Configures an [`Emulator`]; start it with [`EmulatorBuilder::start`].
 #[must_use]
@@ -296,7 +384,7 @@ impl EmulatorBuilder {
         }
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
-        let app = router::router(shared.clone());
+        let app = router::app(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(
@@ -459,6 +547,13 @@ impl Emulator {
         self.shared.add_fault(fault);
     }
 
+    /// The faults in force, in the order they were added, each with the
+    /// number of times it has left to play (a fault that has played its
+    /// last time is gone).
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults()
+    }
+
     /// Drop every queued fault.
     pub fn clear_faults(&self) {
         self.shared.clear_faults();
@@ -468,6 +563,30 @@ impl Emulator {
     pub fn set_key_activation_delay(&self, delay: Duration) {
         self.shared
             .set_key_delay(i64::try_from(delay.as_secs()).unwrap_or(i64::MAX));
+    }
+
+    /// Who a playback request from a loopback address (`127.0.0.0/8`,
+    /// `::1`) is, when it sends no `CF-Connecting-IP` or `CF-IPCountry`:
+    /// a browser cannot send them, so this is how a page's player is made a
+    /// viewer in `US` or at a given address. `None` keeps the default (the
+    /// TCP peer's address; country `XX`). A header a request does send
+    /// still wins; requests from other addresses are not affected.
+    /// [`reset`](Self::reset) clears it.
+    ///
+    /// ```
+    /// # use cf_stream_token::emulator::Emulator;
+    /// # use cf_stream_token::CountryCode;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let stream = Emulator::start().await?;
+    /// // Requests from 127.0.0.1 come from the US.
+    /// stream.set_loopback_viewer(None, Some(CountryCode::new("US")?));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_loopback_viewer(&self, ip: Option<IpAddr>, country: Option<CountryCode>) {
+        self.shared
+            .set_loopback_viewer(state::LoopbackViewer { ip, country });
     }
 
     /// Turn the edge's 24-hour check on or off.
@@ -513,7 +632,7 @@ impl Emulator {
     }
 
     /// Forget everything: keys, revocations, videos, faults, the log, rate
-    /// counters; the clock follows the system clock again and the options
+    /// counters, the loopback viewer; the clock follows the system clock again and the options
     /// return to the builder's.
     pub fn reset(&self) {
         self.shared.reset();

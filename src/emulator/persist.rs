@@ -21,7 +21,6 @@ use zeroize::Zeroizing;
 use super::state::{KeyEntry, OwnKey, Shared, VideoEntry, clock_in_range};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::{PublicKey, SigningKey};
-use crate::verify::Verifier;
 
 const VERSION: u32 = 1;
 /// A state file larger than this is refused (1,000 keys of 8,192 bits in
@@ -177,15 +176,8 @@ impl Shared {
             };
             let is_own = own.is_some();
             let listed = !is_own && !k.revoked;
-            let entry = KeyEntry {
-                account: k.account,
-                created: k.created,
-                verifier: Arc::new(Verifier::new(public.clone())),
-                public,
-                plays_from: k.plays_from,
-                revoked: k.revoked,
-                own: is_own,
-            };
+            let mut entry = KeyEntry::new(k.account, public, k.created, k.plays_from, is_own);
+            entry.revoked = k.revoked;
             st.add_key(k.account, entry, listed);
             if let Some(own) = own {
                 let acct = st.accounts.entry(k.account).or_default();

@@ -86,6 +86,23 @@ fn bound(mut text: String) -> String {
     text
 }
 
+/// A playback path as the log holds it: a video id, or a path of one
+/// segment, is redacted segment by segment ([`path`]); the first of several
+/// segments that is not a video id is where Cloudflare wants the token, so
+/// it is never shown.
+pub(crate) fn playback_path(full: &str) -> String {
+    let (first, rest) = full
+        .strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .unwrap_or(("", ""));
+    let video = crate::ids::VideoId::new(first).is_ok_and(|v| v.as_str() == first);
+    if video || first.is_empty() {
+        path(full)
+    } else {
+        path(&format!("/{TOKEN}/{rest}"))
+    }
+}
+
 /// The method as the log holds it: at most [`METHOD_MAX`] bytes.
 pub(crate) fn method(method: &str) -> String {
     if method.len() <= METHOD_MAX {

@@ -1,12 +1,10 @@
-//! Everything the emulator remembers, behind one lock, and the one handler
-//! that routes every request.
+//! Everything the emulator remembers, behind one lock.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use axum::response::Response;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -15,6 +13,7 @@ use super::{Fault, LoggedRequest, Route};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::key::{PublicKey, SigningKey};
+use crate::rules::CountryCode;
 use crate::verify::Verifier;
 
 /// The request log keeps this many entries, the newest.
@@ -135,6 +134,28 @@ pub(crate) struct KeyEntry {
     pub(crate) own: bool,
 }
 
+impl KeyEntry {
+    /// The one way a key entry is made: live, with a verifier of its
+    /// public half. `own` for the emulator's own token-endpoint key.
+    pub(crate) fn new(
+        account: AccountId,
+        public: PublicKey,
+        created: i64,
+        plays_from: i64,
+        own: bool,
+    ) -> Self {
+        KeyEntry {
+            account,
+            created,
+            verifier: Arc::new(Verifier::new(public.clone())),
+            public,
+            plays_from,
+            revoked: false,
+            own,
+        }
+    }
+}
+
 /// The emulator's own key for an account's token endpoint.
 pub(crate) struct OwnKey {
     pub(crate) key: SigningKey,
@@ -153,6 +174,15 @@ pub(crate) struct Account {
 pub(crate) struct VideoEntry {
     pub(crate) account: AccountId,
     pub(crate) public: bool,
+}
+
+/// Who a request from a loopback address is, when it sends no
+/// `CF-Connecting-IP` / `CF-IPCountry` (a browser cannot send them): set
+/// through the control API; `None` is the TCP peer, and `XX`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LoopbackViewer {
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) country: Option<CountryCode>,
 }
 
 /// The emulator's clock: the system clock plus an offset, or stopped.
@@ -183,6 +213,7 @@ pub(crate) struct State {
     pub(crate) key_delay: i64,
     pub(crate) check_24h: bool,
     pub(crate) limiter: RateLimiter,
+    pub(crate) loopback: LoopbackViewer,
 }
 
 impl State {
@@ -269,6 +300,7 @@ impl Shared {
                 key_delay,
                 check_24h,
                 limiter,
+                loopback: LoopbackViewer::default(),
             }),
             persist_lock: Mutex::new(()),
         }
@@ -325,12 +357,24 @@ impl Shared {
         }
     }
 
+    pub(crate) fn faults(&self) -> Vec<Fault> {
+        self.lock().faults.clone()
+    }
+
     pub(crate) fn clear_faults(&self) {
         self.lock().faults.clear();
     }
 
     pub(crate) fn set_key_delay(&self, secs: i64) {
         self.lock().key_delay = secs;
+    }
+
+    pub(crate) fn set_loopback_viewer(&self, viewer: LoopbackViewer) {
+        self.lock().loopback = viewer;
+    }
+
+    pub(crate) fn loopback_viewer(&self) -> LoopbackViewer {
+        self.lock().loopback
     }
 
     pub(crate) fn set_check_24h(&self, on: bool) {
@@ -390,15 +434,7 @@ impl Shared {
             }
             let (now, _) = st.now_at().ok_or_else(clock_out_of_range)?;
             let plays_from = now.saturating_add(st.key_delay);
-            let entry = KeyEntry {
-                account,
-                created: now,
-                public: key.clone(),
-                verifier: Arc::new(Verifier::new(key.clone())),
-                plays_from,
-                revoked: false,
-                own: false,
-            };
+            let entry = KeyEntry::new(account, key.clone(), now, plays_from, false);
             st.add_key(account, entry, true);
         }
         if self.persist().is_err() {
@@ -428,6 +464,7 @@ impl Shared {
             st.key_delay = self.initial_key_delay;
             st.check_24h = self.initial_check_24h;
             st.limiter = RateLimiter::new(self.config.rate_limit, self.config.rate_window_secs);
+            st.loopback = LoopbackViewer::default();
         }
         let _ = self.persist();
     }
@@ -477,24 +514,6 @@ impl Shared {
             st.log.pop_front();
         }
         st.log.push_back(entry);
-    }
-}
-
-/// What a handler decided, for the log.
-pub(crate) struct Outcome {
-    pub(crate) response: Response,
-    pub(crate) route: Option<Route>,
-    pub(crate) kid: Option<KeyId>,
-    pub(crate) decision: String,
-    /// The path as it may be logged (a token replaced).
-    pub(crate) logged_path: String,
-    pub(crate) dropped: bool,
-}
-
-/// Wait out a fault's delay (real time, not the emulator's clock).
-pub(crate) async fn play_delay(fault: &Fault) {
-    if fault.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
     }
 }
 

@@ -385,3 +385,60 @@ async fn paths_that_are_no_route_are_logged_without_a_token() {
     );
     assert!(!format!("{log:?}").contains(&token));
 }
+
+#[tokio::test]
+async fn get_faults_lists_the_faults_in_force_with_the_times_they_have_left() {
+    let e = emulator().await;
+    assert_eq!(
+        control(&e, Method::GET, "/faults", None).await,
+        (200, json!([]))
+    );
+    e.add_fault(Fault::status(Route::ListKeys, 503).retry_after(2).times(2));
+    let (status, _) = control(
+        &e,
+        Method::POST,
+        "/faults",
+        Some(json!({ "route": "playback", "delay_ms": 5, "drop_connection": true })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let listed = |times_left: u32| {
+        json!([
+            { "route": "list_keys", "status": 503, "retry_after": 2, "delay_ms": 0,
+              "drop_connection": false, "times": times_left },
+            { "route": "playback", "status": null, "retry_after": null, "delay_ms": 5,
+              "drop_connection": true, "times": 1 },
+        ])
+    };
+    assert_eq!(
+        control(&e, Method::GET, "/faults", None).await,
+        (200, listed(2))
+    );
+    assert_eq!(
+        e.faults(),
+        [
+            Fault::status(Route::ListKeys, 503).retry_after(2).times(2),
+            Fault::drop_connection(Route::Playback).with_delay(Duration::from_millis(5)),
+        ]
+    );
+
+    // Each play counts down; a fault that played its last time is gone.
+    let path = format!("/accounts/{ACCOUNT}/stream/keys");
+    assert_eq!(api_call(&e, Method::GET, &path, None).await.0, 503);
+    assert_eq!(
+        control(&e, Method::GET, "/faults", None).await,
+        (200, listed(1))
+    );
+    assert_eq!(api_call(&e, Method::GET, &path, None).await.0, 503);
+    let (status, left) = control(&e, Method::GET, "/faults", None).await;
+    assert_eq!((status, left), (200, json!([listed(1)[1].clone()])));
+
+    assert_eq!(control(&e, Method::DELETE, "/faults", None).await.0, 200);
+    assert_eq!(
+        control(&e, Method::GET, "/faults", None).await,
+        (200, json!([]))
+    );
+    assert!(e.faults().is_empty());
+    // A method the path does not take is a 404, as an unknown path.
+    assert_eq!(control(&e, Method::PUT, "/faults", None).await.0, 404);
+}

@@ -21,7 +21,12 @@ With no credential given it makes up an API token and adds it as \"api_token\".
 Point a client at \"api\" (CLOUDFLARE_BASE_URL, or an SDK's base-URL option);
 play /TOKEN/manifest/video.m3u8 and the other surfaces under \"playback\";
 refusals carry an x-emulator-reason header. Keys are real RSA keys; the
-emulator keeps only their public halves.
+emulator keeps only their public halves. The HLS manifest is a real
+six-second stream (hls.js plays it): its playlist and segments are fetched
+under the same token and each is checked as the manifest is. A browser
+cannot send CF-IPCountry: make requests from 127.0.0.1 come from a country
+or address with POST /__emulator/viewer {\"country\":\"US\"}. The control
+endpoints and their JSON bodies are listed in the emulator module's docs.
 
 Only requests addressed to localhost, 127.0.0.0/8 or [::1] reach the API and
 the control endpoints (else 403, x-emulator-reason: foreign-host); control
