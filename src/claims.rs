@@ -384,7 +384,6 @@ impl TokenOptionsBuilder {
             return Err(ErrorKind::NotBeforeAfterExpiry { nbf, exp }.into());
         }
         rules::validate(&self.rules)?;
-        crate::decide::refuse_rules_without_effect(&self.rules)?;
         opts.rules_json = if self.rules.is_empty() {
             None
         } else {
@@ -401,6 +400,9 @@ impl TokenOptionsBuilder {
             }
             .into());
         }
+        // After the length bound, so that no list longer than a token can
+        // carry is ever analysed.
+        crate::decide::refuse_rules_without_effect(&self.rules)?;
         opts.access_rules = Arc::from(self.rules);
         Ok(opts)
     }

@@ -196,48 +196,72 @@ fn representatives(rules: &[AccessRule]) -> Vec<Viewer> {
         }
     }
 
-    let mut v4: BTreeSet<u32> = BTreeSet::from([0]);
-    let mut v6: BTreeSet<u128> = BTreeSet::from([0, MAPPED_START, MAPPED_END]);
-    for rule in rules {
+    // Each family's runs start at 0 and at every network's first and
+    // one-past-last address (IPv6 also at the mapped block's edges); which
+    // rules match a run is swept once, counting the networks open at it.
+    let mut points: BTreeSet<(bool, u128)> = BTreeSet::from([
+        (false, 0),
+        (true, 0),
+        (true, MAPPED_START),
+        (true, MAPPED_END),
+    ]);
+    // (rule, family is IPv6, first address, one past the last if in range)
+    let mut spans: Vec<(usize, bool, u128, Option<u128>)> = Vec::new();
+    for (r, rule) in rules.iter().enumerate() {
         let AccessRule::IpSrc { ip, .. } = rule else {
             continue;
         };
         for net in ip {
-            match net.net() {
+            let (v6, first, past) = match net.net() {
                 IpNet::V4(n) => {
-                    v4.insert(n.network().into());
-                    if let Some(next) = u32::from(n.broadcast()).checked_add(1) {
-                        v4.insert(next);
-                    }
+                    let past = u32::from(n.broadcast()).checked_add(1).map(u128::from);
+                    (false, u128::from(u32::from(n.network())), past)
                 }
-                IpNet::V6(n) => {
-                    v6.insert(n.network().into());
-                    if let Some(next) = u128::from(n.broadcast()).checked_add(1) {
-                        v6.insert(next);
-                    }
-                }
+                IpNet::V6(n) => (
+                    true,
+                    u128::from(n.network()),
+                    u128::from(n.broadcast()).checked_add(1),
+                ),
+            };
+            points.insert((v6, first));
+            if let Some(past) = past {
+                points.insert((v6, past));
             }
+            spans.push((r, v6, first, past));
         }
     }
-    let starts = v4.into_iter().map(|a| IpAddr::V4(Ipv4Addr::from(a))).chain(
-        v6.into_iter()
-            .filter(|a| !(MAPPED_START..MAPPED_END).contains(a))
-            .map(|a| IpAddr::V6(Ipv6Addr::from(a))),
-    );
-    let mut addresses: Vec<((bool, Vec<bool>), IpAddr)> = Vec::new();
-    let any_country = CountryCode::UNKNOWN;
-    for ip in starts {
-        let viewer = Viewer {
-            ip,
-            country: any_country,
+    let points: Vec<(bool, u128)> = points.into_iter().collect();
+    let ipv4_end = points.partition_point(|&(v6, _)| !v6);
+    let mut open = vec![vec![0i64; points.len() + 1]; rules.len()];
+    for (r, v6, first, past) in spans {
+        let at = |p: (bool, u128)| points.binary_search(&p).expect("every edge is a point");
+        let end = match past {
+            Some(past) => at((v6, past)),
+            None if v6 => points.len(),
+            None => ipv4_end,
         };
-        let key = (
-            ip.is_ipv6(),
-            rules
-                .iter()
-                .map(|r| matches!(r, AccessRule::IpSrc { .. }) && r.matches(&viewer))
-                .collect(),
-        );
+        open[r][at((v6, first))] += 1;
+        open[r][end] -= 1;
+    }
+    let mut counts = vec![0i64; rules.len()];
+    let mut addresses: Vec<((bool, Vec<bool>), IpAddr)> = Vec::new();
+    for (i, &(v6, addr)) in points.iter().enumerate() {
+        for (count, open) in counts.iter_mut().zip(&open) {
+            *count += open[i];
+        }
+        if v6 && (MAPPED_START..MAPPED_END).contains(&addr) {
+            continue;
+        }
+        let ip = if v6 {
+            IpAddr::V6(Ipv6Addr::from(addr))
+        } else {
+            // IPv4 points are IPv4 addresses: only `past` can reach 2^32,
+            // and it is `None` then.
+            IpAddr::V4(Ipv4Addr::from(
+                u32::try_from(addr).expect("an IPv4 address"),
+            ))
+        };
+        let key = (v6, counts.iter().map(|&c| c > 0).collect());
         if !addresses.iter().any(|(k, _)| *k == key) {
             addresses.push((key, ip));
         }

@@ -699,3 +699,36 @@ fn explain_reads_a_foreign_tokens_allow_only_rules() {
 fn b64_bytes(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+/// The longest lists a token can carry (some 680 networks) are analysed
+/// whole: the sweep over the networks' edges finds the one viewer class
+/// each allow rule lets play, and the list builds.
+#[test]
+fn a_list_as_long_as_a_token_allows_is_analysed() {
+    let nets: Vec<String> = (0..680u32)
+        .map(|i| format!("10.{}.{}.0/24", i / 256, i % 256))
+        .collect();
+    let rules = vec![
+        AccessRule::networks(Action::Allow, &nets[..170]).unwrap(),
+        AccessRule::networks(Action::Block, &nets[170..340]).unwrap(),
+        AccessRule::networks(Action::Allow, &nets[340..510]).unwrap(),
+        AccessRule::networks(Action::Block, &nets[510..680]).unwrap(),
+        AccessRule::any(Action::Block),
+    ];
+    let opts = TokenOptions::builder()
+        .access_rules(rules.clone())
+        .build()
+        .unwrap();
+    assert_eq!(opts.access_rules(), &rules[..]);
+    // The same list with the third rule's networks inside the first's
+    // decides nothing with its third rule.
+    let mut shadowed = rules;
+    shadowed[2] = AccessRule::networks(Action::Allow, &nets[..170]).unwrap();
+    assert_eq!(
+        build_err(shadowed),
+        ErrorKind::RuleHasNoEffect {
+            rule: 3,
+            reason: "earlier rules already decide every viewer it matches; remove it, or move it before them"
+        }
+    );
+}
