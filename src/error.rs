@@ -710,8 +710,7 @@ fn host_refusal(value: &str) -> &'static str {
     if value.is_empty() {
         "the host is empty"
     } else if value.contains("://") {
-        "give the host name alone, without a scheme (playback URLs are https; a loopback \
-         base URL such as http://127.0.0.1:8080 is StreamHost::parse's)"
+        "give the host name alone, without a scheme (playback URLs are https)"
     } else if value.contains(['/', '?', '#']) {
         "give the host name alone, without a path"
     } else if value.contains('@') {

@@ -154,11 +154,13 @@ fn a_refused_host_says_why() {
         ),
         (
             "203.0.113.7",
-            "an IP address is not a host name: give a DNS name",
+            "an IP address is not a host name: give a DNS name (a loopback address is allowed \
+             over http, as in http://127.0.0.1:8080)",
         ),
         (
             "[2001:db8::1]",
-            "an IP address is not a host name: give a DNS name",
+            "an IP address is not a host name: give a DNS name (a loopback address is allowed \
+             over http, as in http://127.0.0.1:8080)",
         ),
         ("videos.example.com.", "drop the trailing dot"),
         (

@@ -84,8 +84,8 @@ fn bench_takes_its_key_as_mint_does() {
         cli(&["bench", "--seconds", "1"])
             .env("CF_STREAM_SIGNING_KEY", &pem)
             .fails(1),
-        "CF_STREAM_SIGNING_KEY: this key form (PEM or DER) carries no key id; give one: \
-         CF_STREAM_KEY_ID, or `--key-id` on the command line"
+        "CF_STREAM_SIGNING_KEY: this key form (PEM or DER) carries no key id; give one with \
+         the key (CF_STREAM_KEY_ID beside CF_STREAM_SIGNING_KEY); or pass --key-id"
     );
     let out = cli(&["bench", "--seconds", "1", "--key", "-"])
         .stdin(&demo_json())

@@ -229,10 +229,8 @@ fn url_refuses_hosts_that_are_ipv4_to_a_browser() {
             ])
             .fails(2),
             format!(
-                "invalid value '{host}' for '--host <HOST>': invalid host: \"{host}\" (expected \
-                 a host name with an optional port (videos.example.com, localhost:8443), without \
-                 scheme, path or trailing dot; an IP address only if loopback, as in \
-                 http://127.0.0.1:8080)"
+                "invalid value '{host}' for '--host <HOST>': invalid host \"{host}\": its last \
+                 label is a number, so browsers read it as an IPv4 address: give a DNS name"
             )
         );
     }
