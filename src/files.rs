@@ -38,8 +38,26 @@ use zeroize::Zeroizing;
 pub fn read_bounded(path: impl AsRef<Path>, limit: u64) -> io::Result<Zeroizing<Vec<u8>>> {
     let file = File::open(path.as_ref())?;
     let size = file.metadata().map_or(0, |m| m.len()).min(limit);
+    read_limited(file, size, limit)
+}
+
+/// [`read_bounded`] for a reader of unknown size, such as standard input:
+/// at most `limit` bytes, into a buffer that is zeroized when dropped. The
+/// buffer takes `limit + 1` bytes up front so that it never grows: meant
+/// for small limits, such as a key's.
+///
+/// # Errors
+/// The I/O error of reading, or [`io::ErrorKind::FileTooLarge`] when the
+/// reader holds more than `limit` bytes (reading stops there).
+pub fn read_bounded_from(reader: impl io::Read, limit: u64) -> io::Result<Zeroizing<Vec<u8>>> {
+    read_limited(reader, limit, limit)
+}
+
+/// Read at most `limit` bytes into a buffer sized for `size` (at most
+/// `limit`) plus the one byte that tells a longer input.
+fn read_limited(reader: impl io::Read, size: u64, limit: u64) -> io::Result<Zeroizing<Vec<u8>>> {
     let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
-    file.take(limit + 1).read_to_end(&mut bytes)?;
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(io::Error::new(
             io::ErrorKind::FileTooLarge,
@@ -236,6 +254,18 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn a_reader_is_read_up_to_its_limit_and_no_further() {
+        let at_limit = read_bounded_from(&[7u8; 16][..], 16).unwrap();
+        assert_eq!(&*at_limit, &[7u8; 16]);
+        // The buffer was sized once: it never grew (leaving a copy behind).
+        assert_eq!(at_limit.capacity(), 17);
+        let e = read_bounded_from(&[7u8; 17][..], 16).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(e.to_string(), "larger than 16 bytes");
+        assert!(read_bounded_from(&[][..], 16).unwrap().is_empty());
     }
 
     #[test]

@@ -410,6 +410,17 @@ impl CreatedKey {
         self.created_raw.as_deref()
     }
 
+    /// The new key as [`Client::list_signing_keys`](super::Client::list_signing_keys)
+    /// lists it: its id and creation time, nothing secret. Its `Serialize`
+    /// form is the one `keys create` and `keys list` print.
+    pub fn info(&self) -> KeyInfo {
+        KeyInfo {
+            id: self.id,
+            created: self.created,
+            created_raw: self.created_raw.clone(),
+        }
+    }
+
     /// The create-key `result` object exactly as Cloudflare sent it,
     /// `{"id","pem","jwk","created"}`, to save for later loading with
     /// [`SigningKey::parse`]. **Contains the private key**: store it as a

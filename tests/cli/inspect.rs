@@ -122,3 +122,54 @@ fn inspect_refuses_duplicate_members_as_verify_does() {
         "token refused: malformed token: a member name is repeated"
     );
 }
+
+/// The claims `inspect --json` and `verify` print are the library's own
+/// JSON form of `Claims`, member for member, not a copy that could drift.
+#[test]
+fn inspect_and_verify_print_the_librarys_claims_json() {
+    let opts = TokenOptions::builder()
+        .downloadable(true)
+        .backdate_not_before(std::time::Duration::from_secs(60))
+        .access_rules([
+            "allow:country=GB".parse().unwrap(),
+            "block:any".parse().unwrap(),
+        ])
+        .build()
+        .unwrap();
+    let token = minted_now(&opts);
+    let claims = decode_unverified(&token).unwrap().claims;
+    let library = serde_json::to_string(&claims).unwrap();
+    let inspected = cli(&["inspect", "--json", &token]).ok();
+    let verified = cli(&["verify", "--key", &fixture("demo/demo.jwk.json"), &token]).ok();
+    for out in [&inspected, &verified] {
+        assert!(
+            out.contains(&format!(r#","claims":{library}"#)),
+            "{library} in {out}"
+        );
+    }
+}
+
+/// The cap is the library's 24-hour rule: exactly 24 hours left keeps it,
+/// a minute more breaks it.
+#[test]
+fn inspect_applies_the_librarys_24_hour_rule_at_its_edge() {
+    let forged = |exp: i64| {
+        forge(
+            &format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}"}}"#),
+            &format!(r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{exp}}}"#),
+            |input| hazmat::sign_rs256(&demo_key(), input).unwrap(),
+        )
+    };
+    // The command reads the clock after this, so at most 24 hours are left.
+    let edge = forged(now() + 24 * 3600);
+    let v = json_of(&cli(&["inspect", "--json", &edge]).ok());
+    assert_eq!(v["within_24h_cap"], json!(true), "{v}");
+    let over = forged(now() + 24 * 3600 + 60);
+    let v = json_of(&cli(&["inspect", "--json", &over]).ok());
+    assert_eq!(v["within_24h_cap"], json!(false), "{v}");
+    assert!(
+        cli(&["inspect", &over])
+            .ok()
+            .contains("24 h cap:     BROKEN: 1d 0h "),
+    );
+}

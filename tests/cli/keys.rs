@@ -388,6 +388,38 @@ async fn keys_create_whose_created_is_not_rfc_3339_still_saves_and_prints_the_ke
     demo_verifier().verify(&token).unwrap();
 }
 
+/// `keys create` prints the library's JSON form of a key, the one `keys
+/// list` prints: a created key then listed reads the same, in either
+/// shape of `created`.
+#[tokio::test]
+async fn keys_create_prints_a_key_as_keys_list_lists_it() {
+    for created in [
+        json!("2026-11-01T12:00:00Z"),
+        json!("last tuesday"),
+        json!(null),
+    ] {
+        let server = MockServer::start().await;
+        let mut result = json("demo/demo_create_result.json");
+        result["created"] = created.clone();
+        Mock::given(method("POST"))
+            .respond_with(ok(result))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(keys_path()))
+            .respond_with(ok(json!([{"id": DEMO_KID, "created": created}])))
+            .mount(&server)
+            .await;
+        let dir = TempDir::new();
+        let (_, run) = create_in(&dir, &server, &[]);
+        let printed = run.ok();
+        let listed = cli(&["keys", "list", "--account-id", ACCOUNT])
+            .api(&server)
+            .ok();
+        assert_eq!(format!("[{printed}]"), listed, "created: {created}");
+    }
+}
+
 #[tokio::test]
 async fn keys_create_whose_answer_is_lost_says_a_key_may_exist_and_how_to_find_it() {
     let server = MockServer::start().await;

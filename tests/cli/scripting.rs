@@ -8,7 +8,7 @@ use super::*;
 const CODE: &str = "f33zs165nr7gyfy4";
 const HOST: &str = "https://customer-f33zs165nr7gyfy4.cloudflarestream.com/";
 
-fn demo_json() -> String {
+pub(super) fn demo_json() -> String {
     std::fs::read_to_string(fixture("demo/demo.jwk.json")).unwrap()
 }
 

@@ -1,8 +1,6 @@
 //! What the commands read: keys, token options, tokens, the clock.
 
-use std::io::Read as _;
-
-use anyhow::Context as _;
+use cf_stream_token::files;
 use cf_stream_token::{Clock as _, ErrorKind, SystemClock, TokenOptions};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -78,15 +76,17 @@ fn token_text(arg: &str) -> anyhow::Result<Zeroizing<String>> {
     if arg != "-" {
         return Ok(Zeroizing::new(arg.trim().to_owned()));
     }
-    let mut text = Zeroizing::new(String::new());
-    // One byte past the bound tells "exactly at it" from "over it".
-    std::io::stdin()
-        .take(MAX_TOKEN_INPUT + 1)
-        .read_to_string(&mut text)
-        .context("cannot read the token from standard input")?;
-    if text.len() as u64 > MAX_TOKEN_INPUT {
-        anyhow::bail!("standard input is larger than 1 MiB: not a token");
-    }
+    // Bounded by the library's reader, as a key on standard input is.
+    let bytes =
+        files::read_bounded_from(std::io::stdin().lock(), MAX_TOKEN_INPUT).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::FileTooLarge {
+                anyhow::anyhow!("standard input is larger than 1 MiB: not a token")
+            } else {
+                anyhow::Error::new(e).context("cannot read the token from standard input")
+            }
+        })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow::anyhow!("standard input is not UTF-8 text: not a token"))?;
     let trimmed = Zeroizing::new(text.trim().to_owned());
     if trimmed.is_empty() {
         anyhow::bail!("no token on standard input");

@@ -3,10 +3,10 @@
 //! `CF_STREAM_SIGNING_KEY` and `CF_STREAM_KEY_ID`, in one order of
 //! precedence.
 
-use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::Context as _;
+use cf_stream_token::files;
 use cf_stream_token::{ErrorKind, KEYRING_ENV, KeyId, Keyring, SigningKey};
 use zeroize::Zeroizing;
 
@@ -106,15 +106,14 @@ pub(crate) fn read_key_arg(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     if path != Path::new("-") {
         return read_key_file(path);
     }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(64 * 1024));
-    std::io::stdin()
-        .take(MAX_KEY_FILE + 1)
-        .read_to_end(&mut bytes)
-        .context("cannot read the key from standard input")?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        anyhow::bail!("standard input is larger than 1 MiB: not a key");
-    }
-    Ok(bytes)
+    // The same bound as a key file, through the library's reader.
+    files::read_bounded_from(std::io::stdin().lock(), MAX_KEY_FILE).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            anyhow::anyhow!("standard input is larger than 1 MiB: not a key")
+        } else {
+            anyhow::Error::new(e).context("cannot read the key from standard input")
+        }
+    })
 }
 
 /// How `--key` is named in messages.

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::Write as _;
 
 use cf_stream_token::dangerous::Header;
-use cf_stream_token::{AccessRule, Claims, Token};
+use cf_stream_token::{Claims, Token};
 use serde::Serialize;
 
 /// A value on the command line that is invalid by itself, found after clap
@@ -74,35 +74,23 @@ pub(crate) fn print_token(token: &Token, as_json: bool) -> anyhow::Result<()> {
     }
 }
 
-/// The claims with every member present, in the order they are minted:
-/// `nbf` null and `downloadable` false when the token leaves them out,
-/// `accessRules` an array.
+/// The claims as `verify` and `inspect` print them: the library's own JSON
+/// form of [`Claims`] (every member present, in the order they are
+/// minted), passed through, not a copy of it.
 #[derive(Serialize)]
-pub(crate) struct ClaimsJson<'a> {
-    sub: &'a str,
-    kid: &'a str,
-    exp: i64,
-    nbf: Option<i64>,
-    downloadable: bool,
-    #[serde(rename = "accessRules")]
-    access_rules: &'a [AccessRule],
-}
+#[serde(transparent)]
+pub(crate) struct ClaimsJson<'a>(&'a Claims);
 
 impl<'a> From<&'a Claims> for ClaimsJson<'a> {
     fn from(c: &'a Claims) -> Self {
-        ClaimsJson {
-            sub: c.video().as_str(),
-            kid: c.kid().as_str(),
-            exp: c.exp(),
-            nbf: c.nbf(),
-            downloadable: c.downloadable(),
-            access_rules: c.access_rules(),
-        }
+        ClaimsJson(c)
     }
 }
 
 /// The header as it is printed: the members the library reads, and the
-/// names of any others.
+/// names of any others. The library's `Header` has no JSON form of its own
+/// (it keeps only the names of the members it does not read), so this
+/// restates nothing.
 #[derive(Serialize)]
 pub(crate) struct HeaderJson<'a> {
     alg: &'a str,

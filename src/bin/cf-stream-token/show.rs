@@ -52,3 +52,26 @@ pub(crate) fn outlives(e: cf_stream_token::Error, now: OffsetDateTime) -> anyhow
         _ => anyhow::Error::new(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        assert_eq!(span(0), "0 s");
+        assert_eq!(span(40), "40 s");
+        assert_eq!(span(89), "89 s");
+        assert_eq!(span(90), "2 min");
+        assert_eq!(span(12 * 60), "12 min");
+        assert_eq!(span(89 * 60), "89 min");
+        assert_eq!(span(90 * 60), "2 h");
+        assert_eq!(span(89_995), "25 h");
+        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let t = t0 + Duration::from_secs(89_995);
+        assert_eq!(when(t, t0), "2027-01-16T08:59:55Z (in 25 h)");
+        assert!(when(t0, t).ends_with("(now)"));
+    }
+}

@@ -2,21 +2,25 @@
 //! signatures per second, measured in one run.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use cf_stream_token::KeyId;
 use cf_stream_token::{Signer, SigningKey, TokenOptions, VideoId};
 use clap::Args;
 use serde::Serialize;
 
-use crate::key_source::key_from_file;
-use crate::output::emit;
+use crate::args::KeySource;
+use crate::key_source::{KeySourceResolved, resolve};
+use crate::output::{Usage, emit};
 
 pub(crate) const AFTER_HELP: &str = "\
 The two measurements alternate in short slices over the same run, so that
 background load hits both alike. The raw figure is one RS256 signature by
 aws-lc-rs over the same signing input with the same key, nothing else.
+
+The key is found as `mint` finds it: --key FILE (- for standard input),
+else CF_STREAM_SIGNING_KEY, with --key-id or CF_STREAM_KEY_ID; without
+either, the built-in demo key. A keyring (--keyring, CF_STREAM_KEYRING) is
+refused: it does not hand out the key the raw figure needs.
 
 Examples:
   cf-stream-token bench --seconds 5
@@ -32,13 +36,10 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "T", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) threads: u16,
-    /// Signing key file (any form --key reads elsewhere) [default: the
-    /// built-in demo key]
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: Option<PathBuf>,
-    /// Key id, for a PEM --key
-    #[arg(long, value_name = "KID", requires = "key")]
-    pub(crate) key_id: Option<KeyId>,
+    /// The key, found as `mint` finds it (without one: the built-in demo
+    /// key)
+    #[command(flatten)]
+    pub(crate) key: KeySource,
     /// Print {"tokens_per_sec","raw_sign_per_sec","ratio","threads","seconds"}
     #[arg(long)]
     pub(crate) json: bool,
@@ -109,9 +110,36 @@ struct BenchJson {
     seconds: u64,
 }
 
+/// Why a keyring cannot be benchmarked: the raw figure signs with the key
+/// itself, which a ring never hands out.
+const NO_RING: &str = "bench compares minting with a bare RS256 signature by the same key, and a \
+     keyring does not hand out its keys: give --key FILE (a key of the ring), or unset \
+     CF_STREAM_KEYRING to use the built-in demo key";
+
+/// Where the key came from, as the text output names it.
+fn key_origin(source: &KeySource) -> &'static str {
+    if source.key.is_some() {
+        "--key"
+    } else {
+        "CF_STREAM_SIGNING_KEY"
+    }
+}
+
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let (key, origin) = match &args.key {
-        Some(path) => (key_from_file(path, args.key_id)?, "--key"),
+    if args.key.keyring.is_some() {
+        return Err(Usage(NO_RING.to_owned()).into());
+    }
+    let (key, origin) = match resolve(&args.key)? {
+        Some(KeySourceResolved::Key(key)) => (key, key_origin(&args.key)),
+        Some(KeySourceResolved::Ring(_)) => return Err(Usage(NO_RING.to_owned()).into()),
+        None if args.key.key_id.is_some() => {
+            return Err(Usage(
+                "--key-id names the key of --key FILE or CF_STREAM_SIGNING_KEY, and neither is \
+                 given (bench uses its built-in demo key then)"
+                    .to_owned(),
+            )
+            .into());
+        }
         None => (
             SigningKey::parse(DEMO_KEY, None)?,
             "built-in demo key: public, for tests only",

@@ -1,8 +1,8 @@
 //! `inspect`: decode a token without verifying it.
 
 use anyhow::Context as _;
-use cf_stream_token::MAX_LIFETIME;
 use cf_stream_token::dangerous::decode_unverified;
+use cf_stream_token::{Claims, ErrorKind, TokenOptions};
 use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -67,6 +67,22 @@ fn span(secs: u64) -> String {
     }
 }
 
+/// Whether the token keeps the 24-hour cap as of `now`, asked of the
+/// library's own rule (no second copy of it here): would the library mint
+/// a token with this `exp` now? A token carries no signing time; one that
+/// still has more than 24 hours to run was certainly signed past the cap.
+/// An expired token has no time left, so it keeps the cap.
+fn keeps_cap(claims: &Claims, now: OffsetDateTime) -> bool {
+    let resolved = TokenOptions::builder()
+        .expires_at(claims.expires_at())
+        .build()
+        .and_then(|opts| opts.resolve_at(now));
+    !matches!(
+        resolved.as_ref().map_err(cf_stream_token::Error::kind),
+        Err(ErrorKind::ExpiryTooFar { .. })
+    )
+}
+
 /// `inspect`: decode without verifying; when the token expires and whether
 /// it keeps the 24-hour cap, as of now.
 pub(crate) fn run(args: InspectArgs) -> anyhow::Result<()> {
@@ -74,14 +90,13 @@ pub(crate) fn run(args: InspectArgs) -> anyhow::Result<()> {
     let read = decode_unverified(&token)?;
     drop(token);
     let (header, claims) = (read.header, read.claims);
-    let now = now().unix_timestamp();
+    let clock = now();
+    let now = clock.unix_timestamp();
     let exp = claims.exp();
     let expires_in = exp.saturating_sub(now);
     let expired = expires_in <= 0;
     let not_yet_valid = claims.nbf().is_some_and(|nbf| now < nbf);
-    // A token carries no signing time; one that still has more than 24
-    // hours to run was certainly signed with an expiry past the cap.
-    let within_cap = expires_in <= MAX_LIFETIME.as_secs() as i64;
+    let within_cap = keeps_cap(&claims, clock);
 
     if args.json {
         return emit(&serde_json::to_string(&InspectedJson {
