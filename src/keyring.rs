@@ -508,6 +508,15 @@ impl Keyring {
         self.serial
     }
 
+    /// Raise the serial above `serial` (the one a fleet holds): how a
+    /// rollback is published. Reloading instances refuse a document older
+    /// than theirs, so a restored earlier version (`ring.json.prev`, a
+    /// secret store's version before) goes out as a new change.
+    pub fn supersede(&mut self, serial: u64) {
+        self.serial = self.serial.max(serial);
+        self.touch();
+    }
+
     fn touch(&mut self) {
         self.serial = self.serial.saturating_add(1);
     }

@@ -251,3 +251,8 @@ pub use crate::{
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+// docs/fleet.md's examples, likewise.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/fleet.md")]
+struct FleetGuideDoctests;
