@@ -176,6 +176,7 @@ mod rules;
 mod signer;
 #[cfg(not(target_arch = "wasm32"))]
 mod source;
+mod telemetry;
 mod token;
 mod url;
 // AWS-LC verifies; it does not build for wasm32.

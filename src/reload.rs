@@ -433,7 +433,7 @@ impl<T: Held> Engine<T> {
         let now = crate::clock::system_now();
         let bytes = source.read(T::WHAT)?;
         let value = T::parse(&bytes, &config)?;
-        telemetry::reload(source.name(), "loaded", Some(&value.kid()), value.serial());
+        crate::telemetry::loaded(source.name(), &value.kid(), value.serial());
         Ok(Engine {
             current: ArcSwap::from_pointee(Loaded {
                 value,
@@ -474,11 +474,15 @@ impl<T: Held> Engine<T> {
             }
         };
         let held = self.current.load();
-        telemetry::reload_outcome(
+        crate::telemetry::reload(
             self.source.name(),
-            &outcome,
+            outcome.as_str(),
             &held.value.kid(),
             held.value.serial(),
+            match &outcome {
+                ReloadOutcome::Failed(e) => Some(e),
+                _ => None,
+            },
         );
         outcome
     }
@@ -953,66 +957,4 @@ impl TokenSource for ReloadingKey {
     ) -> Result<Token, Error> {
         self.engine.current.load().value.mint_at(now, video, opts)
     }
-}
-
-/// The reload events (feature `tracing`; nothing without it).
-mod telemetry {
-    use super::ReloadOutcome;
-    use crate::ids::KeyId;
-
-    #[cfg(feature = "tracing")]
-    pub(super) fn reload(source: &str, outcome: &str, kid: Option<&KeyId>, serial: Option<u64>) {
-        tracing::info!(
-            target: "cf_stream_token::reload",
-            source,
-            outcome,
-            kid = kid.map(KeyId::as_str),
-            serial,
-            "keys loaded"
-        );
-    }
-
-    #[cfg(not(feature = "tracing"))]
-    pub(super) fn reload(_: &str, _: &str, _: Option<&KeyId>, _: Option<u64>) {}
-
-    #[cfg(feature = "tracing")]
-    pub(super) fn reload_outcome(
-        source: &str,
-        outcome: &ReloadOutcome,
-        kid: &KeyId,
-        serial: Option<u64>,
-    ) {
-        match outcome {
-            ReloadOutcome::Failed(e) => tracing::warn!(
-                target: "cf_stream_token::reload",
-                source,
-                outcome = outcome.as_str(),
-                kid = kid.as_str(),
-                serial,
-                error = e.kind().name(),
-                reason = %e,
-                "reload failed; the keys in force stay"
-            ),
-            ReloadOutcome::Replaced { old_kid, .. } => tracing::info!(
-                target: "cf_stream_token::reload",
-                source,
-                outcome = outcome.as_str(),
-                kid = kid.as_str(),
-                old_kid = old_kid.as_str(),
-                serial,
-                "reloaded"
-            ),
-            ReloadOutcome::Unchanged => tracing::debug!(
-                target: "cf_stream_token::reload",
-                source,
-                outcome = outcome.as_str(),
-                kid = kid.as_str(),
-                serial,
-                "unchanged"
-            ),
-        }
-    }
-
-    #[cfg(not(feature = "tracing"))]
-    pub(super) fn reload_outcome(_: &str, _: &ReloadOutcome, _: &KeyId, _: Option<u64>) {}
 }
