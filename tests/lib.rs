@@ -45,6 +45,11 @@ mod emulator;
 #[cfg(all(feature = "tracing", feature = "emulator"))]
 mod telemetry;
 
+// The fleet proof: the emulator, reloading instances on a Kubernetes-style
+// Secret directory, and the command line's rotations as processes.
+#[cfg(all(feature = "cli", unix))]
+mod fleet;
+
 // Feature "cli": the command line, run as a process.
 #[cfg(feature = "cli")]
 mod cli;

@@ -44,7 +44,7 @@ fn doc(ring: &Keyring) -> String {
 }
 
 /// A fresh directory under the system's temporary one.
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
         "cf-stream-token-reload-{name}-{}-{}",
@@ -90,7 +90,7 @@ fn replaced(outcome: ReloadOutcome) -> (String, String) {
 /// link to the version in force, swapped by renaming a new link over it,
 /// and each key of the Secret a link through `..data`.
 #[cfg(unix)]
-struct SecretVolume {
+pub(crate) struct SecretVolume {
     dir: PathBuf,
     version: u32,
     current: Option<PathBuf>,
@@ -98,7 +98,7 @@ struct SecretVolume {
 
 #[cfg(unix)]
 impl SecretVolume {
-    fn new(dir: PathBuf) -> SecretVolume {
+    pub(crate) fn new(dir: PathBuf) -> SecretVolume {
         SecretVolume {
             dir,
             version: 0,
@@ -106,7 +106,7 @@ impl SecretVolume {
         }
     }
 
-    fn publish(&mut self, files: &[(&str, &str)]) {
+    pub(crate) fn publish(&mut self, files: &[(&str, &str)]) {
         use std::os::unix::fs::symlink;
         self.version += 1;
         let name = format!("..2026_12_06_07_00_{:02}.{:09}", self.version, self.version);
