@@ -425,6 +425,9 @@ struct Engine<T: Held> {
     current: ArcSwap<Loaded<T>>,
     /// Held for the whole of a reload: two reloads never race (a slow one
     /// cannot store an older document after a quick one stored a newer).
+    reloading: Mutex<()>,
+    /// Held only to read or write the figures, never across a source's
+    /// read: a hung secret-store call does not hang `status()`.
     book: Mutex<Bookkeeping>,
 }
 
@@ -442,6 +445,7 @@ impl<T: Held> Engine<T> {
             }),
             source,
             config,
+            reloading: Mutex::new(()),
             book: Mutex::new(Bookkeeping {
                 checked_at: now,
                 last_error: None,
@@ -452,10 +456,15 @@ impl<T: Held> Engine<T> {
     }
 
     fn reload(&self) -> ReloadOutcome {
-        let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let now = crate::clock::system_now();
+        let result = self.try_reload(now);
+        let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
         book.checked_at = now;
-        let outcome = match self.try_reload(now) {
+        let outcome = match result {
             Ok(outcome) => {
                 book.last_error = None;
                 book.consecutive_failures = 0;
@@ -484,6 +493,7 @@ impl<T: Held> Engine<T> {
                 _ => None,
             },
         );
+        drop(book);
         outcome
     }
 
@@ -927,6 +937,40 @@ impl ReloadingKeyBuilder {
 }
 
 impl ReloadingKey {
+    /// The key from `CF_STREAM_SIGNING_KEY_FILE` (a path) or, when that is
+    /// unset, `CF_STREAM_SIGNING_KEY` (the key itself), with the key id in
+    /// `CF_STREAM_KEY_ID` when set (PEM and DER carry none), reloaded every
+    /// `interval`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKeyId`] for a malformed `CF_STREAM_KEY_ID`, and
+    /// as [`ReloadingKeyBuilder::start`].
+    pub fn from_env(interval: Duration) -> Result<ReloadingKey, Error> {
+        Self::from_env_with(interval, |name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the environment given as a
+    /// function (the file's name and the key id are read from it once; a
+    /// key in the variable itself is read from the process environment at
+    /// every reload).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_env_with(
+        interval: Duration,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<ReloadingKey, Error> {
+        let mut builder = Self::builder(SecretSource::env_or_file_with(
+            crate::key::ENV_SIGNING_KEY,
+            &var,
+        ))
+        .interval(interval);
+        if let Some(kid) = var(crate::key::ENV_KEY_ID).filter(|k| !k.trim().is_empty()) {
+            builder = builder.kid(KeyId::new(kid.trim())?);
+        }
+        builder.start()
+    }
+
     /// A builder reading `source`.
     pub fn builder(source: SecretSource) -> ReloadingKeyBuilder {
         ReloadingKeyBuilder {

@@ -583,3 +583,62 @@ fn nothing_a_reloading_source_shows_holds_key_material() {
     assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_key_file_named_in_the_environment_reloads_with_the_key_id_given_there() {
+    let dir = scratch("key-env");
+    let pem = dir.join("signing.pem");
+    std::fs::write(&pem, text("demo/demo_pkcs8.pem")).unwrap();
+    let file = pem.to_str().unwrap().to_owned();
+    let env = |name: &str| match name {
+        "CF_STREAM_SIGNING_KEY_FILE" => Some(file.clone()),
+        "CF_STREAM_KEY_ID" => Some(format!(" {DEMO_KID} ")),
+        _ => None,
+    };
+    let key = ReloadingKey::from_env_with(Duration::from_secs(60), env).unwrap();
+    assert_eq!(mint_kid(&key), DEMO_KID);
+    assert_eq!(key.status().source(), format!("file {file}"));
+
+    let bad = |name: &str| match name {
+        "CF_STREAM_SIGNING_KEY_FILE" => Some(file.clone()),
+        "CF_STREAM_KEY_ID" => Some("not a kid".to_owned()),
+        _ => None,
+    };
+    let e = ReloadingKey::from_env_with(Duration::from_secs(60), bad).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::InvalidKeyId), "{e:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_hung_source_does_not_hang_the_status_nor_the_mints() {
+    let doc = doc(&ring_b());
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Mutex::new(released);
+    let calls = AtomicU32::new(0);
+    let source = SecretSource::from_fn("slow store", move || {
+        if calls.fetch_add(1, Ordering::SeqCst) > 0 {
+            // The second call hangs until the test lets it go.
+            released.lock().unwrap().recv().unwrap();
+        }
+        Ok(doc.clone())
+    });
+    let ring = Arc::new(manual(source));
+    let reloading = {
+        let ring = Arc::clone(&ring);
+        std::thread::spawn(move || ring.reload_now())
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let asked = Instant::now();
+    assert_eq!(ring.status().kid(), &kid(DEMO_KID));
+    assert_eq!(mint_kid(&*ring), DEMO_KID);
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
+    release.send(()).unwrap();
+    assert!(matches!(
+        reloading.join().unwrap(),
+        ReloadOutcome::Unchanged
+    ));
+}
