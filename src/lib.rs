@@ -181,6 +181,8 @@ mod rules;
 mod signer;
 #[cfg(not(target_arch = "wasm32"))]
 mod source;
+// What the native sources report (feature `tracing`); nothing on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
 mod telemetry;
 mod token;
 mod url;
