@@ -107,6 +107,11 @@
 //!   "<text>"}`, which never holds a secret; [`VideoId`] as an extractor.
 //! - `cli`: the `cf-stream-token` command-line tool (turns on `api` and
 //!   `emulator`; `clap`, `clap_complete` and `anyhow` live in the binary only).
+//! - `tracing`: spans and events through `tracing` (API calls and their
+//!   attempts, create-key outcomes, reloads of a [`ReloadingKeyring`], cache
+//!   and fallback decisions, and at debug level each mint), never a token,
+//!   signature, key, credential or URL. The crate installs no subscriber;
+//!   without the feature it emits nothing.
 //! - `webcrypto` (`wasm32-unknown-unknown` only; nothing on other targets):
 //!   `WebCryptoSigner`, which signs through the JS runtime's WebCrypto
 //!   (Cloudflare Workers, Node), asynchronously, with the same options, cap,
@@ -190,11 +195,18 @@ mod key;
 // module (`keyring::{Keyring, KeyState, ...}`); the main types are also at the root.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod keyring;
+// Sources that reload their keys while serving: a background std thread
+// and an atomic swap, native like the keyring they hold.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod reload;
 mod rules;
 #[cfg(not(target_arch = "wasm32"))]
 mod signer;
 #[cfg(not(target_arch = "wasm32"))]
 mod source;
+// What the native sources report (feature `tracing`); nothing on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+mod telemetry;
 mod token;
 mod url;
 // AWS-LC verifies; it does not build for wasm32.
@@ -232,6 +244,12 @@ pub use crate::key::{PublicKey, SigningKey};
 pub use crate::keyring::{
     ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState,
     Keyring, KeyringSigner, Reconciliation,
+};
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::reload::{
+    DEFAULT_RELOAD_INTERVAL, DocumentDigest, ReloadFailure, ReloadOutcome, ReloadStatus,
+    ReloadingKey, ReloadingKeyBuilder, ReloadingKeyring, ReloadingKeyringBuilder, RingSnapshot,
+    SecretSource,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]
@@ -287,6 +305,9 @@ pub mod guide {
 
     #[doc = include_str!("../docs/emulator.md")]
     pub mod emulator {}
+
+    #[doc = include_str!("../docs/fleet.md")]
+    pub mod fleet {}
 
     #[doc = include_str!("../docs/rotation.md")]
     pub mod rotation {}
