@@ -601,6 +601,36 @@ error_kinds! {
         /// [`KEYRING_FILE_LIMIT`](crate::KEYRING_FILE_LIMIT) bytes: far more
         /// than the 1,000 keys an account can hold.
         KeyringFileTooLarge => "keyring_file_too_large";
+        /// The ring's propagation margin would be shorter than the fleet's
+        /// reload bound: an instance could still sign with a demoted key
+        /// when the horizon counts down its last tokens.
+        MarginBelowReloadBound {
+            /// The margin, whole seconds.
+            margin: u64,
+            /// The reload bound, whole seconds.
+            bound: u64,
+        } => "margin_below_reload_bound";
+        /// A reload offered a document older (a lower `serial`) than the
+        /// one in force: a stale replica or a restored backup. The ring in
+        /// force stays.
+        KeyringOlderThanInForce {
+            /// The serial of the document in force.
+            in_force: u64,
+            /// The serial of the document offered.
+            offered: u64,
+        } => "keyring_older_than_in_force";
+        /// A reload's source failed: a closure source returned an error
+        /// (kept as the `source()`, which is the caller's own) or panicked,
+        /// or an environment variable is unset or not UTF-8. What was in
+        /// force stays; the next reload tries again.
+        SecretSourceFailed {
+            /// The source, as [`SecretSource::name`](crate::SecretSource::name)
+            /// shows it (a file path, a variable name or the closure's label).
+            source_name: String,
+        } => "secret_source_failed", status = 503, transient = true;
+        /// The background thread of a reloading source could not be
+        /// started.
+        ReloadThreadUnavailable => "reload_thread_unavailable", status = 503, transient = true;
     }
 }
 
@@ -664,6 +694,19 @@ impl Error {
         Error {
             kind,
             source: Some(Arc::new(source)),
+        }
+    }
+
+    /// Attach a caller's own error as the cause (a reload closure's): its
+    /// message is the caller's, and so are its contents.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn with_shared_source(
+        kind: ErrorKind,
+        source: Arc<dyn std::error::Error + Send + Sync + 'static>,
+    ) -> Self {
+        Error {
+            kind,
+            source: Some(source),
         }
     }
 
@@ -990,6 +1033,18 @@ impl fmt::Display for ErrorKind {
                 "the keyring holds keys of account {ring}, not of account {given}"
             ),
             KeyringFileUnreadable { io } => write!(f, "cannot read the keyring file: {io}"),
+            MarginBelowReloadBound { margin, bound } => write!(
+                f,
+                "the margin ({margin} s) is shorter than the fleet's reload bound ({bound} s)"
+            ),
+            KeyringOlderThanInForce { in_force, offered } => write!(
+                f,
+                "the keyring offered (serial {offered}) is older than the one in force (serial {in_force})"
+            ),
+            SecretSourceFailed { source_name } => {
+                write!(f, "the secret source {source_name} failed")
+            }
+            ReloadThreadUnavailable => f.write_str("the reload thread could not be started"),
             KeyringFileTooLarge => f.write_str(
                 "the keyring file is larger than 8 MiB (a ring of 1,000 keys needs about 5 MiB): not a keyring",
             ),
@@ -1032,6 +1087,10 @@ mod tests {
         ..NONE
     };
     const API: Areas = Areas { api: true, ..NONE };
+    const TRANSIENT: Areas = Areas {
+        transient: true,
+        ..NONE
+    };
     const API_TRANSIENT: Areas = Areas {
         api: true,
         transient: true,
@@ -1239,6 +1298,27 @@ mod tests {
                 NONE,
             ),
             (KeyringFileTooLarge, NONE),
+            (
+                MarginBelowReloadBound {
+                    margin: 60,
+                    bound: 90,
+                },
+                NONE,
+            ),
+            (
+                KeyringOlderThanInForce {
+                    in_force: 2,
+                    offered: 1,
+                },
+                NONE,
+            ),
+            (
+                SecretSourceFailed {
+                    source_name: s("vault"),
+                },
+                TRANSIENT,
+            ),
+            (ReloadThreadUnavailable, TRANSIENT),
         ]
     }
 
@@ -1314,7 +1394,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KIND_ROWS.len(), "a name is used twice");
-        assert_eq!(KIND_ROWS.len(), 79);
+        assert_eq!(KIND_ROWS.len(), 83);
         for row in KIND_ROWS {
             assert!(
                 !row.name.is_empty()
@@ -1330,8 +1410,13 @@ mod tests {
             );
             // Only a transient kind (503) and a token that is not even a
             // token (400 in a 401 area) differ from their area.
+            // Transient: the API's exchange, and a reload's source or thread.
             let expected = if row.transient {
-                assert_eq!(row.area, ErrorArea::Api, "{}", row.name);
+                assert!(
+                    matches!(row.area, ErrorArea::Api | ErrorArea::Keyring),
+                    "{}",
+                    row.name
+                );
                 503
             } else if row.name == "malformed_token" {
                 assert_eq!(row.area, ErrorArea::Verification);

@@ -39,7 +39,11 @@
 //! keys the ring holds (recorded by the first write that names an account),
 //! and `old_tokens_expire_by`, an RFC 3339 time recorded when the maximum
 //! token lifetime was lowered: tokens signed under the longer one may live
-//! until then, so no retirement horizon comes earlier. Each `key` is the create-key `result`
+//! until then, so no retirement horizon comes earlier. Later still, `serial`
+//! (raised by one by every change, so that a reloading fleet refuses an older
+//! document; left out while 0) and `reload_bound` (whole seconds: the fleet's
+//! reload interval plus any secret-store cache, which a promotion waits for
+//! and the margin covers). Each `key` is the create-key `result`
 //! exactly as Cloudflare sent it (a private JWK with a `kid` loads too); it
 //! is written back byte for byte. The document **holds private keys**:
 //! [`Keyring::secret_document`] is its only way out, and no `Debug`,
@@ -221,7 +225,11 @@ struct Slot {
 /// keys the ring holds (recorded by the first write that names an account),
 /// and `old_tokens_expire_by`, an RFC 3339 time recorded when the maximum
 /// token lifetime was lowered: tokens signed under the longer one may live
-/// until then, so no retirement horizon comes earlier. Each `key` is the create-key `result`
+/// until then, so no retirement horizon comes earlier. Later still, `serial`
+/// (raised by one by every change, so that a reloading fleet refuses an older
+/// document; left out while 0) and `reload_bound` (whole seconds: the fleet's
+/// reload interval plus any secret-store cache, which a promotion waits for
+/// and the margin covers). Each `key` is the create-key `result`
 /// exactly as Cloudflare sent it (a private JWK with a `kid` loads too); it
 /// is written back byte for byte. The document **holds private keys**:
 /// [`Keyring::secret_document`] is its only way out, and no `Debug`,
@@ -236,6 +244,12 @@ pub struct Keyring {
     /// signed under the longer one has expired.
     old_tokens_expire_by: Option<OffsetDateTime>,
     account_id: Option<AccountId>,
+    /// The fleet's reload bound: how long after a document is published
+    /// the slowest instance may still sign with the one before.
+    reload_bound: Option<Duration>,
+    /// Bumped by every change, so that a reloading instance can refuse a
+    /// document older than the one it holds.
+    serial: u64,
     slots: Vec<Slot>,
 }
 
@@ -262,6 +276,22 @@ fn secs(d: Duration) -> i64 {
 fn add(t: OffsetDateTime, d: Duration) -> Result<OffsetDateTime, Error> {
     t.checked_add(time::Duration::seconds(secs(d)))
         .ok_or_else(|| ErrorKind::TimeOutOfRange.into())
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The margin covers the fleet's reload bound.
+fn check_bound(margin: Duration, bound: Option<Duration>) -> Result<(), Error> {
+    match bound {
+        Some(bound) if margin < bound => Err(ErrorKind::MarginBelowReloadBound {
+            margin: margin.as_secs(),
+            bound: bound.as_secs(),
+        }
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 fn whole_secs(d: Duration, what: &'static str) -> Result<(), Error> {
@@ -296,6 +326,8 @@ impl Keyring {
             min_age: Keyring::DEFAULT_MIN_AGE,
             old_tokens_expire_by: None,
             account_id: None,
+            reload_bound: None,
+            serial: 0,
             slots: vec![Slot {
                 entry: KeyEntry {
                     kid: *key.kid(),
@@ -331,6 +363,7 @@ impl Keyring {
             .into());
         }
         self.max_token_lifetime = lifetime;
+        self.touch();
         Ok(())
     }
 
@@ -401,17 +434,22 @@ impl Keyring {
     /// then.
     pub fn bind_account(&mut self, account: &AccountId) -> Result<(), Error> {
         self.check_account(account)?;
-        self.account_id = Some(*account);
+        if self.account_id.is_none() {
+            self.account_id = Some(*account);
+            self.touch();
+        }
         Ok(())
     }
 
     /// Set the propagation margin of the retirement horizon (whole
     /// seconds): at least the longest time an instance of the fleet may
-    /// keep signing with a ring it loaded before a promotion.
+    /// keep signing with a ring it loaded before a promotion, so never
+    /// less than the [reload bound](Self::reload_bound).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidDuration`] with fractions of a second,
-    /// [`ErrorKind::InvalidConfig`] past 30 days.
+    /// [`ErrorKind::InvalidConfig`] past 30 days,
+    /// [`ErrorKind::MarginBelowReloadBound`] under the reload bound.
     pub fn set_margin(&mut self, margin: Duration) -> Result<(), Error> {
         whole_secs(margin, "margin")?;
         if margin > Duration::from_secs(30 * 86_400) {
@@ -420,8 +458,67 @@ impl Keyring {
             }
             .into());
         }
+        check_bound(margin, self.reload_bound)?;
         self.margin = margin;
+        self.touch();
         Ok(())
+    }
+
+    /// Record the fleet's reload bound (whole seconds): the longest time
+    /// from a document's publication to the last instance of the fleet
+    /// holding it, that is the instances' reload interval plus any cache
+    /// of the secret store in front of them (a Kubernetes Secret volume
+    /// adds the kubelet's sync period, about a minute).
+    ///
+    /// A next key is then promoted no sooner than this after it joined the
+    /// ring (so every instance verifies its tokens before any instance
+    /// signs with it), and the margin may not be set below it (so every
+    /// instance has stopped signing with a demoted key before the horizon
+    /// counts down its last tokens).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidDuration`] with fractions of a second,
+    /// [`ErrorKind::InvalidConfig`] past 30 days,
+    /// [`ErrorKind::MarginBelowReloadBound`] above the margin.
+    pub fn set_reload_bound(&mut self, bound: Duration) -> Result<(), Error> {
+        whole_secs(bound, "reload_bound")?;
+        if bound > Duration::from_secs(30 * 86_400) {
+            return Err(ErrorKind::InvalidConfig {
+                what: "reload_bound: at most 30 days",
+            }
+            .into());
+        }
+        check_bound(self.margin, Some(bound))?;
+        self.reload_bound = Some(bound);
+        self.touch();
+        Ok(())
+    }
+
+    /// The fleet's reload bound, when one was recorded
+    /// ([`set_reload_bound`](Self::set_reload_bound)).
+    pub fn reload_bound(&self) -> Option<Duration> {
+        self.reload_bound
+    }
+
+    /// The document's serial number: 0 for a ring never changed since it
+    /// started (or written before rings had serials), raised by one by
+    /// every change. A [`ReloadingKeyring`](crate::ReloadingKeyring)
+    /// refuses a document whose serial is lower than the one it holds.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// Raise the serial above `serial` (the one a fleet holds): how a
+    /// rollback is published. Reloading instances refuse a document older
+    /// than theirs, so a restored earlier version (`ring.json.prev`, a
+    /// secret store's version before) goes out as a new change.
+    pub fn supersede(&mut self, serial: u64) {
+        self.serial = self.serial.max(serial);
+        self.touch();
+    }
+
+    fn touch(&mut self) {
+        self.serial = self.serial.saturating_add(1);
     }
 
     /// Set the minimum age of a next key before promotion (whole seconds).
@@ -438,6 +535,7 @@ impl Keyring {
             .into());
         }
         self.min_age = min_age;
+        self.touch();
         Ok(())
     }
 
@@ -544,13 +642,22 @@ impl Keyring {
             signer: Signer::new(key),
             raw: Zeroizing::new(key_json.trim().to_owned()),
         });
+        self.touch();
         Ok(kid)
     }
 
-    /// When the next key may be promoted: created at + the minimum age.
+    /// When the next key may be promoted: created at + the minimum age,
+    /// or + the [reload bound](Self::reload_bound) when that is longer.
     pub fn promotable_from(&self) -> Option<OffsetDateTime> {
         self.next()
-            .and_then(|n| add(n.created_at, self.min_age).ok())
+            .and_then(|n| add(n.created_at, self.promotion_wait()).ok())
+    }
+
+    /// The least age of a next key at promotion: the minimum age, or the
+    /// reload bound when that is longer.
+    fn promotion_wait(&self) -> Duration {
+        self.reload_bound
+            .map_or(self.min_age, |b| b.max(self.min_age))
     }
 
     /// Promote the next key as of `now`: it becomes current, and the
@@ -559,10 +666,10 @@ impl Keyring {
     ///
     /// # Errors
     /// [`ErrorKind::NoNextKey`], or [`ErrorKind::KeyTooYoung`] before the
-    /// minimum age.
+    /// minimum age or, when it is longer, the reload bound.
     pub fn promote_at(&mut self, now: OffsetDateTime) -> Result<KeyId, Error> {
         let next = self.next().ok_or(ErrorKind::NoNextKey)?;
-        let ready = add(next.created_at, self.min_age)?;
+        let ready = add(next.created_at, self.promotion_wait())?;
         if now < ready {
             return Err(ErrorKind::KeyTooYoung {
                 kid: next.kid.to_string(),
@@ -575,6 +682,7 @@ impl Keyring {
     }
 
     fn force_promote(&mut self, now: OffsetDateTime) {
+        self.touch();
         for slot in &mut self.slots {
             match slot.entry.state {
                 KeyState::Current => {
@@ -633,6 +741,7 @@ impl Keyring {
             .into());
         }
         self.slots.retain(|s| s.entry.kid != *kid);
+        self.touch();
         Ok(())
     }
 
@@ -662,6 +771,7 @@ impl Keyring {
             self.force_promote(now);
         }
         self.slots.retain(|s| s.entry.kid != *kid);
+        self.touch();
         Ok(self.current().kid)
     }
 
@@ -719,6 +829,8 @@ impl Keyring {
             min_age: Keyring::DEFAULT_MIN_AGE,
             old_tokens_expire_by: None,
             account_id: None,
+            reload_bound: None,
+            serial: 0,
             slots: Vec::with_capacity(doc.keys.len()),
         };
         if let Some(a) = doc.account_id {
@@ -734,6 +846,10 @@ impl Keyring {
         if let Some(m) = doc.min_age {
             ring.set_min_age(Duration::from_secs(m))
                 .map_err(|_| bad("min_age must be at most 30 days"))?;
+        }
+        if let Some(b) = doc.reload_bound {
+            ring.set_reload_bound(Duration::from_secs(b))
+                .map_err(|_| bad("reload_bound must be at most 30 days and the margin"))?;
         }
         ring.old_tokens_expire_by = doc
             .old_tokens_expire_by
@@ -784,6 +900,8 @@ impl Keyring {
         if count(KeyState::Next) > 1 {
             return Err(bad("a keyring holds at most one next key"));
         }
+        // Last: the setters above count as changes.
+        ring.serial = doc.serial.unwrap_or(0);
         Ok(ring)
     }
 
@@ -859,6 +977,8 @@ impl Keyring {
         }
         let doc = DocOut {
             version: VERSION,
+            serial: self.serial,
+            reload_bound: self.reload_bound.map(|b| b.as_secs()),
             account_id: self.account_id.as_ref().map(AccountId::as_str),
             max_token_lifetime: self.max_token_lifetime.as_secs(),
             margin: self.margin.as_secs(),
@@ -886,6 +1006,10 @@ impl Keyring {
 #[serde(deny_unknown_fields)]
 struct DocIn<'a> {
     version: u32,
+    #[serde(default)]
+    serial: Option<u64>,
+    #[serde(default)]
+    reload_bound: Option<u64>,
     #[serde(default)]
     account_id: Option<&'a str>,
     max_token_lifetime: u64,
@@ -915,6 +1039,10 @@ struct EntryIn<'a> {
 #[derive(Serialize)]
 struct DocOut<'a> {
     version: u32,
+    #[serde(skip_serializing_if = "is_zero")]
+    serial: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reload_bound: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     account_id: Option<&'a str>,
     max_token_lifetime: u64,

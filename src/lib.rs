@@ -184,6 +184,10 @@ mod key;
 // module (`keyring::{Keyring, KeyState, ...}`); the main types are also at the root.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod keyring;
+// Sources that reload their keys while serving: a background std thread
+// and an atomic swap, native like the keyring they hold.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod reload;
 mod rules;
 #[cfg(not(target_arch = "wasm32"))]
 mod signer;
@@ -226,6 +230,12 @@ pub use crate::key::{PublicKey, SigningKey};
 pub use crate::keyring::{
     ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState, Keyring, KeyringSigner,
     Reconciliation,
+};
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::reload::{
+    DEFAULT_RELOAD_INTERVAL, DocumentDigest, ReloadFailure, ReloadOutcome, ReloadStatus,
+    ReloadingKey, ReloadingKeyBuilder, ReloadingKeyring, ReloadingKeyringBuilder, RingSnapshot,
+    SecretSource,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
 #[cfg(not(target_arch = "wasm32"))]
@@ -281,6 +291,9 @@ pub mod guide {
 
     #[doc = include_str!("../docs/emulator.md")]
     pub mod emulator {}
+
+    #[doc = include_str!("../docs/fleet.md")]
+    pub mod fleet {}
 
     #[doc = include_str!("../docs/rotation.md")]
     pub mod rotation {}

@@ -783,3 +783,108 @@ fn rings_are_read_from_files_of_up_to_8_mib() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn every_change_raises_the_serial_and_the_document_keeps_it() {
+    let mut ring = Keyring::start_at(at(T0), &demo_result()).unwrap();
+    assert_eq!(ring.serial(), 0);
+    // Left out while 0: a ring never changed writes what it always wrote.
+    let doc = ring.secret_document().unwrap();
+    assert!(!doc.contains("\"serial\""), "{}", ring.serial());
+    ring.add_next_at(at(T0), &other_jwk()).unwrap();
+    assert_eq!(ring.serial(), 1);
+    ring.set_margin(Duration::from_secs(7200)).unwrap();
+    ring.set_min_age(Duration::from_secs(600)).unwrap();
+    assert_eq!(ring.serial(), 3);
+    // A refused change changes nothing.
+    assert!(ring.promote_at(at(T0)).is_err());
+    assert_eq!(ring.serial(), 3);
+    ring.promote_at(at(T0 + H)).unwrap();
+    assert_eq!(ring.serial(), 4);
+    ring.retire_at(at(T0 + 40 * H), &kid(DEMO_KID)).unwrap();
+    assert_eq!(ring.serial(), 5);
+
+    let doc = ring.secret_document().unwrap();
+    let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(value["serial"], 5);
+    let back = Keyring::from_document(&doc).unwrap();
+    assert_eq!(back.serial(), 5);
+    assert_eq!(*back.secret_document().unwrap(), *doc);
+}
+
+#[test]
+fn the_reload_bound_delays_promotion_and_the_margin_must_cover_it() {
+    let mut ring = two_key_ring();
+    assert_eq!(ring.reload_bound(), None);
+    let e = ring
+        .set_reload_bound(Duration::from_secs(2 * H as u64))
+        .unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            ErrorKind::MarginBelowReloadBound {
+                margin: 3600,
+                bound: 7200
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(ring.reload_bound(), None);
+    ring.set_margin(Duration::from_secs(3 * H as u64)).unwrap();
+    ring.set_reload_bound(Duration::from_secs(2 * H as u64))
+        .unwrap();
+    assert_eq!(ring.reload_bound(), Some(Duration::from_secs(7200)));
+    assert!(matches!(
+        ring.set_margin(Duration::from_secs(H as u64))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::MarginBelowReloadBound {
+            margin: 3600,
+            bound: 7200
+        }
+    ));
+    assert!(matches!(
+        ring.set_reload_bound(Duration::from_millis(1500))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidDuration { .. }
+    ));
+
+    // The minimum age is 1 h, the bound 2 h: promotion waits for the bound.
+    assert_eq!(ring.promotable_from(), Some(at(T0 + 2 * H)));
+    match ring.promote_at(at(T0 + H)).unwrap_err().into_kind() {
+        ErrorKind::KeyTooYoung { ready_at, .. } => assert_eq!(ready_at, T0 + 2 * H),
+        other => panic!("{other:?}"),
+    }
+    // A longer minimum age still wins.
+    ring.set_min_age(Duration::from_secs(3 * H as u64)).unwrap();
+    assert_eq!(ring.promotable_from(), Some(at(T0 + 3 * H)));
+    ring.set_min_age(Duration::from_secs(0)).unwrap();
+    assert_eq!(ring.promote_at(at(T0 + 2 * H)).unwrap(), kid(OTHER_KID));
+
+    let doc = ring.secret_document().unwrap();
+    let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(value["reload_bound"], 7200);
+    let back = Keyring::from_document(&doc).unwrap();
+    assert_eq!(back.reload_bound(), Some(Duration::from_secs(7200)));
+
+    // A document whose margin is under its bound does not load.
+    let broken = doc.replace("\"margin\":10800", "\"margin\":60");
+    assert!(matches!(
+        Keyring::from_document(&broken).unwrap_err().kind(),
+        ErrorKind::InvalidKeyring {
+            reason: "reload_bound must be at most 30 days and the margin"
+        }
+    ));
+}
+
+#[test]
+fn a_rollback_supersedes_the_serial_in_force() {
+    let mut old = two_key_ring();
+    assert_eq!(old.serial(), 1);
+    old.supersede(7);
+    assert_eq!(old.serial(), 8);
+    // Never lowers it.
+    old.supersede(0);
+    assert_eq!(old.serial(), 9);
+}

@@ -12,6 +12,7 @@ mod keyring;
 mod keys;
 mod mint;
 mod props;
+mod reload;
 mod rules;
 mod secrets;
 mod serde_forms;

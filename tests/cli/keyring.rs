@@ -1181,3 +1181,86 @@ fn cf_stream_keyring_is_read_by_the_library() {
         assert_eq!(run.fails(1), "CF_STREAM_KEYRING is not valid UTF-8");
     }
 }
+
+#[test]
+fn keys_policy_records_the_reload_bound_that_promote_waits_for_and_the_margin_covers() {
+    let dir = TempDir::new();
+    let ring_path = dir.path("ring.json");
+    let ring = path_str(&ring_path);
+    let added = now();
+    let mut r = Keyring::start_at(at(added), &text("demo/demo_create_result.json")).unwrap();
+    r.add_next_at(at(added), &text("other/other.jwk.json"))
+        .unwrap();
+    std::fs::write(&ring_path, r.secret_document().unwrap().as_bytes()).unwrap();
+
+    // Above the margin in force (1 h): refused, the ring unchanged.
+    let msg = ring_cmd(&["policy", "--keyring", ring, "--reload-bound", "2h"]).fails(2);
+    assert!(
+        msg.contains(
+            "--reload-bound: the margin (3600 s) is shorter than the fleet's reload bound (7200 s)"
+        ),
+        "{msg}"
+    );
+    assert!(doc_of(&ring_path).get("reload_bound").is_none());
+
+    // With a margin that covers it, in one command.
+    let changed = json_of(
+        &ring_cmd(&[
+            "policy",
+            "--keyring",
+            ring,
+            "--reload-bound",
+            "2h",
+            "--margin",
+            "3h",
+            "--json",
+        ])
+        .ok(),
+    );
+    assert_eq!(
+        changed["new"],
+        json!({"max_token_lifetime": 86400, "margin": 10800, "min_age": 3600, "reload_bound": 7200})
+    );
+    assert_eq!(doc_of(&ring_path)["reload_bound"], 7200);
+    let msg = ring_cmd(&["policy", "--keyring", ring, "--margin", "1h"]).fails(2);
+    assert!(msg.contains("--margin: the margin (3600 s)"), "{msg}");
+    let text = ring_cmd(&["policy", "--keyring", ring]).ok();
+    assert!(
+        text.contains("reload_bound: 7200 s (2 h) (unchanged)"),
+        "{text}"
+    );
+
+    // A one-off --min-age does not shorten the fleet's bound.
+    let msg = ring_cmd(&["promote", "--keyring", ring, "--offline", "--min-age", "0s"]).fails(1);
+    assert!(
+        msg.contains("younger than the minimum age or the fleet's reload bound")
+            && msg.contains("(in 2 h)"),
+        "{msg}"
+    );
+    assert_eq!(doc_of(&ring_path)["keys"][1]["state"], "next");
+
+    // A retire's one-off margin may not go under the bound either.
+    let msg = cli(&[
+        "keys",
+        "retire",
+        "--keyring",
+        ring,
+        "--account-id",
+        ACCOUNT,
+        "--margin",
+        "10s",
+        "--dry-run",
+    ])
+    .env("CLOUDFLARE_BASE_URL", "http://127.0.0.1:9")
+    .env("CLOUDFLARE_API_TOKEN", API_TOKEN)
+    .fails(2);
+    assert!(
+        msg.contains("--margin: the margin (10 s) is shorter"),
+        "{msg}"
+    );
+
+    ring_cmd(&["policy", "--keyring", ring, "--reload-bound", "0s"]).ok();
+    let promoted =
+        json_of(&ring_cmd(&["promote", "--keyring", ring, "--offline", "--min-age", "0s"]).ok());
+    assert_eq!(promoted["current"], "0123456789abcdef0123456789abcdef");
+}

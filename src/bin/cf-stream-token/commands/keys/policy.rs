@@ -1,5 +1,5 @@
 //! `keys policy`: show or change the keyring's policy (minimum age, margin,
-//! maximum token lifetime).
+//! maximum token lifetime, the fleet's reload bound).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,13 +19,20 @@ use crate::show::{rfc3339, span, when};
 pub(crate) const AFTER_HELP: &str = "\
 Prints the ring's policy, and changes what is given: the minimum age of a
 next key before promotion, the propagation margin of the retirement
-horizon, and the maximum token lifetime. Lowering the lifetime records by
-when the tokens signed under the old one expire: no key retires before
-then. Flags of promote and retire apply to their run only; this command
-changes the ring.
+horizon, the maximum token lifetime, and the fleet's reload bound.
+Lowering the lifetime records by when the tokens signed under the old one
+expire: no key retires before then. Flags of promote and retire apply to
+their run only; this command changes the ring.
+
+The reload bound is the longest time from publishing the ring to the last
+instance of the fleet signing with it: the instances' reload interval plus
+any cache of the secret store (a Kubernetes Secret volume adds the
+kubelet's sync, about a minute). `keys promote` then waits at least that
+long after the next key was added, and a margin shorter than it is refused.
 
 Example:
-  cf-stream-token keys policy --keyring ring.json --max-token-lifetime 2h --margin 30m";
+  cf-stream-token keys policy --keyring ring.json --max-token-lifetime 2h --margin 30m
+  cf-stream-token keys policy --keyring ring.json --reload-bound 3m";
 
 #[derive(Args)]
 pub(crate) struct PolicyArgs {
@@ -41,6 +48,10 @@ pub(crate) struct PolicyArgs {
     /// Longest token the ring signs: 1s to 24h
     #[arg(long, value_name = "DUR", value_parser = parse_ttl)]
     max_token_lifetime: Option<Duration>,
+    /// The fleet's reload bound: reload interval + secret-store cache (at
+    /// most the margin)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    reload_bound: Option<Duration>,
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
@@ -53,6 +64,8 @@ struct PolicyJson {
     max_token_lifetime: u64,
     margin: u64,
     min_age: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reload_bound: Option<u64>,
 }
 
 impl PolicyJson {
@@ -61,6 +74,7 @@ impl PolicyJson {
             max_token_lifetime: ring.max_token_lifetime().as_secs(),
             margin: ring.margin().as_secs(),
             min_age: ring.min_age().as_secs(),
+            reload_bound: ring.reload_bound().map(|b| b.as_secs()),
         }
     }
 }
@@ -83,9 +97,29 @@ pub(crate) fn run(args: PolicyArgs) -> anyhow::Result<()> {
         ring.set_min_age(d)
             .map_err(|e| crate::output::Usage(format!("--min-age: {e}")))?;
     }
-    if let Some(d) = args.margin {
+    let margin = |ring: &mut Keyring, d| {
         ring.set_margin(d)
-            .map_err(|e| crate::output::Usage(format!("--margin: {e}")))?;
+            .map_err(|e| crate::output::Usage(format!("--margin: {e}")))
+    };
+    let bound = |ring: &mut Keyring, d| {
+        ring.set_reload_bound(d)
+            .map_err(|e| crate::output::Usage(format!("--reload-bound: {e}")))
+    };
+    // Both given: the margin first when the bound outgrows the margin in
+    // force, else the bound first, so that only the final pair is judged.
+    match (args.margin, args.reload_bound) {
+        (Some(m), Some(b)) if b > ring.margin() => {
+            margin(&mut ring, m)?;
+            bound(&mut ring, b)?;
+        }
+        (m, b) => {
+            if let Some(b) = b {
+                bound(&mut ring, b)?;
+            }
+            if let Some(m) = m {
+                margin(&mut ring, m)?;
+            }
+        }
     }
     if let Some(d) = args.max_token_lifetime {
         ring.change_max_token_lifetime_at(now, d)
@@ -123,6 +157,10 @@ pub(crate) fn run(args: PolicyArgs) -> anyhow::Result<()> {
         line("margin", old.margin, new.margin),
         line("min_age", old.min_age, new.min_age),
     ];
+    match (old.reload_bound, new.reload_bound) {
+        (None, None) => text.push("reload_bound: not set".to_owned()),
+        (a, b) => text.push(line("reload_bound", a.unwrap_or(0), b.unwrap_or(0))),
+    }
     if let Some(t) = until.filter(|t| *t > now) {
         text.push(format!(
             "tokens signed under a longer lifetime may play until {}: no key retires before then",

@@ -21,9 +21,10 @@ pub(crate) const AFTER_HELP: &str = "\
 The next key becomes current (it signs) and the current key becomes
 previous (it verifies only). Refused until the next key is the ring's
 minimum age old (1h unless `keys policy` changed it; --min-age overrides it
-for this run only): Cloudflare does not document how soon a new key plays,
-and every instance of a fleet must have reloaded the ring with the new key
-before any of them signs with it.
+for this run only) and, when longer, the fleet's reload bound (`keys policy
+--reload-bound`, which --min-age cannot shorten): Cloudflare does not
+document how soon a new key plays, and every instance of a fleet must have
+reloaded the ring with the new key before any of them signs with it.
 
 The next key must still be listed at Cloudflare (--account-id and
 credentials); --offline skips that check, on your word.
@@ -97,7 +98,8 @@ pub(crate) fn run(args: PromoteArgs) -> anyhow::Result<()> {
     let now = now();
     let new = ring.promote_at(now).map_err(|e| match e.kind() {
         ErrorKind::KeyTooYoung { kid, ready_at } => anyhow::anyhow!(
-            "next key {kid} is younger than the minimum age; it may be promoted from {}",
+            "next key {kid} is younger than the minimum age or the fleet's reload bound; it may \
+             be promoted from {}",
             OffsetDateTime::from_unix_timestamp(*ready_at)
                 .map_or_else(|_| ready_at.to_string(), |t| when(t, now))
         ),
