@@ -433,6 +433,19 @@ error_kinds! {
             /// The `kid` the token carries (always a valid key id).
             kid: String,
         } => "unknown_key";
+        /// The token is valid but for another video than the one asked for
+        /// ([`Verifier::verify_for`](crate::Verifier::verify_for),
+        /// `PlaybackUrls::with_token`): a token of one video never opens another.
+        WrongVideo {
+            /// The video asked for.
+            expected: String,
+            /// The video the token is for (its `sub`).
+            found: String,
+        } => "wrong_video";
+        /// The token is not downloadable (`downloadable: true`), but a
+        /// download was asked for (a download surface of
+        /// `PlaybackUrls::with_token`).
+        NotDownloadable => "not_downloadable";
     }
 
     /// The Cloudflare API client (feature `api`): its configuration,
@@ -531,6 +544,15 @@ error_kinds! {
             /// Which setting, and its range.
             what: &'static str,
         } => "invalid_config";
+        /// Two settings that each give the same thing are both set (a
+        /// variable and its `_FILE` form, or both ways of naming the
+        /// playback host): which one is meant would be a guess.
+        ConflictingConfig {
+            /// One setting (an environment variable name).
+            first: &'static str,
+            /// The other.
+            second: &'static str,
+        } => "conflicting_config";
     }
 
     /// A keyring document, file or operation (the verifier's unknown `kid`
@@ -645,6 +667,19 @@ fn url_part_rule(what: &str) -> Option<&'static str> {
         "width" | "height" => "expected a whole number of pixels above zero",
         "fps" => "expected 1 to 15",
         "clientBandwidthHint" => "expected 0.001 to 1000 Mbps",
+        "host" => {
+            "expected a host name with an optional port (videos.example.com, localhost:8443), \
+             without scheme, path or trailing dot; an IP address only if loopback, as in \
+             http://127.0.0.1:8080"
+        }
+        "http host" => {
+            "http is allowed only for a loopback address (127.0.0.0/8, [::1] or localhost), \
+             such as the emulator's http://127.0.0.1:PORT: a token sent in the clear is \
+             anyone's; serve other hosts over https"
+        }
+        "base URL" => {
+            "expected https://HOST[:PORT] or http://LOOPBACK[:PORT], without path, query or user"
+        }
         _ => return None,
     })
 }
@@ -1001,7 +1036,17 @@ impl fmt::Display for ErrorKind {
             ),
             SigningFailed => f.write_str("signing failed"),
             InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
+            ConflictingConfig { first, second } => {
+                write!(f, "both {first} and {second} are set: set only one")
+            }
             UnknownKey { kid } => write!(f, "token was signed by a key not in the keyring (kid {kid:?})"),
+            WrongVideo { expected, found } => write!(
+                f,
+                "token is for video {found}, not for video {expected}"
+            ),
+            NotDownloadable => f.write_str(
+                "token is not downloadable, but a download was asked for (mint it with downloadable options)",
+            ),
             TokenOutlivesRing { exp, max } => write!(
                 f,
                 "exp {exp} is past the keyring's maximum token lifetime (latest allowed {max})"
@@ -1236,6 +1281,13 @@ mod tests {
             (SigningFailed, NONE),
             (InvalidConfig { what: "w" }, NONE),
             (
+                ConflictingConfig {
+                    first: "A",
+                    second: "A_FILE",
+                },
+                NONE,
+            ),
+            (
                 KeyLooksLikePath {
                     name: "CF_STREAM_SIGNING_KEY",
                 },
@@ -1257,6 +1309,14 @@ mod tests {
                 NONE,
             ),
             (UnknownKey { kid: s("k") }, VERIFICATION),
+            (
+                WrongVideo {
+                    expected: s("a"),
+                    found: s("b"),
+                },
+                VERIFICATION,
+            ),
+            (NotDownloadable, VERIFICATION),
             (TokenOutlivesRing { exp: 2, max: 1 }, POLICY),
             (InvalidKeyring { reason: "r" }, NONE),
             (
@@ -1394,7 +1454,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KIND_ROWS.len(), "a name is used twice");
-        assert_eq!(KIND_ROWS.len(), 83);
+        assert_eq!(KIND_ROWS.len(), 86);
         for row in KIND_ROWS {
             assert!(
                 !row.name.is_empty()

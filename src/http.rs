@@ -11,7 +11,7 @@ impl Error {
     /// | status | kinds | why |
     /// |---|---|---|
     /// | 400 | every [`Input`](crate::ErrorArea::Input) kind ([`InvalidVideoId`], [`InvalidKeyId`], [`InvalidUrlPart`], [`InvalidSyntax`]), every [`Policy`](crate::ErrorArea::Policy) kind (a lifetime over 24 h, bad rules, times out of range, too long), and [`MalformedToken`] | bad input from the request: an id, options, rules, a token that is not even a token |
-    /// | 401 | every other [`Verification`](crate::ErrorArea::Verification) kind: [`WrongAlgorithm`], [`WrongKey`], [`UnknownKey`] (a keyring's verifier), [`BadSignature`], [`Expired`], [`NotYetValid`] | a token that was refused |
+    /// | 401 | every other [`Verification`](crate::ErrorArea::Verification) kind: [`WrongAlgorithm`], [`WrongKey`], [`UnknownKey`] (a keyring's verifier), [`BadSignature`], [`Expired`], [`NotYetValid`], [`WrongVideo`], [`NotDownloadable`] | a token that was refused |
     /// | 403 | none in this release | kept for a viewer an access rule blocks |
     /// | 503 | every [`is_transient`](Error::is_transient) kind ([`Timeout`], [`Transport`], [`RateLimited`], [`ServerError`]) | Cloudflare's API is down or busy: try again later |
     /// | 500 | everything else: the [`Key`](crate::ErrorArea::Key), [`Api`](crate::ErrorArea::Api) (its refusals and configuration), [`Signing`](crate::ErrorArea::Signing), [`Config`](crate::ErrorArea::Config) and [`Keyring`](crate::ErrorArea::Keyring) kinds | the server's own configuration or a fault |
@@ -38,6 +38,8 @@ impl Error {
     /// [`BadSignature`]: crate::ErrorKind::BadSignature
     /// [`Expired`]: crate::ErrorKind::Expired
     /// [`NotYetValid`]: crate::ErrorKind::NotYetValid
+    /// [`WrongVideo`]: crate::ErrorKind::WrongVideo
+    /// [`NotDownloadable`]: crate::ErrorKind::NotDownloadable
     /// [`Timeout`]: crate::ErrorKind::Timeout
     /// [`Transport`]: crate::ErrorKind::Transport
     /// [`RateLimited`]: crate::ErrorKind::RateLimited
@@ -58,17 +60,84 @@ impl Error {
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl axum::response::IntoResponse for Error {
-    /// [`Error::http_status`] with the JSON body of [`Error::to_json`].
+    /// [`Error::http_status`] with the JSON body of [`Error::to_json`]; a
+    /// 401 (a refused token) also carries `WWW-Authenticate: Bearer
+    /// error="invalid_token"` (RFC 6750, section 3.1).
     fn into_response(self) -> axum::response::Response {
         use axum::http::{HeaderValue, StatusCode, header};
         let status =
             StatusCode::from_u16(self.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, self.to_json()).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+            );
+        }
         response
+    }
+}
+
+/// A handler's `video: VideoId` argument (feature `axum`): the route's path
+/// parameter, checked, with a bad id answered by the crate's JSON error
+/// (400, `{"error":"invalid_video_id",...}`), never axum's plain-text
+/// rejection. The parameter is the route's only one, or else the one named
+/// `video`.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use cf_stream_token::VideoId;
+///
+/// async fn show(video: VideoId) -> String {
+///     video.to_string()
+/// }
+/// let app: Router = Router::new().route("/videos/{video}", get(show));
+/// ```
+///
+/// A route with no path parameter, or with several and none named `video`,
+/// is a mistake of the service: answered 500 with
+/// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig).
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for crate::ids::VideoId {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Error> {
+        use crate::error::ErrorKind;
+        use axum::extract::RawPathParams;
+
+        let unrouted = || -> Error {
+            ErrorKind::InvalidConfig {
+                what: "a VideoId argument needs a route with one path parameter, or one named `video`",
+            }
+            .into()
+        };
+        let params = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(params) => params,
+            // A parameter that is not UTF-8 once percent-decoded: no video id.
+            Err(axum::extract::rejection::RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
+                return Err(ErrorKind::InvalidVideoId.into());
+            }
+            Err(_) => return Err(unrouted()),
+        };
+        let mut all = params.iter();
+        let value = match (all.next(), all.next()) {
+            (Some((_, only)), None) => only,
+            (Some(_), Some(_)) => params
+                .iter()
+                .find_map(|(name, value)| (name == "video").then_some(value))
+                .ok_or_else(unrouted)?,
+            (None, _) => return Err(unrouted()),
+        };
+        value.parse()
     }
 }
 

@@ -61,7 +61,7 @@ use zeroize::Zeroizing;
 use crate::claims::{MAX_LIFETIME, TokenOptions, within_max_lifetime};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{AccountId, KeyId, VideoId};
-use crate::key::SigningKey;
+use crate::key::{SecretFileError, SigningKey};
 use crate::signer::Signer;
 use crate::source::TokenSource;
 use crate::token::Token;
@@ -70,6 +70,11 @@ use crate::verify::Verifier;
 /// The environment variable [`Keyring::from_env`] reads: the document
 /// itself.
 pub const KEYRING_ENV: &str = "CF_STREAM_KEYRING";
+
+/// The environment variable naming a file that holds the keyring document
+/// (the Docker and Kubernetes secrets convention), instead of
+/// [`KEYRING_ENV`]: read by [`Keyring::from_env`].
+pub const KEYRING_FILE_ENV: &str = "CF_STREAM_KEYRING_FILE";
 
 /// The largest number of signing keys an account holds at Cloudflare.
 pub const ACCOUNT_KEY_CAP: usize = 1000;
@@ -929,11 +934,16 @@ impl Keyring {
     }
 
     /// Read the document from `CF_STREAM_KEYRING`, which holds the document
-    /// itself (not a path: a secret store injects values, and a file is
-    /// read with [`from_document`](Self::from_document)).
+    /// itself (not a path: a secret store injects values), or from the file
+    /// `CF_STREAM_KEYRING_FILE` names (the Docker and Kubernetes secrets
+    /// convention; at most [`KEYRING_FILE_LIMIT`] bytes of UTF-8).
     ///
     /// # Errors
-    /// [`ErrorKind::MissingConfig`] when it is unset or empty, else as
+    /// [`ErrorKind::MissingConfig`] when neither is set (or both are
+    /// blank); [`ErrorKind::ConflictingConfig`] when both are;
+    /// [`ErrorKind::KeyringFileUnreadable`],
+    /// [`ErrorKind::KeyringFileTooLarge`] and [`ErrorKind::InvalidKeyring`]
+    /// (not UTF-8) for the file; else as
     /// [`from_document`](Self::from_document).
     pub fn from_env() -> Result<Keyring, Error> {
         Self::from_env_with(|name| std::env::var(name).ok())
@@ -946,10 +956,30 @@ impl Keyring {
     /// As [`from_env`](Self::from_env).
     pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Keyring, Error> {
         let value = Zeroizing::new(var(KEYRING_ENV).unwrap_or_default());
-        if value.trim().is_empty() {
-            return Err(ErrorKind::MissingConfig { name: KEYRING_ENV }.into());
+        let file = var(KEYRING_FILE_ENV).filter(|f| !f.trim().is_empty());
+        match (value.trim().is_empty(), file) {
+            (false, Some(_)) => Err(ErrorKind::ConflictingConfig {
+                first: KEYRING_ENV,
+                second: KEYRING_FILE_ENV,
+            }
+            .into()),
+            (false, None) => Self::from_document(&value),
+            (true, Some(path)) => {
+                let bytes = crate::key::read_secret_file(
+                    std::path::Path::new(path.trim()),
+                    KEYRING_FILE_LIMIT,
+                )
+                .map_err(|e| match e {
+                    SecretFileError::TooLarge => Error::from(ErrorKind::KeyringFileTooLarge),
+                    SecretFileError::Io(io) => ErrorKind::KeyringFileUnreadable { io }.into(),
+                })?;
+                let text = std::str::from_utf8(&bytes).map_err(|_| ErrorKind::InvalidKeyring {
+                    reason: "the file is not UTF-8",
+                })?;
+                Self::from_document(text)
+            }
+            (true, None) => Err(ErrorKind::MissingConfig { name: KEYRING_ENV }.into()),
         }
-        Self::from_document(&value)
     }
 
     /// The document, keys included exactly as they were read: **contains

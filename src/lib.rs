@@ -32,12 +32,18 @@
 //!   when one request mints many tokens or the runtime has one thread.
 //! - A response carrying tokens or signed URLs is a bearer credential until
 //!   it expires: send it with `Cache-Control: no-store`.
-//! - [`VideoId`] deserialises with its check, so axum's `Path<VideoId>`
-//!   refuses a bad id before the handler runs.
+//! - With feature `axum`, a handler's `video: VideoId` argument is the
+//!   route's path parameter, checked: a bad id is answered with the crate's
+//!   JSON error (400) before the handler runs. ([`VideoId`] also
+//!   deserialises with its check, for `Path<(…)>` and JSON bodies.)
 //! - [`Error::http_status`] maps every kind to 400, 401, 503 or 500 (the
 //!   table is in its docs), [`ErrorKind::name`] is a stable name, and with
-//!   feature `axum` an [`Error`] is an `IntoResponse`.
-//! - [`Claims`], [`Token`], [`SignedUrls`] and `api::KeyInfo` serialise;
+//!   feature `axum` an [`Error`] is an `IntoResponse` (a 401 with
+//!   `WWW-Authenticate: Bearer error="invalid_token"`).
+//! - A token check route for one video uses [`Verifier::verify_for`]: a
+//!   valid token of another video is [`ErrorKind::WrongVideo`].
+//! - [`Claims`], [`Token`], [`SignedUrls`] (its URLs and `expires_at`) and
+//!   `api::KeyInfo` serialise;
 //!   [`TokenOptions`] deserialise from a config file with every check;
 //!   [`AccessRule`] parses `allow:country=GB`; [`parse_duration`] reads `1h30m`.
 //! - Tokens and keys are trimmed; a line break inside a token is
@@ -98,7 +104,7 @@
 //!   `tokio`; turns on `api`. Meant for dev-dependencies.
 //! - `axum`: `impl axum::response::IntoResponse for Error`: the status of
 //!   [`Error::http_status`] and `{"error": "<kind name>", "message":
-//!   "<text>"}`, which never holds a secret.
+//!   "<text>"}`, which never holds a secret; [`VideoId`] as an extractor.
 //! - `cli`: the `cf-stream-token` command-line tool (turns on `api` and
 //!   `emulator`; `clap`, `clap_complete` and `anyhow` live in the binary only).
 //! - `webcrypto` (`wasm32-unknown-unknown` only; nothing on other targets):
@@ -228,8 +234,8 @@ pub use crate::ids::{AccountId, KeyId, VideoId};
 pub use crate::key::{PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
-    ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState, Keyring, KeyringSigner,
-    Reconciliation,
+    ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState,
+    Keyring, KeyringSigner, Reconciliation,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::reload::{

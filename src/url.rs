@@ -41,21 +41,51 @@ fn invalid(what: &'static str, value: impl fmt::Display) -> Error {
 }
 
 /// The host playback URLs point at: the account's customer subdomain
-/// (`customer-<code>.cloudflarestream.com`) or a host of your own.
+/// (`customer-<code>.cloudflarestream.com`), a host of your own (both over
+/// `https`), or a loopback address over `http` (a local Stream such as the
+/// crate's emulator, `http://127.0.0.1:PORT`).
 ///
 /// ```
 /// use cf_stream_token::StreamHost;
 /// let host = StreamHost::customer_code("f33zs165nr7gyfy4")?;
 /// assert_eq!(host.as_str(), "customer-f33zs165nr7gyfy4.cloudflarestream.com");
+/// assert_eq!(host.origin(), "https://customer-f33zs165nr7gyfy4.cloudflarestream.com");
 /// assert_eq!(StreamHost::hostname("videodelivery.net")?.as_str(), "videodelivery.net");
+/// assert_eq!(StreamHost::parse("http://127.0.0.1:8080")?.origin(), "http://127.0.0.1:8080");
 /// assert!(StreamHost::customer_code("F33ZS165NR7GYFY4").is_err());
 /// assert!(StreamHost::hostname("https://videodelivery.net/").is_err());
+/// // http only for loopback addresses.
+/// assert!(StreamHost::parse("http://videodelivery.net").is_err());
 /// # Ok::<(), cf_stream_token::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct StreamHost(Box<str>);
+pub struct StreamHost {
+    /// `https://host[:port]` or `http://loopback[:port]`: what a URL starts with.
+    origin: Box<str>,
+    /// Where the host starts in `origin` (after the scheme's `://`).
+    host_at: usize,
+}
+
+/// The environment variable holding the account's customer code.
+pub(crate) const ENV_CUSTOMER_CODE: &str = "CF_STREAM_CUSTOMER_CODE";
+/// The environment variable holding a host of your own or a loopback base URL.
+pub(crate) const ENV_HOST: &str = "CF_STREAM_HOST";
 
 impl StreamHost {
+    fn https(host: &str) -> Self {
+        StreamHost {
+            origin: format!("https://{host}").into_boxed_str(),
+            host_at: "https://".len(),
+        }
+    }
+
+    fn http(host: &str) -> Self {
+        StreamHost {
+            origin: format!("http://{host}").into_boxed_str(),
+            host_at: "http://".len(),
+        }
+    }
+
     /// The customer subdomain for `code`, the account's customer code as
     /// shown in the Stream dashboard (e.g. `f33zs165nr7gyfy4`).
     ///
@@ -70,14 +100,14 @@ impl StreamHost {
         if !ok {
             return Err(invalid("customer code", code));
         }
-        Ok(StreamHost(
-            format!("customer-{code}.cloudflarestream.com").into_boxed_str(),
-        ))
+        Ok(Self::https(&format!(
+            "customer-{code}.cloudflarestream.com"
+        )))
     }
 
     /// A host name of your own (or the legacy `videodelivery.net`),
     /// optionally with a port: `videos.example.com`, `localhost:8443`.
-    /// Stored in lower case; URLs always use `https`.
+    /// Stored in lower case; its URLs use `https`.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidUrlPart`] (`what: "host"`) unless `host` is a DNS
@@ -87,18 +117,16 @@ impl StreamHost {
     /// trailing dot is refused. As in the WHATWG URL host parser (which
     /// browsers follow), a host whose last label is a number in any form
     /// (`1`, `0x7f000001`, `0x`, `0177`) is an IPv4 address and is refused:
-    /// `1a.example` and `x.0a` are names.
+    /// `1a.example` and `x.0a` are names. A loopback address is a
+    /// [`StreamHost::loopback`] or [`StreamHost::parse`] base URL.
     pub fn hostname(host: &str) -> Result<Self, Error> {
         let bad = || invalid("host", host);
         let (name, port) = match host.split_once(':') {
             Some((name, port)) => (name, Some(port)),
             None => (host, None),
         };
-        if let Some(port) = port {
-            let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
-            if !digits || port.starts_with('0') || port.parse::<u16>().is_err() {
-                return Err(bad());
-            }
+        if port.is_some_and(|p| !port_ok(p)) {
+            return Err(bad());
         }
         if name.is_empty() || name.len() > 253 {
             return Err(bad());
@@ -125,24 +153,190 @@ impl StreamHost {
         if hex || last.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
-        Ok(StreamHost(host.to_ascii_lowercase().into_boxed_str()))
+        Ok(Self::https(&host.to_ascii_lowercase()))
     }
 
-    /// The host, with its port if one was given.
+    /// A loopback address and port, over `http`: where a local Stream (the
+    /// crate's emulator, `Emulator::stream_host`) serves playback.
+    ///
+    /// ```
+    /// use cf_stream_token::StreamHost;
+    /// let host = StreamHost::loopback("127.0.0.1:8080".parse().unwrap())?;
+    /// assert_eq!(host.origin(), "http://127.0.0.1:8080");
+    /// assert_eq!(StreamHost::loopback("[::1]:8080".parse().unwrap())?.origin(), "http://[::1]:8080");
+    /// assert!(StreamHost::loopback("192.0.2.1:8080".parse().unwrap()).is_err());
+    /// # Ok::<(), cf_stream_token::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidUrlPart`] (`what: "http host"`) for an address
+    /// that is not loopback (`127.0.0.0/8`, `::1`): tokens are bearer
+    /// credentials, and plain `http` would hand them to the network.
+    pub fn loopback(addr: std::net::SocketAddr) -> Result<Self, Error> {
+        if !addr.ip().is_loopback() {
+            return Err(invalid("http host", addr));
+        }
+        Ok(Self::http(&addr.to_string()))
+    }
+
+    /// Any address over `http`, for the crate's emulator only (one bound to
+    /// an address of the machine that is not loopback).
+    #[cfg(feature = "emulator")]
+    pub(crate) fn emulator(addr: std::net::SocketAddr) -> Self {
+        Self::http(&addr.to_string())
+    }
+
+    /// A host name ([`StreamHost::hostname`]) or a base URL:
+    /// `https://HOST[:PORT]`, or `http://` with a loopback address
+    /// (`127.0.0.0/8`, `[::1]` or `localhost`) and an optional port, such
+    /// as the emulator's `http://127.0.0.1:PORT`. One trailing `/` is
+    /// allowed. What `CF_STREAM_HOST` and the CLI's `--host` hold.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidUrlPart`]: `what: "http host"` for `http` with a
+    /// host that is not loopback (a token sent in the clear over a network
+    /// is anyone's), `what: "base URL"` for another scheme, a path, a query
+    /// or a user, `what: "host"` for a host that
+    /// [`StreamHost::hostname`] refuses (an IP address included, unless it
+    /// is loopback).
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        let Some((scheme, rest)) = value.split_once("://") else {
+            return Self::hostname(value);
+        };
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority.contains(['/', '?', '#', '@', '\\']) || authority.is_empty() {
+            return Err(invalid("base URL", value));
+        }
+        let (host, port) = split_authority(authority);
+        if !port.is_empty() && !port.strip_prefix(':').is_some_and(port_ok) {
+            return Err(invalid("base URL", value));
+        }
+        let loopback = is_loopback(host);
+        let authority = authority.to_ascii_lowercase();
+        match scheme.to_ascii_lowercase().as_str() {
+            "http" if loopback => Ok(Self::http(&authority)),
+            "http" => Err(invalid("http host", value)),
+            "https" if loopback => Ok(Self::https(&authority)),
+            "https" => Self::hostname(&authority),
+            _ => Err(invalid("base URL", value)),
+        }
+    }
+
+    /// The host from the environment: `CF_STREAM_CUSTOMER_CODE` (the
+    /// account's customer code, [`StreamHost::customer_code`]) or
+    /// `CF_STREAM_HOST` (a host of your own or a loopback base URL such as
+    /// the emulator's, [`StreamHost::parse`]). Values are trimmed.
+    ///
+    /// # Errors
+    /// [`ErrorKind::MissingConfig`] when neither is set (or both are
+    /// blank); [`ErrorKind::ConflictingConfig`] when both are; else as
+    /// [`StreamHost::customer_code`] or [`StreamHost::parse`].
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// As [`StreamHost::from_env`], reading variables through `var` (for
+    /// tests, or settings kept elsewhere).
+    ///
+    /// ```
+    /// use cf_stream_token::StreamHost;
+    /// let host = StreamHost::from_env_with(|name| {
+    ///     (name == "CF_STREAM_HOST").then(|| "http://127.0.0.1:8080".to_owned())
+    /// })?;
+    /// assert_eq!(host.origin(), "http://127.0.0.1:8080");
+    /// let host = StreamHost::from_env_with(|name| {
+    ///     (name == "CF_STREAM_CUSTOMER_CODE").then(|| "f33zs165nr7gyfy4".to_owned())
+    /// })?;
+    /// assert_eq!(host.as_str(), "customer-f33zs165nr7gyfy4.cloudflarestream.com");
+    /// # Ok::<(), cf_stream_token::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`StreamHost::from_env`].
+    pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        match (set(ENV_CUSTOMER_CODE), set(ENV_HOST)) {
+            (Some(_), Some(_)) => Err(ErrorKind::ConflictingConfig {
+                first: ENV_CUSTOMER_CODE,
+                second: ENV_HOST,
+            }
+            .into()),
+            (Some(code), None) => Self::customer_code(code.trim()),
+            (None, Some(host)) => Self::parse(host.trim()),
+            (None, None) => Err(ErrorKind::MissingConfig {
+                name: "CF_STREAM_CUSTOMER_CODE or CF_STREAM_HOST",
+            }
+            .into()),
+        }
+    }
+
+    /// The host, with its port if one was given (no scheme).
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.origin[self.host_at..]
+    }
+
+    /// The scheme and host every URL starts with:
+    /// `https://customer-<code>.cloudflarestream.com`, `http://127.0.0.1:8080`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Whether URLs use plain `http` (a loopback address only).
+    pub fn is_loopback_http(&self) -> bool {
+        self.host_at == "http://".len()
+    }
+}
+
+/// A port as a URL carries it: 1 to 65535, digits only, no leading zero.
+fn port_ok(port: &str) -> bool {
+    !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && !port.starts_with('0')
+        && port.parse::<u16>().is_ok()
+}
+
+/// `authority` as host and port (with its `:`, or empty); an IPv6 host
+/// keeps its brackets.
+fn split_authority(authority: &str) -> (&str, &str) {
+    let at = if authority.starts_with('[') {
+        authority.find(']').map_or(authority.len(), |end| end + 1)
+    } else {
+        authority.find(':').unwrap_or(authority.len())
+    };
+    authority.split_at(at)
+}
+
+/// Whether `host` is a loopback address: `127.0.0.0/8` in dotted decimal,
+/// `[::1]`, or `localhost`.
+fn is_loopback(host: &str) -> bool {
+    match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|a| a.is_loopback()),
+        None => {
+            host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::Ipv4Addr>()
+                    .is_ok_and(|a| a.is_loopback())
+        }
     }
 }
 
 impl fmt::Display for StreamHost {
+    /// The host ([`StreamHost::as_str`]), or the whole origin for a
+    /// loopback `http` host, so that its scheme is never mistaken.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(if self.is_loopback_http() {
+            self.origin()
+        } else {
+            self.as_str()
+        })
     }
 }
 
 impl fmt::Debug for StreamHost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StreamHost({:?})", &*self.0)
+        write!(f, "StreamHost({:?})", self.to_string())
     }
 }
 
@@ -847,7 +1041,7 @@ impl Rendered {
             options
         };
         let longest_suffix = suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
-        let bound = url_len(host.0.len(), options.max_token_len(), longest_suffix);
+        let bound = url_len(host.origin.len(), options.max_token_len(), longest_suffix);
         if bound > MAX_URL_LEN {
             return Err(ErrorKind::UrlTooLong {
                 len: bound,
@@ -890,7 +1084,7 @@ impl Rendered {
     /// is downloadable when a surface is a download, and fits every URL.
     fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
         if self.download && !token.claims().downloadable() {
-            return Err(invalid("token downloadable", "false"));
+            return Err(ErrorKind::NotDownloadable.into());
         }
         self.splice(token)
     }
@@ -899,7 +1093,11 @@ impl Rendered {
     fn splice(&self, token: Token) -> Result<SignedUrls, Error> {
         // `build` bounded the tokens of its own options; options given per
         // mint and tokens minted elsewhere are measured here.
-        let longest = url_len(self.host.0.len(), token.as_str().len(), self.longest_suffix);
+        let longest = url_len(
+            self.host.origin.len(),
+            token.as_str().len(),
+            self.longest_suffix,
+        );
         if longest > MAX_URL_LEN {
             return Err(ErrorKind::UrlTooLong {
                 len: longest,
@@ -907,9 +1105,9 @@ impl Rendered {
             }
             .into());
         }
-        let mut base = String::with_capacity(8 + self.host.0.len() + 2 + token.as_str().len());
-        base.push_str("https://");
-        base.push_str(&self.host.0);
+        let origin = self.host.origin();
+        let mut base = String::with_capacity(origin.len() + 2 + token.as_str().len());
+        base.push_str(origin);
         base.push('/');
         base.push_str(token.as_str());
         base.push('/');
@@ -931,9 +1129,9 @@ impl Rendered {
     }
 }
 
-/// Length of `https://<host>/<token>/<suffix>`.
-fn url_len(host: usize, token: usize, suffix: usize) -> usize {
-    "https://".len() + host + 1 + token + 1 + suffix
+/// Length of `<origin>/<token>/<suffix>`.
+fn url_len(origin: usize, token: usize, suffix: usize) -> usize {
+    origin + 1 + token + 1 + suffix
 }
 
 impl PlaybackUrls {
@@ -1003,15 +1201,12 @@ impl PlaybackUrls {
     /// [`PlaybackUrls::token_options`] for [`PlaybackUrls::video`].
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidUrlPart`] with `what: "token video"` for a token
-    /// of another video (its `sub`), or `what: "token downloadable"` for a
-    /// token without `downloadable: true` when a surface is a download;
+    /// [`ErrorKind::WrongVideo`] for a token of another video (its `sub`);
+    /// [`ErrorKind::NotDownloadable`] for a token without
+    /// `downloadable: true` when a surface is a download;
     /// [`ErrorKind::UrlTooLong`] when a URL would pass [`MAX_URL_LEN`].
     pub fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
-        if token.video() != &self.video {
-            return Err(invalid("token video", token.video()));
-        }
-        self.template.with_token(token)
+        self.template.with_token_for(&self.video, token)
     }
 }
 
@@ -1197,10 +1392,28 @@ impl PlaybackTemplate {
     /// (`FallbackMinter`, `WebCryptoSigner`).
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidUrlPart`] with `what: "token downloadable"` for a
-    /// token without `downloadable: true` when a surface is a download;
+    /// [`ErrorKind::NotDownloadable`] for a token without
+    /// `downloadable: true` when a surface is a download;
     /// [`ErrorKind::UrlTooLong`] when a URL would pass [`MAX_URL_LEN`].
     pub fn with_token(&self, token: Token) -> Result<SignedUrls, Error> {
+        self.rendered.with_token(token)
+    }
+
+    /// [`with_token`](Self::with_token) for a token that must be for
+    /// `video`: what a handler that asked an async source for `video`'s
+    /// token calls, so a token of another video never becomes its URLs.
+    ///
+    /// # Errors
+    /// [`ErrorKind::WrongVideo`] for a token of another video (its `sub`),
+    /// and as [`with_token`](Self::with_token).
+    pub fn with_token_for(&self, video: &VideoId, token: Token) -> Result<SignedUrls, Error> {
+        if token.video() != video {
+            return Err(ErrorKind::WrongVideo {
+                expected: video.to_string(),
+                found: token.video().to_string(),
+            }
+            .into());
+        }
         self.rendered.with_token(token)
     }
 }
@@ -1350,12 +1563,20 @@ impl SignedUrls {
 }
 
 /// A JSON object from each surface's [`name`](Surface::name) to its URL,
-/// in the order given: `{"hls": "https://...", "thumbnail": "https://..."}`.
-/// A name given again gets its position: `thumbnail_2`, `thumbnail_3`.
+/// in the order given, then `expires_at`, when the token expires (RFC 3339,
+/// UTC), so that a client knows when to ask again:
+/// `{"hls": "https://...", "thumbnail": "https://...", "expires_at":
+/// "2026-11-22T14:00:00Z"}`. A name given again gets its position:
+/// `thumbnail_2`, `thumbnail_3`.
 impl serde::Serialize for SignedUrls {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = s.serialize_map(Some(self.urls.len()))?;
+        use serde::ser::{Error as _, SerializeMap as _};
+        let expires_at = self
+            .token
+            .expires_at()
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|_| S::Error::custom("the token's exp cannot be shown in RFC 3339"))?;
+        let mut map = s.serialize_map(Some(self.urls.len() + 1))?;
         for (i, (surface, url)) in self.iter().enumerate() {
             let name = surface.name();
             let seen = self.surfaces[..i]
@@ -1368,6 +1589,7 @@ impl serde::Serialize for SignedUrls {
                 map.serialize_entry(&format!("{name}_{}", seen + 1), url)?;
             }
         }
+        map.serialize_entry("expires_at", &expires_at)?;
         map.end()
     }
 }

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::claims::Claims;
 use crate::error::{Error, ErrorKind, echo};
-use crate::ids::KeyId;
+use crate::ids::{KeyId, VideoId};
 use crate::jws::{self, Compact, malformed};
 use crate::key::{PublicKey, PublicVerifier};
 
@@ -270,6 +270,56 @@ impl Verifier {
     /// As [`Verifier::verify_at`].
     pub fn verify(&self, token: &str) -> Result<Claims, Error> {
         self.verify_at(token, crate::clock::system_now())
+    }
+
+    /// Verify a token for `video` as of `now`: as
+    /// [`verify_at`](Self::verify_at), and then its video (`sub`) must be
+    /// `video`. A check route that answers "may this viewer play video X"
+    /// uses this: [`verify_at`](Self::verify_at) alone accepts a valid token
+    /// of any video of the account.
+    ///
+    /// ```
+    /// use cf_stream_token::{ErrorKind, Signer, SigningKey, TokenOptions, VideoId};
+    /// use time::macros::datetime;
+    ///
+    /// let signer = Signer::new(SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None)?);
+    /// let verifier = signer.verifier();
+    /// let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
+    /// let other: VideoId = "0123456789abcdef0123456789abcdef".parse()?;
+    /// let now = datetime!(2026-11-22 12:00 UTC);
+    /// let token = signer.mint_at(now, &video, &TokenOptions::default())?;
+    /// assert_eq!(verifier.verify_for_at(&video, token.as_str(), now)?.video(), &video);
+    /// let refused = verifier.verify_for_at(&other, token.as_str(), now).unwrap_err();
+    /// assert!(matches!(refused.kind(), ErrorKind::WrongVideo { .. }));
+    /// # Ok::<(), cf_stream_token::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`verify_at`](Self::verify_at), and [`ErrorKind::WrongVideo`]
+    /// for a valid token of another video.
+    pub fn verify_for_at(
+        &self,
+        video: &VideoId,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Claims, Error> {
+        let claims = self.verify_at(token, now)?;
+        if claims.video() != video {
+            return Err(ErrorKind::WrongVideo {
+                expected: video.to_string(),
+                found: claims.video().to_string(),
+            }
+            .into());
+        }
+        Ok(claims)
+    }
+
+    /// [`verify_for_at`](Self::verify_for_at) as of the system clock.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify_for_at`].
+    pub fn verify_for(&self, video: &VideoId, token: &str) -> Result<Claims, Error> {
+        self.verify_for_at(video, token, crate::clock::system_now())
     }
 
     /// The key a token naming `kid` is checked with.

@@ -184,3 +184,112 @@ async fn the_key_comes_from_the_environment_and_serves_concurrent_requests() {
         "this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line"
     );
 }
+
+/// The crate's axum support on its own: `VideoId` as an extractor, and
+/// `WWW-Authenticate` on a refused token.
+mod support {
+    use std::net::SocketAddr;
+
+    use axum::Router;
+    use axum::routing::get;
+    use cf_stream_token::{Error, VideoId};
+    use serde_json::{Value, json};
+
+    use crate::common::*;
+
+    async fn start(router: Router) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        addr
+    }
+
+    async fn get_raw(addr: SocketAddr, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        let resp = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        (status, headers, resp.text().await.unwrap())
+    }
+
+    async fn one(video: VideoId) -> String {
+        video.to_string()
+    }
+
+    async fn two(video: VideoId) -> String {
+        format!("second {video}")
+    }
+
+    async fn check(video: VideoId) -> Result<String, Error> {
+        let token = demo_signer()
+            .mint_at(at(NOW), &video, &cf_stream_token::TokenOptions::default())
+            .unwrap();
+        // Minted long ago: expired now.
+        demo_signer()
+            .verifier()
+            .verify_for(&video, token.as_str())
+            .map(|c| c.video().to_string())
+    }
+
+    fn app() -> Router {
+        Router::new()
+            .route("/videos/{uid}", get(one))
+            .route("/users/{user}/videos/{video}", get(two))
+            .route("/users/{user}/clips/{clip}", get(one))
+            .route("/plain", get(one))
+            .route("/check/{video}", get(check))
+    }
+
+    #[tokio::test]
+    async fn a_video_id_argument_answers_a_bad_id_with_the_crates_json_error() {
+        let addr = start(app()).await;
+        let (status, _, body) = get_raw(addr, &format!("/videos/{VIDEO}")).await;
+        assert_eq!((status, body.as_str()), (200, VIDEO));
+        // Read as `VideoId` reads it: upper case is the same video.
+        let (status, _, body) = get_raw(addr, &format!("/videos/{}", VIDEO.to_uppercase())).await;
+        assert_eq!((status, body.as_str()), (200, VIDEO));
+
+        for bad in ["not-a-video", "ea95132c15732412d22c1476fa83f27", "%FF%FE"] {
+            let (status, headers, body) = get_raw(addr, &format!("/videos/{bad}")).await;
+            assert_eq!(status, 400, "{bad}: {body}");
+            assert_eq!(headers["content-type"], "application/json", "{bad}");
+            assert!(headers.get("www-authenticate").is_none(), "{bad}");
+            let body: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(
+                body,
+                json!({"error": "invalid_video_id", "message": "invalid video id: expected 32 hexadecimal characters"}),
+                "{bad}"
+            );
+        }
+
+        // With several parameters, the one named `video`.
+        let (status, _, body) = get_raw(addr, &format!("/users/x/videos/{VIDEO}")).await;
+        assert_eq!((status, body), (200, format!("second {VIDEO}")));
+        let (status, _, body) = get_raw(addr, "/users/x/videos/nope").await;
+        assert_eq!(status, 400, "{body}");
+        // A route it cannot read is the service's mistake: a 500 saying so.
+        for path in [format!("/users/x/clips/{VIDEO}"), "/plain".to_owned()] {
+            let (status, _, body) = get_raw(addr, &path).await;
+            assert_eq!(status, 500, "{path}");
+            let body: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(body["error"], "invalid_config", "{path}");
+            assert!(
+                body["message"].as_str().unwrap().contains("named `video`"),
+                "{body}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_a_401_with_www_authenticate() {
+        let addr = start(app()).await;
+        let (status, headers, body) = get_raw(addr, &format!("/check/{VIDEO}")).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(
+            headers["www-authenticate"],
+            r#"Bearer error="invalid_token""#
+        );
+        assert_eq!(headers["content-type"], "application/json");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["error"], "expired");
+    }
+}

@@ -264,3 +264,204 @@ async fn api_types_hide_credentials_keys_and_tokens() {
         "the remote token itself is intact"
     );
 }
+
+/// A directory of its own under the system's temporary one, removed when
+/// dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "cf-stream-token-secrets-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The environment as a list of pairs.
+fn env_of(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+#[test]
+fn the_signing_key_can_come_from_a_file_named_by_its_file_variable() {
+    use cf_stream_token::ErrorKind;
+    let dir = Scratch::new("key-file");
+    let jwk = dir.file("key.json", bytes("demo/demo.jwk.json"));
+    let pem = dir.file("key.pem", bytes("demo/demo_pkcs1.pem"));
+    let der = dir.file("key.der", bytes("demo/demo_pkcs8.der"));
+
+    let key = SigningKey::from_env_with(env_of(vec![(
+        "CF_STREAM_SIGNING_KEY_FILE",
+        format!("{jwk}\n"),
+    )]))
+    .unwrap();
+    assert_eq!(key.kid().as_str(), DEMO_KID);
+    // PEM and DER carry no kid: CF_STREAM_KEY_ID gives it, as for the value.
+    for path in [&pem, &der] {
+        let key = SigningKey::from_env_with(env_of(vec![
+            ("CF_STREAM_SIGNING_KEY_FILE", path.clone()),
+            ("CF_STREAM_KEY_ID", DEMO_KID.to_owned()),
+        ]))
+        .unwrap();
+        assert_eq!(key.public_key(), demo_key().public_key(), "{path}");
+        let e =
+            SigningKey::from_env_with(env_of(vec![("CF_STREAM_SIGNING_KEY_FILE", path.clone())]))
+                .unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::KeyIdRequired, "{path}");
+    }
+    // A blank file variable is unset.
+    let key = SigningKey::from_env_with(env_of(vec![
+        ("CF_STREAM_SIGNING_KEY", text("demo/demo.jwk.json")),
+        ("CF_STREAM_SIGNING_KEY_FILE", " ".to_owned()),
+    ]))
+    .unwrap();
+    assert_eq!(key.kid().as_str(), DEMO_KID);
+
+    // Both set: an error naming both, and no key material.
+    let e = SigningKey::from_env_with(env_of(vec![
+        ("CF_STREAM_SIGNING_KEY", text("demo/demo.jwk.json")),
+        ("CF_STREAM_SIGNING_KEY_FILE", jwk.clone()),
+    ]))
+    .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::ConflictingConfig {
+            first: "CF_STREAM_SIGNING_KEY",
+            second: "CF_STREAM_SIGNING_KEY_FILE"
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "both CF_STREAM_SIGNING_KEY and CF_STREAM_SIGNING_KEY_FILE are set: set only one"
+    );
+
+    // A missing file, a directory, a file over 1 MiB: the file's kinds,
+    // without its name or contents.
+    let missing = dir.0.join("nope.pem");
+    let e = SigningKey::from_env_with(env_of(vec![(
+        "CF_STREAM_SIGNING_KEY_FILE",
+        missing.to_str().unwrap().to_owned(),
+    )]))
+    .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::KeyFileUnreadable {
+            io: std::io::ErrorKind::NotFound
+        }
+    );
+    assert!(!e.to_string().contains("nope.pem"), "{e}");
+    let mut big = bytes("demo/demo_pkcs1.pem");
+    big.resize((1 << 20) + 1, b'\n');
+    let big = dir.file("big.pem", &big);
+    let e =
+        SigningKey::from_env_with(env_of(vec![("CF_STREAM_SIGNING_KEY_FILE", big)])).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::KeyFileTooLarge);
+    assert_hides(&format!("{e} {e:?}"), &demo_secrets(), "too-large error");
+
+    // A damaged key in the file: its error quotes none of it.
+    let mut damaged = text("demo/demo.jwk.json");
+    damaged = damaged.replacen("\"n\"", "\"m\"", 1);
+    let damaged = dir.file("damaged.json", damaged);
+    let e = SigningKey::from_env_with(env_of(vec![("CF_STREAM_SIGNING_KEY_FILE", damaged)]))
+        .unwrap_err();
+    assert!(e.is_key(), "{e:?}");
+    assert_hides(&format!("{e} {e:?}"), &demo_secrets(), "damaged key error");
+}
+
+#[test]
+fn the_keyring_can_come_from_a_file_named_by_its_file_variable() {
+    use cf_stream_token::{ErrorKind, KEYRING_FILE_ENV, KEYRING_FILE_LIMIT, Keyring};
+    assert_eq!(KEYRING_FILE_ENV, "CF_STREAM_KEYRING_FILE");
+    let dir = Scratch::new("ring-file");
+    let ring = Keyring::start_at(at(NOW), &text("demo/demo_create_result.json")).unwrap();
+    let doc = ring.secret_document().unwrap();
+    let path = dir.file("ring.json", doc.as_bytes());
+
+    let read = Keyring::from_env_with(env_of(vec![(
+        "CF_STREAM_KEYRING_FILE",
+        format!(" {path}\n"),
+    )]))
+    .unwrap();
+    assert_eq!(read.current().kid().as_str(), DEMO_KID);
+
+    let e = Keyring::from_env_with(env_of(vec![
+        ("CF_STREAM_KEYRING", doc.to_string()),
+        ("CF_STREAM_KEYRING_FILE", path.clone()),
+    ]))
+    .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::ConflictingConfig {
+            first: "CF_STREAM_KEYRING",
+            second: "CF_STREAM_KEYRING_FILE"
+        }
+    );
+    assert_hides(&format!("{e} {e:?}"), &demo_secrets(), "conflict error");
+    assert_eq!(
+        Keyring::from_env_with(env_of(vec![("CF_STREAM_KEYRING_FILE", "  ".to_owned())]))
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::MissingConfig {
+            name: "CF_STREAM_KEYRING"
+        }
+    );
+    let e = Keyring::from_env_with(env_of(vec![(
+        "CF_STREAM_KEYRING_FILE",
+        dir.0.join("nope.json").to_str().unwrap().to_owned(),
+    )]))
+    .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::KeyringFileUnreadable {
+            io: std::io::ErrorKind::NotFound
+        }
+    );
+    let mut big = doc.as_bytes().to_vec();
+    big.resize(usize::try_from(KEYRING_FILE_LIMIT).unwrap() + 1, b' ');
+    let big = dir.file("big.json", &big);
+    let e = Keyring::from_env_with(env_of(vec![("CF_STREAM_KEYRING_FILE", big)])).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::KeyringFileTooLarge);
+    let latin1 = dir.file("latin1.json", b"{\"keys\":[\xe9]}");
+    let e = Keyring::from_env_with(env_of(vec![("CF_STREAM_KEYRING_FILE", latin1)])).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::InvalidKeyring {
+            reason: "the file is not UTF-8"
+        }
+    );
+    // A damaged document: its error quotes none of the keys.
+    let pem_at = doc
+        .find("\"pem\"")
+        .expect("the ring keeps the create-key result")
+        + 300;
+    let mut damaged = doc.as_bytes().to_vec();
+    damaged[pem_at] = if damaged[pem_at] == b'A' { b'B' } else { b'A' };
+    let damaged = dir.file("damaged.json", damaged);
+    let e = Keyring::from_env_with(env_of(vec![("CF_STREAM_KEYRING_FILE", damaged)])).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::KeyringKeyUnusable { index: 0, .. }),
+        "{e:?}"
+    );
+    assert_hides(&format!("{e} {e:?}"), &demo_secrets(), "damaged ring error");
+}

@@ -141,7 +141,7 @@ fn claims_tokens_and_urls_serialise_and_round_trip() {
     assert_eq!(
         serde_json::to_string(&urls).unwrap(),
         format!(
-            r#"{{"hls":"{base}/manifest/video.m3u8","thumbnail":"{base}/thumbnails/thumbnail.jpg","thumbnail_2":"{base}/thumbnails/thumbnail.jpg?width=320","mp4":"{base}/downloads/default.mp4"}}"#
+            r#"{{"hls":"{base}/manifest/video.m3u8","thumbnail":"{base}/thumbnails/thumbnail.jpg","thumbnail_2":"{base}/thumbnails/thumbnail.jpg?width=320","mp4":"{base}/downloads/default.mp4","expires_at":"2023-11-14T23:13:20Z"}}"#
         )
     );
 }

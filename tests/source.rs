@@ -163,7 +163,7 @@ fn with_token_refuses_another_videos_token() {
         .with_token(minted(&other, urls.token_options()))
         .unwrap_err();
     assert!(
-        matches!(e.kind(), ErrorKind::InvalidUrlPart { what: "token video", value } if value == OTHER_VIDEO),
+        matches!(e.kind(), ErrorKind::WrongVideo { expected, found } if found == OTHER_VIDEO && *expected == video().to_string()),
         "{e:?}"
     );
     // Its own video's token makes the URLs a mint would.
@@ -174,8 +174,24 @@ fn with_token_refuses_another_videos_token() {
         urls.mint_at(at(NOW), &demo_signer()).unwrap().urls()
     );
     assert_eq!(signed.token(), &token);
-    // A template takes any video's token.
+    // A template's `with_token_for` refuses it the same way.
     let t = template([Surface::Hls(Hls::new())]);
+    let e = t
+        .with_token_for(&video(), minted(&other, t.token_options()))
+        .unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::WrongVideo { found, .. } if found == OTHER_VIDEO),
+        "{e:?}"
+    );
+    assert!(e.is_verification(), "{e:?}");
+    assert_eq!(
+        t.with_token_for(&other, minted(&other, t.token_options()))
+            .unwrap()
+            .token()
+            .video(),
+        &other
+    );
+    // A template's `with_token` takes any video's token.
     let theirs = t.with_token(minted(&other, t.token_options())).unwrap();
     assert!(
         theirs
@@ -201,10 +217,7 @@ fn with_token_refuses_a_token_that_cannot_download_when_a_surface_is_a_download(
         urls.with_token(plain.clone()).unwrap_err(),
         template(surfaces).with_token(plain.clone()).unwrap_err(),
     ] {
-        assert!(
-            matches!(e.kind(), ErrorKind::InvalidUrlPart { what: "token downloadable", value } if value == "false"),
-            "{e:?}"
-        );
+        assert!(matches!(e.kind(), ErrorKind::NotDownloadable), "{e:?}");
     }
     // Without a download surface a plain token is fine.
     template([Surface::Hls(Hls::new())])

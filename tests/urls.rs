@@ -319,7 +319,9 @@ fn bad_customer_codes_and_hosts_are_refused() {
         StreamHost::hostname("https://x.example")
             .unwrap_err()
             .to_string(),
-        r#"invalid host: "https://x.example""#
+        "invalid host: \"https://x.example\" (expected a host name with an optional port \
+         (videos.example.com, localhost:8443), without scheme, path or trailing dot; an IP \
+         address only if loopback, as in http://127.0.0.1:8080)"
     );
 }
 
@@ -520,4 +522,236 @@ fn debug_never_shows_a_usable_url() {
     let shown = format!("{signed:?}");
     assert!(!shown.contains(sig), "{shown}");
     assert!(shown.contains("Iframe"), "{shown}");
+}
+
+#[test]
+fn a_loopback_host_is_http_and_any_other_http_host_is_refused_with_the_reason() {
+    let sock = |s: &str| s.parse::<std::net::SocketAddr>().unwrap();
+    let v4 = StreamHost::loopback(sock("127.0.0.1:8080")).unwrap();
+    assert_eq!(v4.origin(), "http://127.0.0.1:8080");
+    assert_eq!(v4.as_str(), "127.0.0.1:8080");
+    assert!(v4.is_loopback_http());
+    assert_eq!(v4.to_string(), "http://127.0.0.1:8080");
+    assert_eq!(format!("{v4:?}"), r#"StreamHost("http://127.0.0.1:8080")"#);
+    assert_eq!(
+        StreamHost::loopback(sock("[::1]:9")).unwrap().origin(),
+        "http://[::1]:9"
+    );
+    assert_eq!(
+        StreamHost::loopback(sock("127.200.0.3:1"))
+            .unwrap()
+            .origin(),
+        "http://127.200.0.3:1"
+    );
+    for not in ["192.0.2.1:80", "0.0.0.0:80", "[::]:80", "[2001:db8::1]:80"] {
+        assert_eq!(
+            StreamHost::loopback(sock(not)).unwrap_err().kind(),
+            &part("http host", not),
+            "{not}"
+        );
+    }
+    // A https host stays as it was: its name, and https in its origin.
+    let code = StreamHost::customer_code(CODE).unwrap();
+    assert_eq!(code.origin(), HOST);
+    assert!(!code.is_loopback_http());
+    assert_eq!(code.to_string(), &HOST["https://".len()..]);
+    assert_eq!(
+        format!("{code:?}"),
+        format!("StreamHost({:?})", &HOST["https://".len()..])
+    );
+
+    // `parse`: a host name, or a base URL.
+    for (input, origin) in [
+        ("videodelivery.net", "https://videodelivery.net"),
+        ("https://videodelivery.net", "https://videodelivery.net"),
+        (
+            "https://Videos.Example.com:8443/",
+            "https://videos.example.com:8443",
+        ),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+        ("HTTP://127.0.0.1", "http://127.0.0.1"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("http://LocalHost:3000", "http://localhost:3000"),
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+    ] {
+        assert_eq!(
+            StreamHost::parse(input).unwrap().origin(),
+            origin,
+            "{input}"
+        );
+    }
+    for (input, what) in [
+        ("http://videodelivery.net", "http host"),
+        ("http://192.168.1.10:8080", "http host"),
+        ("http://10.0.0.1", "http host"),
+        ("http://[2001:db8::1]:80", "http host"),
+        ("http://localhost.example.com", "http host"),
+        ("http://0x7f000001:80", "http host"),
+        ("http://127.1:80", "http host"),
+        ("https://192.0.2.1", "host"),
+        ("https://[2001:db8::1]", "host"),
+        ("192.0.2.1", "host"),
+        ("127.0.0.1", "host"),
+        ("ftp://127.0.0.1", "base URL"),
+        ("http://127.0.0.1:8080/x", "base URL"),
+        ("http://127.0.0.1:8080?a=1", "base URL"),
+        ("http://user@127.0.0.1", "base URL"),
+        ("http://127.0.0.1:0", "base URL"),
+        ("http://127.0.0.1:99999", "base URL"),
+        ("http://127.0.0.1:", "base URL"),
+        ("http://", "base URL"),
+    ] {
+        let e = StreamHost::parse(input).unwrap_err();
+        let value = match what {
+            "host" => input.strip_prefix("https://").unwrap_or(input),
+            _ => input,
+        };
+        assert_eq!(e.kind(), &part(what, value), "{input}");
+    }
+    // Each refusal says why.
+    assert_eq!(
+        StreamHost::parse("http://videodelivery.net")
+            .unwrap_err()
+            .to_string(),
+        "invalid http host: \"http://videodelivery.net\" (http is allowed only for a loopback \
+         address (127.0.0.0/8, [::1] or localhost), such as the emulator's \
+         http://127.0.0.1:PORT: a token sent in the clear is anyone's; serve other hosts over https)"
+    );
+    let ip = StreamHost::parse("192.0.2.1").unwrap_err().to_string();
+    assert!(ip.contains("an IP address only if loopback"), "{ip}");
+    let path = StreamHost::parse("http://127.0.0.1/x")
+        .unwrap_err()
+        .to_string();
+    assert!(path.contains("without path, query or user"), "{path}");
+}
+
+#[test]
+fn urls_on_a_loopback_host_start_with_its_http_origin() {
+    let host = StreamHost::parse("http://127.0.0.1:4567").unwrap();
+    let signed = PlaybackUrls::builder(host, video())
+        .surfaces([Surface::Hls(Hls::new()), Surface::Iframe])
+        .build()
+        .unwrap()
+        .mint_at(at(NOW), &demo_signer())
+        .unwrap();
+    let token = signed.token();
+    assert_eq!(
+        signed.urls(),
+        [
+            format!("http://127.0.0.1:4567/{token}/manifest/video.m3u8"),
+            format!("http://127.0.0.1:4567/{token}/iframe"),
+        ]
+    );
+}
+
+#[test]
+fn the_host_comes_from_the_environment() {
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    };
+    let host =
+        StreamHost::from_env_with(env(&[("CF_STREAM_CUSTOMER_CODE", " f33zs165nr7gyfy4\n")]))
+            .unwrap();
+    assert_eq!(host.origin(), HOST);
+    let host = StreamHost::from_env_with(env(&[("CF_STREAM_HOST", "videos.example.com")])).unwrap();
+    assert_eq!(host.origin(), "https://videos.example.com");
+    let host =
+        StreamHost::from_env_with(env(&[("CF_STREAM_HOST", "http://127.0.0.1:8080")])).unwrap();
+    assert_eq!(host.origin(), "http://127.0.0.1:8080");
+    // A blank variable is unset.
+    let host = StreamHost::from_env_with(env(&[
+        ("CF_STREAM_HOST", "http://[::1]:1"),
+        ("CF_STREAM_CUSTOMER_CODE", "  "),
+    ]))
+    .unwrap();
+    assert_eq!(host.origin(), "http://[::1]:1");
+
+    let e = StreamHost::from_env_with(env(&[])).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::MissingConfig {
+            name: "CF_STREAM_CUSTOMER_CODE or CF_STREAM_HOST"
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "CF_STREAM_CUSTOMER_CODE or CF_STREAM_HOST is not set"
+    );
+    let e = StreamHost::from_env_with(env(&[
+        ("CF_STREAM_HOST", "videos.example.com"),
+        ("CF_STREAM_CUSTOMER_CODE", "f33zs165nr7gyfy4"),
+    ]))
+    .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::ConflictingConfig {
+            first: "CF_STREAM_CUSTOMER_CODE",
+            second: "CF_STREAM_HOST"
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "both CF_STREAM_CUSTOMER_CODE and CF_STREAM_HOST are set: set only one"
+    );
+    assert_eq!(
+        StreamHost::from_env_with(env(&[("CF_STREAM_HOST", "http://192.0.2.1")]))
+            .unwrap_err()
+            .kind(),
+        &part("http host", "http://192.0.2.1")
+    );
+    assert_eq!(
+        StreamHost::from_env_with(env(&[("CF_STREAM_CUSTOMER_CODE", "NOPE")]))
+            .unwrap_err()
+            .kind(),
+        &part("customer code", "NOPE")
+    );
+}
+
+/// URLs minted through a template on the emulator's host play on the
+/// emulator as they are: no origin is rewritten.
+#[cfg(feature = "emulator")]
+#[tokio::test]
+async fn urls_minted_for_the_emulators_host_play_on_it_unchanged() {
+    use cf_stream_token::PlaybackTemplate;
+    use cf_stream_token::emulator::Emulator;
+
+    let stream = Emulator::builder().clock_at(at(NOW)).start().await.unwrap();
+    let account: cf_stream_token::AccountId = crate::api::ACCOUNT.parse().unwrap();
+    stream
+        .import_public_key(&account, demo_signer().key().public_key())
+        .unwrap();
+    let host = stream.stream_host();
+    assert_eq!(host.origin(), stream.playback_base_url());
+    assert_eq!(
+        StreamHost::parse(&stream.playback_base_url()).unwrap(),
+        host
+    );
+    let template = PlaybackTemplate::builder(host)
+        .surfaces([
+            Surface::Hls(Hls::new()),
+            Surface::Thumbnail(Thumbnail::new().time(Duration::from_secs(1))),
+        ])
+        .build()
+        .unwrap();
+    let signed = template.mint_at(at(NOW), &demo_signer(), &video()).unwrap();
+    for url in signed.urls() {
+        assert!(
+            url.starts_with(&format!("http://{}/", stream.local_addr())),
+            "{url}"
+        );
+        let answer = reqwest::get(url.as_str()).await.unwrap();
+        assert_eq!(answer.status(), 200, "{url}: {:?}", answer.headers());
+    }
+    // A token of another key is refused there: the URLs are really checked.
+    let other = template
+        .mint_at(at(NOW), &other_signer(), &video())
+        .unwrap();
+    let refused = reqwest::get(other.hls().unwrap()).await.unwrap();
+    assert_eq!(refused.status(), 401);
 }

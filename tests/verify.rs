@@ -540,3 +540,64 @@ fn from_keys_reads_tokens_as_strictly_as_one_key() {
         }
     );
 }
+
+#[test]
+fn verify_for_refuses_a_valid_token_of_another_video_on_every_verifier() {
+    let other: cf_stream_token::VideoId = OTHER_KID.parse().unwrap();
+    let mine = demo_signer()
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .unwrap();
+    let theirs = demo_signer()
+        .mint_at(at(NOW), &other, &TokenOptions::default())
+        .unwrap();
+    let ring =
+        cf_stream_token::Keyring::start_at(at(NOW), &text("demo/demo_create_result.json")).unwrap();
+    let verifiers = [
+        ("new", Verifier::new(demo_public())),
+        (
+            "from_keys",
+            Verifier::from_keys([other_public(), demo_public()]).unwrap(),
+        ),
+        ("keyring", ring.verifier()),
+    ];
+    for (name, v) in verifiers {
+        let claims = v.verify_for_at(&video(), mine.as_str(), at(NOW)).unwrap();
+        assert_eq!(claims.video(), &video(), "{name}");
+        assert_eq!(
+            kind(v.verify_for_at(&video(), theirs.as_str(), at(NOW))),
+            ErrorKind::WrongVideo {
+                expected: VIDEO.to_owned(),
+                found: OTHER_KID.to_owned(),
+            },
+            "{name}"
+        );
+        // The token is checked before its video: an expired token of
+        // another video is expired, not the wrong video.
+        assert!(
+            matches!(
+                kind(v.verify_for_at(&video(), theirs.as_str(), at(NOW + 3600))),
+                ErrorKind::Expired { .. }
+            ),
+            "{name}"
+        );
+        // The system-clock form reads the same token (minted at a fixed past
+        // time, so it has expired by now).
+        assert!(
+            matches!(
+                kind(v.verify_for(&video(), mine.as_str())),
+                ErrorKind::Expired { .. }
+            ),
+            "{name}"
+        );
+    }
+    let e = Verifier::new(demo_public())
+        .verify_for_at(&video(), theirs.as_str(), at(NOW))
+        .unwrap_err();
+    assert!(e.is_verification());
+    assert_eq!(e.http_status(), 401);
+    assert_eq!(e.kind().name(), "wrong_video");
+    assert_eq!(
+        e.to_string(),
+        format!("token is for video {OTHER_KID}, not for video {VIDEO}")
+    );
+}

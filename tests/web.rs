@@ -103,7 +103,8 @@ async fn a_public_api_app_mints_verifies_and_answers_errors_as_json() {
         body["thumbnail"],
         format!("{prefix}{token}/thumbnails/thumbnail.jpg?time=1s")
     );
-    assert_eq!(body.as_object().unwrap().len(), 2);
+    // The two URLs and when their token expires.
+    assert_eq!(body.as_object().unwrap().len(), 3);
 
     // The verify route returns the claims in Cloudflare's member names.
     let (status, _, claims) = get(addr, &format!("/check/{token}")).await;
@@ -118,6 +119,13 @@ async fn a_public_api_app_mints_verifies_and_answers_errors_as_json() {
                {"type": "any", "action": "block"}])
     );
     let exp = claims["exp"].as_i64().unwrap();
+    assert_eq!(
+        body["expires_at"],
+        cf_stream_token::time::OffsetDateTime::from_unix_timestamp(exp)
+            .unwrap()
+            .format(&cf_stream_token::time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
     let now = SystemClock.now().unix_timestamp();
     assert!(
         (now + 7200 - 5..=now + 7200 + 5).contains(&exp),

@@ -16,8 +16,8 @@ use base64::Engine as _;
 
 use super::error::{Scrubber, refused};
 use super::types::{
-    CreatedKey, CreatedKeyAnswer, KeyInfo, TokenRequest, TokenResult, key_path, keys_path,
-    parse_retry_after, split_created_answer, token_path,
+    CreatedKey, CreatedKeyAnswer, KeyInfo, TokenFlags, TokenRequest, TokenResult, key_path,
+    keys_path, parse_retry_after, split_created_answer, token_path,
 };
 use super::wire::Envelope;
 use crate::b64::URL_SAFE_NO_PAD;
@@ -616,7 +616,8 @@ impl Client {
     /// Have Cloudflare mint a token for `video` with the same options as
     /// local minting, resolved against `now`. The 24-hour cap and every
     /// other check run before any request; the body carries `exp`, `nbf`,
-    /// `downloadable` and `accessRules` only as set, never a key.
+    /// `downloadable` and `accessRules` only as set (and `flags` only with
+    /// [`Client::create_token_with`]), never a key.
     ///
     /// The answer is accepted only if it is a compact RS256 JWS whose header
     /// names a key id (the payload's `kid`), with an RSA-sized signature,
@@ -642,12 +643,45 @@ impl Client {
         video: &VideoId,
         opts: &TokenOptions,
     ) -> Result<Token> {
+        self.create_token_with_at(now, video, opts, TokenFlags::new())
+            .await
+    }
+
+    /// [`Client::create_token`] with the endpoint's API-only
+    /// [`TokenFlags`] in the body (`flags.original`). The flags are
+    /// Cloudflare's to act on: they are not claims of the token and are not
+    /// checked in its answer.
+    ///
+    /// # Errors
+    /// As [`Client::create_token_at`].
+    pub async fn create_token_with(
+        &self,
+        video: &VideoId,
+        opts: &TokenOptions,
+        flags: TokenFlags,
+    ) -> Result<Token> {
+        self.create_token_with_at(self.now(), video, opts, flags)
+            .await
+    }
+
+    /// [`Client::create_token_with`] as of `now`.
+    ///
+    /// # Errors
+    /// As [`Client::create_token_at`].
+    pub async fn create_token_with_at(
+        &self,
+        now: OffsetDateTime,
+        video: &VideoId,
+        opts: &TokenOptions,
+        flags: TokenFlags,
+    ) -> Result<Token> {
         let crate::ResolvedTimes { exp, nbf } = opts.resolve_at(now)?;
         let body = serde_json::to_vec(&TokenRequest {
             exp,
             nbf,
             downloadable: opts.downloadable(),
             access_rules: opts.access_rules(),
+            flags,
         })
         .expect("the token request serialises");
         let path = token_path(&self.inner.account, video);

@@ -84,6 +84,6 @@ mod wire;
 
 pub use self::client::{Client, ClientBuilder, Credentials, DEFAULT_BASE_URL};
 pub use self::error::{ApiErrorDetails, ApiMessage};
-pub use self::types::{CreatedKey, CreatedKeyAnswer, KeyInfo};
+pub use self::types::{CreatedKey, CreatedKeyAnswer, KeyInfo, TokenFlags};
 /// Re-exported so that secrets can be handed over without a direct dependency.
 pub use secrecy::SecretString;

@@ -447,6 +447,58 @@ impl TryFrom<CreatedKey> for SigningKey {
     }
 }
 
+/// Members of the token endpoint's body that ask Cloudflare for something
+/// of the token it mints but are not claims this crate signs or checks:
+/// API-only. A token signed locally ([`crate::Signer`]) has no such
+/// members, and none is documented as a claim of self-signed tokens.
+///
+/// ```
+/// use cf_stream_token::api::TokenFlags;
+/// let flags = TokenFlags::new().original(true);
+/// assert!(flags.is_original());
+/// assert_eq!(TokenFlags::default(), TokenFlags::new());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TokenFlags {
+    original: bool,
+}
+
+impl TokenFlags {
+    /// No flag set: the body carries no `flags` member.
+    pub fn new() -> Self {
+        TokenFlags::default()
+    }
+
+    /// `flags.original`: Cloudflare returns the original video, without
+    /// transformations, to this token (in Cloudflare's OpenAPI since April
+    /// 2026). Sent only when `true`.
+    #[must_use]
+    pub fn original(mut self, yes: bool) -> Self {
+        self.original = yes;
+        self
+    }
+
+    /// Whether [`original`](Self::original) is set.
+    pub fn is_original(&self) -> bool {
+        self.original
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.original
+    }
+}
+
+impl Serialize for TokenFlags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(None)?;
+        if self.original {
+            map.serialize_entry("original", &true)?;
+        }
+        map.end()
+    }
+}
+
 /// The token call's body. Never carries `id`/`pem`: a local key is used
 /// locally, not handed to the API.
 #[derive(Serialize)]
@@ -458,6 +510,8 @@ pub(crate) struct TokenRequest<'a> {
     pub(crate) downloadable: bool,
     #[serde(rename = "accessRules", skip_serializing_if = "<[_]>::is_empty")]
     pub(crate) access_rules: &'a [AccessRule],
+    #[serde(skip_serializing_if = "TokenFlags::is_empty")]
+    pub(crate) flags: TokenFlags,
 }
 
 /// The token call's `result`.
@@ -531,6 +585,7 @@ mod tests {
             nbf: None,
             downloadable: false,
             access_rules: &[],
+            flags: TokenFlags::new().original(false),
         };
         assert_eq!(serde_json::to_string(&minimal).unwrap(), r#"{"exp":10}"#);
         let rules = [AccessRule::Any {
@@ -541,10 +596,11 @@ mod tests {
             nbf: Some(5),
             downloadable: true,
             access_rules: &rules,
+            flags: TokenFlags::new().original(true),
         };
         assert_eq!(
             serde_json::to_string(&full).unwrap(),
-            r#"{"exp":10,"nbf":5,"downloadable":true,"accessRules":[{"type":"any","action":"block"}]}"#
+            r#"{"exp":10,"nbf":5,"downloadable":true,"accessRules":[{"type":"any","action":"block"}],"flags":{"original":true}}"#
         );
     }
 

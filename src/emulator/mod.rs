@@ -87,6 +87,7 @@ mod bodies;
 mod control;
 mod edge;
 mod guard;
+mod host;
 mod persist;
 mod ratelimit;
 mod redact;

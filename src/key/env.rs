@@ -1,6 +1,7 @@
 //! Keys from the environment and from files, in default features: the
-//! one place the crate reads `CF_STREAM_SIGNING_KEY` and `CF_STREAM_KEY_ID`
-//! for a key.
+//! one place the crate reads `CF_STREAM_SIGNING_KEY`,
+//! `CF_STREAM_SIGNING_KEY_FILE` and `CF_STREAM_KEY_ID` for a key, and the
+//! bounded reader of secret files.
 
 use std::io::Read as _;
 use std::path::Path;
@@ -13,6 +14,9 @@ use crate::ids::KeyId;
 
 /// The signing key's contents, any form [`SigningKey::parse`] reads.
 pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
+/// A file holding the signing key (the Docker and Kubernetes secrets
+/// convention), instead of [`ENV_SIGNING_KEY`].
+pub(crate) const ENV_SIGNING_KEY_FILE: &str = "CF_STREAM_SIGNING_KEY_FILE";
 /// The key id, for the forms that carry none (PEM, DER).
 pub(crate) const ENV_KEY_ID: &str = "CF_STREAM_KEY_ID";
 
@@ -36,13 +40,17 @@ fn looks_like_path(value: &str) -> bool {
 
 impl SigningKey {
     /// The key in `CF_STREAM_SIGNING_KEY` (its contents, any form
-    /// [`SigningKey::parse`] reads, trimmed), with the key id in
-    /// `CF_STREAM_KEY_ID` when set (required for PEM and DER, which carry
-    /// none; other forms must agree with it).
+    /// [`SigningKey::parse`] reads, trimmed), or in the file
+    /// `CF_STREAM_SIGNING_KEY_FILE` names (the Docker and Kubernetes
+    /// secrets convention; read as [`SigningKey::from_file`] reads, at most
+    /// 1 MiB), with the key id in `CF_STREAM_KEY_ID` when set (required for
+    /// PEM and DER, which carry none; other forms must agree with it).
     ///
     /// # Errors
-    /// [`ErrorKind::MissingConfig`] when `CF_STREAM_SIGNING_KEY` is unset or
-    /// blank; [`ErrorKind::InvalidKeyId`] for a bad `CF_STREAM_KEY_ID`;
+    /// [`ErrorKind::MissingConfig`] when neither variable is set (or both
+    /// are blank); [`ErrorKind::ConflictingConfig`] when both are;
+    /// [`ErrorKind::KeyFileUnreadable`] and [`ErrorKind::KeyFileTooLarge`]
+    /// for the file; [`ErrorKind::InvalidKeyId`] for a bad `CF_STREAM_KEY_ID`;
     /// [`ErrorKind::KeyLooksLikePath`] when the value is not a key but looks
     /// like a file name (use [`SigningKey::from_file`]); otherwise the
     /// errors of [`SigningKey::parse`] ([`ErrorKind::KeyIdRequired`] for a
@@ -77,9 +85,26 @@ impl SigningKey {
                 .map(Zeroizing::new)
                 .filter(|v| !v.trim().is_empty())
         };
-        let key = set(ENV_SIGNING_KEY).ok_or(ErrorKind::MissingConfig {
-            name: ENV_SIGNING_KEY,
-        })?;
+        let key = match (set(ENV_SIGNING_KEY), set(ENV_SIGNING_KEY_FILE)) {
+            (Some(_), Some(_)) => {
+                return Err(ErrorKind::ConflictingConfig {
+                    first: ENV_SIGNING_KEY,
+                    second: ENV_SIGNING_KEY_FILE,
+                }
+                .into());
+            }
+            (None, Some(path)) => {
+                let kid = set(ENV_KEY_ID).map(|k| KeyId::new(k.trim())).transpose()?;
+                return Self::from_file(path.trim(), kid);
+            }
+            (Some(key), None) => key,
+            (None, None) => {
+                return Err(ErrorKind::MissingConfig {
+                    name: ENV_SIGNING_KEY,
+                }
+                .into());
+            }
+        };
         let kid = set(ENV_KEY_ID).map(|k| KeyId::new(k.trim())).transpose()?;
         // A value that does not load as a key and looks like a file name
         // was meant for `from_file`. (Such a value never gets as far as a
@@ -121,18 +146,38 @@ impl SigningKey {
 /// Read a key file whole, at most [`MAX_KEY_FILE`], into a buffer that is
 /// zeroized when dropped.
 pub(crate) fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let unreadable =
-        |e: std::io::Error| -> Error { ErrorKind::KeyFileUnreadable { io: e.kind() }.into() };
+    read_secret_file(path, MAX_KEY_FILE).map_err(|e| match e {
+        SecretFileError::TooLarge => ErrorKind::KeyFileTooLarge.into(),
+        SecretFileError::Io(io) => ErrorKind::KeyFileUnreadable { io }.into(),
+    })
+}
+
+/// Why [`read_secret_file`] failed: never the file's name or contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SecretFileError {
+    /// Opening or reading failed.
+    Io(std::io::ErrorKind),
+    /// The file holds more than the limit.
+    TooLarge,
+}
+
+/// Read a secret file whole, at most `limit` bytes, into a buffer that is
+/// zeroized when dropped.
+pub(crate) fn read_secret_file(
+    path: &Path,
+    limit: u64,
+) -> Result<Zeroizing<Vec<u8>>, SecretFileError> {
+    let unreadable = |e: std::io::Error| SecretFileError::Io(e.kind());
     let file = std::fs::File::open(path).map_err(unreadable)?;
     // Sized up front so that the buffer never grows, which would leave an
-    // unzeroized copy of the key behind.
-    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_KEY_FILE);
+    // unzeroized copy of the secret behind.
+    let size = file.metadata().map_or(0, |m| m.len()).min(limit);
     let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1));
-    file.take(MAX_KEY_FILE + 1)
+    file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_KEY_FILE {
-        return Err(ErrorKind::KeyFileTooLarge.into());
+    if bytes.len() as u64 > limit {
+        return Err(SecretFileError::TooLarge);
     }
     Ok(bytes)
 }

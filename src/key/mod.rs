@@ -10,6 +10,8 @@ mod der;
 mod env;
 #[cfg(feature = "api")]
 pub(crate) use self::env::ENV_SIGNING_KEY;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use self::env::{SecretFileError, read_secret_file};
 #[cfg(feature = "emulator")]
 pub(crate) mod export;
 mod jwk;

@@ -135,3 +135,45 @@ async fn remote_tokens_that_do_not_answer_the_request_are_refused() {
         assert_eq!(token.claims().access_rules(), rules);
     }
 }
+
+#[tokio::test]
+async fn the_original_flag_goes_in_the_body_only_when_asked_for() {
+    use cf_stream_token::api::TokenFlags;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(MintFromBody)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let opts = TokenOptions::default();
+    let plain = client
+        .create_token_at(at(NOW), &video(), &opts)
+        .await
+        .unwrap();
+    let original = client
+        .create_token_with_at(at(NOW), &video(), &opts, TokenFlags::new().original(true))
+        .await
+        .unwrap();
+    let unset = client
+        .create_token_with_at(at(NOW), &video(), &opts, TokenFlags::new().original(false))
+        .await
+        .unwrap();
+    // The flag is Cloudflare's to act on, not a claim: the tokens' claims
+    // are the same.
+    assert_eq!(plain.claims(), original.claims());
+    assert_eq!(plain.claims(), unset.claims());
+    let bodies: Vec<Value> = requests(&server)
+        .await
+        .iter()
+        .map(|r| r.body_json().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"exp": NOW + 3600}),
+            json!({"exp": NOW + 3600, "flags": {"original": true}}),
+            json!({"exp": NOW + 3600}),
+        ]
+    );
+}

@@ -71,7 +71,15 @@ fn url_takes_several_kinds_and_mints_one_token_for_all() {
             "hls": format!("{HOST}{token}/manifest/video.m3u8"),
             "thumbnail": format!("{HOST}{token}/thumbnails/thumbnail.jpg?time=8s"),
             "mp4": format!("{HOST}{token}/downloads/default.mp4?filename=talk"),
+            "expires_at": body["expires_at"],
         })
+    );
+    // When the token expires, in RFC 3339.
+    let exp = demo_verifier().verify(token).unwrap().expires_at();
+    assert_eq!(
+        body["expires_at"],
+        exp.format(&cf_stream_token::time::format_description::well_known::Rfc3339)
+            .unwrap()
     );
 
     // A parameter no kind takes, and a kind given twice: usage errors.

@@ -159,8 +159,10 @@ fn url_refusals() {
         r#"invalid value 'ABC' for '--customer-code <CODE>': invalid customer code: "ABC""#
     );
     assert_eq!(
-        url(&["--kind", "hls", "--host", "https://x.example/"]).fails(2),
-        r#"invalid value 'https://x.example/' for '--host <HOST>': invalid host: "https://x.example/""#
+        url(&["--kind", "hls", "--host", "https://x.example/videos"]).fails(2),
+        "invalid value 'https://x.example/videos' for '--host <HOST>': invalid base URL: \
+         \"https://x.example/videos\" (expected https://HOST[:PORT] or http://LOOPBACK[:PORT], \
+         without path, query or user)"
     );
     assert_eq!(
         url(&["--kind", "flv", "--customer-code", "abc"]).fails(2),
@@ -226,7 +228,12 @@ fn url_refuses_hosts_that_are_ipv4_to_a_browser() {
                 "url", "--key", &key, "--video", VIDEO, "--kind", "iframe", "--host", host
             ])
             .fails(2),
-            format!("invalid value '{host}' for '--host <HOST>': invalid host: \"{host}\"")
+            format!(
+                "invalid value '{host}' for '--host <HOST>': invalid host: \"{host}\" (expected \
+                 a host name with an optional port (videos.example.com, localhost:8443), without \
+                 scheme, path or trailing dot; an IP address only if loopback, as in \
+                 http://127.0.0.1:8080)"
+            )
         );
     }
     let url = cli(&[
@@ -343,5 +350,36 @@ fn url_parameter_ranges_are_checked_by_the_library() {
         url("gif", "fps=15")
             .ok()
             .ends_with("/thumbnails/thumbnail.gif?fps=15")
+    );
+}
+
+#[test]
+fn url_host_takes_a_loopback_base_url_for_the_emulator_only() {
+    let key = fixture("demo/demo.jwk.json");
+    let url = |host: &str| {
+        cli(&[
+            "url", "--key", &key, "--video", VIDEO, "--kind", "hls", "--host", host,
+        ])
+    };
+    for (host, origin) in [
+        ("http://127.0.0.1:8787", "http://127.0.0.1:8787/"),
+        ("http://[::1]:8787/", "http://[::1]:8787/"),
+        ("https://videodelivery.net", "https://videodelivery.net/"),
+    ] {
+        let out = url(host).ok();
+        let rest = out
+            .strip_prefix(origin)
+            .unwrap_or_else(|| panic!("{host}: {out}"));
+        let (token, tail) = rest.split_once('/').unwrap();
+        assert_eq!(tail, "manifest/video.m3u8");
+        assert_eq!(demo_verifier().verify(token).unwrap().video(), &video());
+    }
+    let msg = url("http://192.0.2.1:8787").fails(2);
+    assert!(
+        msg.starts_with(
+            "invalid value 'http://192.0.2.1:8787' for '--host <HOST>': invalid http host: \
+             \"http://192.0.2.1:8787\" (http is allowed only for a loopback address"
+        ),
+        "{msg}"
     );
 }

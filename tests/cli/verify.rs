@@ -225,3 +225,121 @@ fn standard_input_over_1_mib_is_refused_not_cut() {
         );
     }
 }
+
+#[test]
+fn verify_video_refuses_another_videos_token() {
+    let public = fixture("demo/demo_public_spki.pem");
+    let mine = minted_now(&TokenOptions::default());
+    let other_video = OTHER_KID;
+    let theirs = demo_signer()
+        .mint(&other_video.parse().unwrap(), &TokenOptions::default())
+        .unwrap();
+    let out = json_of(&cli(&["verify", "--key", &public, "--video", VIDEO, &mine]).ok());
+    assert_eq!(out["claims"]["sub"], VIDEO);
+    assert_eq!(
+        cli(&[
+            "verify",
+            "--key",
+            &public,
+            "--video",
+            VIDEO,
+            theirs.as_str()
+        ])
+        .fails(1),
+        format!("token refused: token is for video {other_video}, not for video {VIDEO}")
+    );
+    // Without --video any video's valid token passes, as before.
+    let out = json_of(&cli(&["verify", "--key", &public, theirs.as_str()]).ok());
+    assert_eq!(out["claims"]["sub"], other_video);
+    // A ring's verifier checks the video too.
+    let ring = cf_stream_token::Keyring::start_at(at(now()), &text("demo/demo_create_result.json"))
+        .unwrap();
+    let doc = ring.secret_document().unwrap();
+    assert_eq!(
+        cli(&["verify", "--video", VIDEO, theirs.as_str()])
+            .env("CF_STREAM_KEYRING", &doc)
+            .fails(1),
+        format!("token refused: token is for video {other_video}, not for video {VIDEO}")
+    );
+    // A malformed id is a usage error.
+    let msg = cli(&["verify", "--key", &public, "--video", "nope", &mine]).fails(2);
+    assert!(msg.contains("--video"), "{msg}");
+}
+
+#[test]
+fn keys_and_rings_come_from_files_named_by_the_file_variables() {
+    let dir = TempDir::new();
+    let key_file = dir.path("key.json");
+    std::fs::write(&key_file, text("demo/demo.jwk.json")).unwrap();
+    let ring = cf_stream_token::Keyring::start_at(at(now()), &text("demo/demo_create_result.json"))
+        .unwrap();
+    let ring_file = dir.path("ring.json");
+    std::fs::write(&ring_file, ring.secret_document().unwrap().as_bytes()).unwrap();
+    let token = minted_now(&TokenOptions::default());
+
+    // Signing (url) and verifying with the key in a file.
+    let url = cli(&[
+        "url",
+        "--video",
+        VIDEO,
+        "--customer-code",
+        "abc",
+        "--kind",
+        "iframe",
+    ])
+    .env("CF_STREAM_SIGNING_KEY_FILE", path_str(&key_file))
+    .ok();
+    let minted = url
+        .strip_prefix("https://customer-abc.cloudflarestream.com/")
+        .and_then(|rest| rest.strip_suffix("/iframe"))
+        .unwrap_or_else(|| panic!("{url}"));
+    assert_eq!(demo_verifier().verify(minted).unwrap().video(), &video());
+    let out = json_of(
+        &cli(&["verify", &token])
+            .env("CF_STREAM_SIGNING_KEY_FILE", path_str(&key_file))
+            .ok(),
+    );
+    assert_eq!(out["claims"]["kid"], DEMO_KID);
+    // And with the ring in a file.
+    let out = json_of(
+        &cli(&["verify", "--video", VIDEO, &token])
+            .env("CF_STREAM_KEYRING_FILE", path_str(&ring_file))
+            .ok(),
+    );
+    assert_eq!(out["claims"]["sub"], VIDEO);
+
+    // A variable and its file form both set: refused, naming both.
+    let msg = cli(&["verify", &token])
+        .env("CF_STREAM_SIGNING_KEY", &text("demo/demo.jwk.json"))
+        .env("CF_STREAM_SIGNING_KEY_FILE", path_str(&key_file))
+        .fails(1);
+    assert_eq!(
+        msg,
+        "both CF_STREAM_SIGNING_KEY and CF_STREAM_SIGNING_KEY_FILE are set: set only one"
+    );
+    let doc = ring.secret_document().unwrap();
+    let msg = cli(&["verify", &token])
+        .env("CF_STREAM_KEYRING", &doc)
+        .env("CF_STREAM_KEYRING_FILE", path_str(&ring_file))
+        .fails(1);
+    assert!(
+        msg.contains("both CF_STREAM_KEYRING and CF_STREAM_KEYRING_FILE are set"),
+        "{msg}"
+    );
+    // A file that is missing is named by its variable, not by its contents.
+    let msg = cli(&["verify", &token])
+        .env(
+            "CF_STREAM_SIGNING_KEY_FILE",
+            path_str(&dir.path("nope.json")),
+        )
+        .fails(1);
+    assert!(msg.starts_with("CF_STREAM_SIGNING_KEY_FILE: "), "{msg}");
+    for secret in demo_secrets() {
+        assert!(!msg.contains(&secret), "{msg}");
+    }
+    // --key-id does not go with a ring from the file variable either.
+    let msg = cli(&["verify", "--key-id", DEMO_KID, &token])
+        .env("CF_STREAM_KEYRING_FILE", path_str(&ring_file))
+        .fails(2);
+    assert!(msg.contains("CF_STREAM_KEYRING_FILE"), "{msg}");
+}

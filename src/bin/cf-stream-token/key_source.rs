@@ -1,13 +1,13 @@
 //! Where the key comes from, for `mint`, `url` and `verify`: `--keyring`,
 //! `--key` and `--key-id`, and the environment's `CF_STREAM_KEYRING`,
-//! `CF_STREAM_SIGNING_KEY` and `CF_STREAM_KEY_ID`, in one order of
-//! precedence.
+//! `CF_STREAM_SIGNING_KEY` (each, or a file named by its `_FILE` form) and
+//! `CF_STREAM_KEY_ID`, in one order of precedence.
 
 use std::path::Path;
 
 use anyhow::Context as _;
 use cf_stream_token::files;
-use cf_stream_token::{ErrorKind, KEYRING_ENV, KeyId, Keyring, SigningKey};
+use cf_stream_token::{ErrorKind, KEYRING_ENV, KEYRING_FILE_ENV, KeyId, Keyring, SigningKey};
 use zeroize::Zeroizing;
 
 use crate::args::KeySource;
@@ -16,6 +16,24 @@ use crate::secret::{MAX_KEY_FILE, read_key_file, shown};
 
 /// Key contents when `--key` is not given (read by the library).
 pub(crate) const ENV_SIGNING_KEY: &str = "CF_STREAM_SIGNING_KEY";
+/// A file holding the key, instead of [`ENV_SIGNING_KEY`] (read by the library).
+const ENV_SIGNING_KEY_FILE: &str = "CF_STREAM_SIGNING_KEY_FILE";
+
+/// Whether the variable `name` is set to something other than blanks (a
+/// value that is not UTF-8 counts: the library refuses it, by name).
+fn env_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.to_string_lossy().trim().is_empty())
+}
+
+/// The variable of `names` that is set, if any.
+fn env_source(names: [&'static str; 2]) -> anyhow::Result<Option<&'static str>> {
+    for name in names {
+        if std::env::var_os(name).is_some_and(|v| v.to_str().is_none()) {
+            anyhow::bail!("{name} is not valid UTF-8")
+        }
+    }
+    Ok(names.into_iter().find(|name| env_set(name)))
+}
 /// The key id for `--key FILE` or `CF_STREAM_SIGNING_KEY`, when `--key-id`
 /// is not given: read by [`key_id`], never by clap, so that it cannot
 /// conflict with `--keyring` as a flag would.
@@ -60,31 +78,23 @@ pub(crate) fn ring_from(
     if let Some(path) = path {
         return load(path).map(Some);
     }
-    let signing_key_set =
-        std::env::var_os(ENV_SIGNING_KEY).is_some_and(|v| !v.to_string_lossy().trim().is_empty());
+    let signing_key_set = env_set(ENV_SIGNING_KEY) || env_set(ENV_SIGNING_KEY_FILE);
     if key_given || signing_key_set {
         return Ok(None);
     }
-    // The library reads the variable; unset or blank is no ring.
-    let ring = match Keyring::from_env() {
-        Ok(ring) => ring,
-        Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { .. }) => {
-            if std::env::var_os(KEYRING_ENV).is_some_and(|v| v.to_str().is_none()) {
-                anyhow::bail!("{KEYRING_ENV} is not valid UTF-8");
-            }
-            return Ok(None);
-        }
-        Err(e) => return Err(anyhow::Error::new(e).context(KEYRING_ENV)),
+    let Some(name) = env_source([KEYRING_ENV, KEYRING_FILE_ENV])? else {
+        return Ok(None);
     };
     if key_id_given {
         return Err(Usage(format!(
-            "--key-id names a single key (--key or {}), but the key comes from the keyring in \
-             {KEYRING_ENV}, which signs with its current key: drop --key-id",
+            "--key-id names a single key (--key or {}), but the key comes from the \
+             keyring in {name}, which signs with its current key: drop --key-id",
             ENV_SIGNING_KEY
         ))
         .into());
     }
-    Ok(Some(ring))
+    // The library reads both variables, and refuses both set.
+    Keyring::from_env().map(Some).context(name)
 }
 
 /// The key id for a single key: `--key-id`, else `CF_STREAM_KEY_ID`. Only
@@ -158,15 +168,13 @@ pub(crate) fn env_key(kid: Option<KeyId>) -> anyhow::Result<Option<SigningKey>> 
             std::env::var(name).ok()
         }
     };
+    let Some(name) = env_source([ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE])? else {
+        return Ok(None);
+    };
     match SigningKey::from_env_with(var) {
         Ok(key) => Ok(Some(key)),
-        Err(e) if matches!(e.kind(), ErrorKind::MissingConfig { .. }) => {
-            if std::env::var_os(ENV_SIGNING_KEY).is_some_and(|v| v.to_str().is_none()) {
-                anyhow::bail!("{ENV_SIGNING_KEY} is not valid UTF-8")
-            }
-            Ok(None)
-        }
-        Err(e) => Err(anyhow::Error::new(e).context(ENV_SIGNING_KEY)),
+        Err(e) if matches!(e.kind(), ErrorKind::ConflictingConfig { .. }) => Err(e.into()),
+        Err(e) => Err(anyhow::Error::new(e).context(name)),
     }
 }
 

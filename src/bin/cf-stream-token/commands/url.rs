@@ -12,7 +12,8 @@ use crate::parse::{self, Kind};
 use crate::show::outlives;
 
 pub(crate) const AFTER_HELP: &str = "\
-Prints https://customer-CODE.cloudflarestream.com/TOKEN/SUFFIX[?QUERY], where
+Prints https://customer-CODE.cloudflarestream.com/TOKEN/SUFFIX[?QUERY] (or
+the --host's origin instead), where
 SUFFIX is iframe, watch, manifest/video.m3u8 (hls), manifest/video.mpd (dash),
 thumbnails/thumbnail.jpg, thumbnails/thumbnail.gif, downloads/default.mp4,
 downloads/audio.m4a or webRTC/play. mp4 and m4a make the token downloadable.
@@ -28,7 +29,9 @@ Examples:
   cf-stream-token url --key stream-key.json --customer-code f33zs165nr7gyfy4 \\
       --video ea95132c15732412d22c1476fa83f27a --kind hls
   cf-stream-token url --key stream-key.json --customer-code f33zs165nr7gyfy4 \\
-      --video ea95132c15732412d22c1476fa83f27a --kind thumbnail --param time=8s --param width=320";
+      --video ea95132c15732412d22c1476fa83f27a --kind thumbnail --param time=8s --param width=320
+  cf-stream-token url --key stream-key.json --host http://127.0.0.1:8787 \\
+      --video ea95132c15732412d22c1476fa83f27a --kind hls   # the emulator's playback address";
 
 // The playback host: exactly one of the two.
 #[derive(Args)]
@@ -37,7 +40,9 @@ pub(crate) struct HostArgs {
     /// Customer subdomain code: customer-CODE.cloudflarestream.com
     #[arg(long, value_name = "CODE", value_parser = customer_host)]
     pub(crate) customer_code: Option<StreamHost>,
-    /// A host of your own instead (e.g. videodelivery.net)
+    /// A host of your own instead (e.g. videodelivery.net), or a loopback
+    /// base URL such as the emulator's http://127.0.0.1:PORT (http is
+    /// refused for any other host)
     #[arg(long, value_name = "HOST", value_parser = custom_host)]
     pub(crate) host: Option<StreamHost>,
 }
@@ -47,7 +52,7 @@ fn customer_host(code: &str) -> Result<StreamHost, cf_stream_token::Error> {
 }
 
 fn custom_host(host: &str) -> Result<StreamHost, cf_stream_token::Error> {
-    StreamHost::hostname(host)
+    StreamHost::parse(host)
 }
 
 #[derive(Args)]
@@ -69,7 +74,8 @@ pub(crate) struct UrlArgs {
     pub(crate) params: Vec<(String, String)>,
     #[command(flatten)]
     pub(crate) options: OptionsArgs,
-    /// Print one JSON object, {"KIND": URL, ...}, instead of the URLs
+    /// Print one JSON object, {"KIND": URL, ..., "expires_at": RFC3339},
+    /// instead of the URLs
     #[arg(long)]
     pub(crate) json: bool,
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use cf_stream_token::dangerous::decode_unverified;
-use cf_stream_token::{KeyId, Signer, Verifier};
+use cf_stream_token::{KeyId, Signer, Verifier, VideoId};
 use clap::Args;
 use serde::Serialize;
 
@@ -16,12 +16,14 @@ use crate::output::{Usage, emit};
 pub(crate) const AFTER_HELP: &str = "\
 Valid: exit 0 and {\"header\":{..},\"claims\":{..}} on standard output.
 Refused: exit 1 and the reason on standard error (expired, not yet valid,
-bad signature, wrong algorithm, wrong kid, malformed). Only RS256 is
+bad signature, wrong algorithm, wrong kid, malformed, and with --video a
+token of another video). Only RS256 is
 accepted: `none`, HS256 and every other algorithm are refused whatever the
 key file holds.
 
 Examples:
   cf-stream-token verify --key stream-key.pub.pem \"$TOKEN\"
+  cf-stream-token verify --key stream-key.pub.pem --video ea95132c15732412d22c1476fa83f27a \"$TOKEN\"
   echo \"$TOKEN\" | cf-stream-token verify --key stream-key.json -";
 
 #[derive(Args)]
@@ -39,6 +41,10 @@ pub(crate) struct VerifyArgs {
     /// [default: the document in CF_STREAM_KEYRING, without --key]
     #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "key_id"])]
     pub(crate) keyring: Option<PathBuf>,
+    /// Require the token to be for this video (its `sub`): a valid token
+    /// of another video is refused
+    #[arg(long, value_name = "VIDEO_ID")]
+    pub(crate) video: Option<VideoId>,
     /// The token, a whole playback URL carrying one, or - to read either
     /// from standard input (which keeps it out of the process list)
     #[arg(value_name = "TOKEN")]
@@ -84,10 +90,14 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<()> {
         ),
     };
     let token = token_arg(&args.token)?;
-    let checked = match (&verifier, &ring) {
-        (Some(v), _) => v.verify(&token),
-        (None, Some(ring)) => ring.verifier().verify(&token),
+    let verifier = match (verifier, &ring) {
+        (Some(v), _) => v,
+        (None, Some(ring)) => ring.verifier(),
         (None, None) => unreachable!("one of the two was made above"),
+    };
+    let checked = match &args.video {
+        Some(video) => verifier.verify_for(video, &token),
+        None => verifier.verify(&token),
     };
     let claims = checked.map_err(|e| anyhow::anyhow!("token refused: {e}"))?;
     // Authentic from here on, so the header can be shown as it is.
