@@ -833,6 +833,7 @@ fn judge(
         format!("a reload took {max_lag:.2} s, over the bound of {RELOAD_BOUND} s"),
     );
     let mut last_old_mints = Vec::new();
+    let mut demoted_replays = (0, 0);
     let mut previous = first_kid.to_owned();
     for e in fleet.events.iter().filter(|e| e.what == "promote") {
         let last = mints
@@ -841,6 +842,20 @@ fn judge(
             .map(|m| m.done - e.published)
             .fold(f64::NEG_INFINITY, f64::max);
         last_old_mints.push(last);
+        // The URLs the horizon is for: of the demoted key, replayed in their
+        // last second, after the promotion (and minted after it too).
+        for p in plays.iter().filter(|p| {
+            ctx.members[p.member].healthy
+                && p.kind == Kind::Replay
+                && p.kid == previous
+                && p.status == 200
+                && p.sent > e.published
+        }) {
+            demoted_replays.0 += 1;
+            if (p.exp - LIFETIME as i64) as f64 >= e.published.ceil() {
+                demoted_replays.1 += 1;
+            }
+        }
         check(
             last <= RELOAD_BOUND as f64,
             format!(
@@ -894,6 +909,10 @@ fn judge(
             .join(" ")
     );
     println!(
+        "  URLs of a demoted key replayed in their last second after the promotion, played: {} ({} of them minted after its publication)",
+        demoted_replays.0, demoted_replays.1
+    );
+    println!(
         "  control (no reloads): {control_before_ok} right before the first retire, {control_after_refused} refused after it (revoked-key)"
     );
     let figures = json!({
@@ -904,6 +923,8 @@ fn judge(
         "reload_lag_max": max_lag, "reload_lag_median": median(lags.clone()), "reload_lags": lags,
         "last_demoted_token_after_publish": last_old_mints,
         "control_refused_after_retire": control_after_refused,
+        "demoted_key_replays_played": demoted_replays.0,
+        "demoted_key_replays_minted_after_promotion": demoted_replays.1,
     });
     println!("FLEET-PROOF {figures}");
     for f in &failed {
