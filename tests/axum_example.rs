@@ -1,10 +1,11 @@
 //! `examples/axum_playback.rs` served on 127.0.0.1 and asked over HTTP, as
-//! a player's page would ask it; every token it hands out is verified.
+//! a player's page would ask it, against the emulator: the URLs it returns
+//! are played on the emulator exactly as they came.
 
 use std::net::SocketAddr;
 
-use cf_stream_token::{Clock as _, SystemClock, Verifier};
-use serde_json::Value;
+use cf_stream_token::{Clock as _, ErrorKind, SystemClock, Verifier};
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -12,16 +13,6 @@ use crate::common::*;
 #[allow(dead_code)]
 #[path = "../examples/axum_playback.rs"]
 mod axum_playback;
-
-use axum_playback::{AppState, serve, settings};
-
-/// Start the service on a free port of 127.0.0.1.
-async fn start(state: AppState) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener, state));
-    addr
-}
 
 /// The environment the example reads, as a closure over fixed pairs.
 fn env(pairs: &[(&'static str, String)]) -> impl Fn(&str) -> Option<String> + use<> {
@@ -34,154 +25,161 @@ fn env(pairs: &[(&'static str, String)]) -> impl Fn(&str) -> Option<String> + us
     }
 }
 
-async fn get(addr: SocketAddr, path_and_query: &str) -> (u16, Option<String>, Value) {
-    let resp = reqwest::get(format!("http://{addr}{path_and_query}"))
+/// Serve the example, its settings from `pairs`, on a free port of 127.0.0.1.
+async fn start(pairs: &[(&'static str, String)]) -> SocketAddr {
+    let app = axum_playback::app(env(pairs)).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+#[test]
+fn settings_are_checked_at_start_up() {
+    let key = ("CF_STREAM_SIGNING_KEY", text("demo/demo.jwk.json"));
+    let kind =
+        |pairs: &[(&'static str, String)]| axum_playback::app(env(pairs)).unwrap_err().into_kind();
+    assert_eq!(
+        kind(std::slice::from_ref(&key)),
+        ErrorKind::MissingConfig {
+            name: "CF_STREAM_CUSTOMER_CODE or CF_STREAM_HOST"
+        }
+    );
+    assert_eq!(
+        kind(&[("CF_STREAM_HOST", "http://127.0.0.1:8080".to_owned())]),
+        ErrorKind::MissingConfig {
+            name: "CF_STREAM_SIGNING_KEY"
+        }
+    );
+    assert!(matches!(
+        kind(&[key, ("CF_STREAM_HOST", "http://192.0.2.1:8080".to_owned())]),
+        ErrorKind::InvalidUrlPart {
+            what: "http host",
+            ..
+        }
+    ));
+}
+
+#[cfg(feature = "emulator")]
+#[tokio::test]
+async fn the_service_mints_urls_that_play_on_the_emulator_unchanged_for_gb_only() {
+    use cf_stream_token::emulator::Emulator;
+
+    let stream = Emulator::start().await.unwrap();
+    let account: cf_stream_token::AccountId = crate::api::ACCOUNT.parse().unwrap();
+    stream
+        .import_public_key(&account, demo_signer().key().public_key())
+        .unwrap();
+    let addr = start(&[
+        (
+            "CF_STREAM_SIGNING_KEY",
+            text("demo/demo_create_result.json"),
+        ),
+        ("CF_STREAM_HOST", stream.playback_base_url()),
+    ])
+    .await;
+    let http = reqwest::Client::new();
+
+    // The URLs, as a page of the service's would get them.
+    let before = SystemClock.now().unix_timestamp();
+    let answer = http
+        .get(format!("http://{addr}/videos/{VIDEO}"))
+        .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    let cache = resp
-        .headers()
-        .get("cache-control")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let body = resp.json().await.unwrap();
-    (status, cache, body)
-}
-
-/// Every URL of the answer: on the host, the one token, the right suffix.
-/// Returns the token.
-fn check_urls(body: &Value, host: &str) -> String {
-    let prefix = format!("https://{host}/");
-    let mut tokens = Vec::new();
-    for (member, suffix) in [
-        ("hls", "manifest/video.m3u8"),
-        ("dash", "manifest/video.mpd"),
-        ("thumbnail", "thumbnails/thumbnail.jpg?time=1s"),
-    ] {
-        let url = body[member].as_str().unwrap();
-        let rest = url.strip_prefix(&prefix).unwrap_or_else(|| panic!("{url}"));
-        let (token, tail) = rest.split_once('/').unwrap();
-        assert_eq!(tail, suffix, "{member}");
-        tokens.push(token.to_owned());
-    }
-    assert!(tokens.windows(2).all(|w| w[0] == w[1]), "one token for all");
-    tokens.remove(0)
-}
-
-#[tokio::test]
-async fn serves_signed_urls_with_the_demo_key_and_says_so() {
-    let settings = settings(env(&[])).unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["cache-control"], "no-store");
+    let body: Value = answer.json().await.unwrap();
+    let hls = body["hls"].as_str().unwrap().to_owned();
+    let thumbnail = body["thumbnail"].as_str().unwrap().to_owned();
+    let origin = format!("http://{}/", stream.local_addr());
     assert!(
-        settings.notices.iter().any(|n| n.contains("demo key")),
-        "{:?}",
-        settings.notices
+        hls.starts_with(&origin) && hls.ends_with("/manifest/video.m3u8"),
+        "{hls}"
     );
-    assert_eq!(settings.bind, "127.0.0.1:3000");
-    let addr = start(settings.state).await;
-
-    let before = SystemClock.now().unix_timestamp();
-    let (status, cache, body) = get(addr, &format!("/videos/{VIDEO}/playback")).await;
-    let after = SystemClock.now().unix_timestamp();
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(cache.as_deref(), Some("no-store"));
-    assert_eq!(body["video"], VIDEO);
-    assert_eq!(body["kid"], DEMO_KID);
-
-    let token = check_urls(&body, "customer-demo.cloudflarestream.com");
-    let verifier = Verifier::parse(bytes("demo/demo_public.jwk.json"), None).unwrap();
-    let claims = verifier.verify(&token).unwrap();
-    assert_eq!(claims.video(), &video());
-    assert_eq!(body["exp"], claims.exp());
-    assert!((before + 3600..=after + 3600).contains(&claims.exp()));
-    assert!((before - 60..=after - 60).contains(&claims.nbf().unwrap()));
-    assert!(claims.access_rules().is_empty());
-    assert!(!claims.downloadable());
-}
-
-#[tokio::test]
-async fn rules_come_from_the_query_and_bad_input_is_a_400() {
-    let settings = settings(env(&[(
-        "CF_STREAM_CUSTOMER_CODE",
-        "f33zs165nr7gyfy4".to_owned(),
-    )]))
-    .unwrap();
-    let addr = start(settings.state).await;
-    let verifier = demo_signer().verifier();
-
-    let (status, _, body) = get(addr, &format!("/videos/{VIDEO}/playback?country=GB")).await;
-    assert_eq!(status, 200, "{body}");
-    let token = check_urls(&body, "customer-f33zs165nr7gyfy4.cloudflarestream.com");
-    let claims = verifier.verify(&token).unwrap();
+    assert!(
+        thumbnail.ends_with("/thumbnails/thumbnail.jpg"),
+        "{thumbnail}"
+    );
+    let token = hls[origin.len()..].split_once('/').unwrap().0.to_owned();
     assert_eq!(
-        serde_json::to_string(claims.access_rules()).unwrap(),
-        r#"[{"type":"ip.geoip.country","action":"allow","country":["GB"]},{"type":"any","action":"block"}]"#
+        thumbnail,
+        format!("{origin}{token}/thumbnails/thumbnail.jpg")
     );
+    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
 
-    let (status, _, body) = get(addr, &format!("/videos/{VIDEO}/playback?country=gb,%20US")).await;
-    assert_eq!(status, 200, "{body}");
-    let claims = verifier
-        .verify(&check_urls(
-            &body,
-            "customer-f33zs165nr7gyfy4.cloudflarestream.com",
-        ))
+    // The token: this video, 2 hours, GB only (then everyone else blocked).
+    let claims = Verifier::parse(bytes("demo/demo_public.jwk.json"), None)
+        .unwrap()
+        .verify(&token)
         .unwrap();
+    assert_eq!(claims.video(), &video());
+    assert!((before + 7200..=SystemClock.now().unix_timestamp() + 7200).contains(&claims.exp()));
     assert_eq!(
-        serde_json::to_string(&claims.access_rules()[0]).unwrap(),
-        r#"{"type":"ip.geoip.country","action":"allow","country":["GB","US"]}"#
+        body["expires_at"],
+        claims
+            .expires_at()
+            .format(&cf_stream_token::time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    assert_eq!(
+        serde_json::to_value(claims.access_rules()).unwrap(),
+        json!([{"type": "ip.geoip.country", "action": "allow", "country": ["GB"]},
+               {"type": "any", "action": "block"}])
     );
 
-    let (status, cache, body) = get(addr, &format!("/videos/{VIDEO}/playback?country=UK")).await;
-    assert_eq!(status, 400);
-    assert_eq!(cache, None);
-    assert_eq!(
-        body,
-        serde_json::json!({"error": "invalid_country_code", "message": "\"UK\" is not an ISO 3166-1 alpha-2 country code"})
-    );
-    let (status, _, body) = get(addr, "/videos/not-a-video/playback").await;
-    assert_eq!(status, 400);
-    assert_eq!(
-        body,
-        serde_json::json!({"error": "invalid_video_id", "message": "invalid video id: expected 32 hexadecimal characters"})
-    );
-}
-
-#[tokio::test]
-async fn the_key_comes_from_the_environment_and_serves_concurrent_requests() {
-    let settings = settings(env(&[
-        ("CF_STREAM_SIGNING_KEY", text("other/other_pkcs1.pem")),
-        ("CF_STREAM_KEY_ID", OTHER_KID.to_owned()),
-    ]))
-    .unwrap();
-    assert!(!settings.notices.iter().any(|n| n.contains("demo key")));
-    let addr = start(settings.state).await;
-    let other = other_signer().verifier();
-
-    let requests: Vec<_> = (0..16)
-        .map(|_| {
-            tokio::spawn(get(
-                addr,
-                "/videos/EA95132C15732412D22C1476FA83F27A/playback",
-            ))
-        })
-        .collect();
-    for request in requests {
-        let (status, _, body) = request.await.unwrap();
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(body["kid"], OTHER_KID);
-        assert_eq!(body["video"], VIDEO);
-        let token = check_urls(&body, "customer-demo.cloudflarestream.com");
-        other.verify(&token).unwrap();
-        assert!(demo_signer().verifier().verify(&token).is_err());
+    // Played on the emulator as they came: a viewer in GB plays, anyone
+    // else is blocked by the last rule.
+    for url in [&hls, &thumbnail] {
+        let play = |country: &'static str| {
+            http.get(url.as_str())
+                .header("cf-ipcountry", country)
+                .send()
+        };
+        let gb = play("GB").await.unwrap();
+        assert_eq!(gb.status(), 200, "{url}: {:?}", gb.headers());
+        let fr = play("FR").await.unwrap();
+        assert_eq!(fr.status(), 403, "{url}");
+        assert_eq!(fr.headers()["x-emulator-reason"], "blocked-by-rule:2");
     }
 
-    // A key that is set but unreadable stops the service at start-up.
-    let e = axum_playback::settings(env(&[(
-        "CF_STREAM_SIGNING_KEY",
-        text("other/other_pkcs1.pem"),
-    )]))
-    .unwrap_err();
+    // The check route: this video's token passes, another's does not.
+    let check = |video: String, token: String| {
+        http.post(format!("http://{addr}/videos/{video}/check"))
+            .body(token)
+            .send()
+    };
+    let ok = check(VIDEO.to_owned(), token.clone()).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let ok: Value = ok.json().await.unwrap();
+    assert_eq!(ok["sub"], VIDEO);
+    let other = check(OTHER_KID.to_owned(), token.clone()).await.unwrap();
+    assert_eq!(other.status(), 401);
     assert_eq!(
-        e.to_string(),
-        "this key form (PEM or DER) carries no key id; give one: CF_STREAM_KEY_ID, or `--key-id` on the command line"
+        other.headers()["www-authenticate"],
+        r#"Bearer error="invalid_token""#
+    );
+    let other: Value = other.json().await.unwrap();
+    assert_eq!(
+        other,
+        json!({"error": "wrong_video", "message": format!("token is for video {VIDEO}, not for video {OTHER_KID}")})
+    );
+    // A bad token and a bad video id: the crate's JSON errors.
+    let bad = check(VIDEO.to_owned(), "x.y.z".to_owned()).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        bad.json::<Value>().await.unwrap()["error"],
+        "malformed_token"
+    );
+    let bad = http
+        .get(format!("http://{addr}/videos/not-a-video"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        bad.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_video_id", "message": "invalid video id: expected 32 hexadecimal characters"})
     );
 }
 
