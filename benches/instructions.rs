@@ -5,12 +5,14 @@
 //! ```text
 //! cargo bench --features cache --bench instructions --no-run
 //! BIN=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
-//! for mode in mint cache-miss raw jwt; do for n in 0 200; do
+//! for mode in mint reloading cache-miss raw jwt; do for n in 0 200; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" $mode $n 2>&1 | grep Collected
 //! done; done
 //! ```
 //!
-//! Modes: `mint` (the crate's `Signer::mint_at`), `cache-miss` (feature
+//! Modes: `mint` (the crate's `Signer::mint_at`), `reloading` (the same
+//! through a `ReloadingKeyring`: an atomic load of the ring in force and
+//! the ring's lifetime check, then the same signature), `cache-miss` (feature
 //! `cache`: `CachingSigner::mint_at`, a new video each time, so every call is
 //! a miss: key, lookup, signature, insertion), `cache-hit` (the same, one
 //! video minted in the setup: key and lookup only), `raw` (aws-lc-rs signing of
@@ -21,7 +23,9 @@ use std::hint::black_box;
 
 use aws_lc_rs::rsa::KeyPair;
 use aws_lc_rs::signature::RSA_PKCS1_SHA256;
-use cf_stream_token::{Signer, SigningKey, TokenOptions, VideoId};
+use cf_stream_token::{
+    Keyring, ReloadingKeyring, SecretSource, Signer, SigningKey, TokenOptions, TokenSource, VideoId,
+};
 use time::OffsetDateTime;
 
 const KID: &str = "8f3c2a1b9d4e5f60718293a4b5c6d7e8";
@@ -46,7 +50,9 @@ fn main() {
     // `cargo bench` runs every bench binary with `--bench`: do nothing then.
     let (Some(mode), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u32>().ok()))
     else {
-        eprintln!("usage: instructions mint|cache-miss|cache-hit|raw|jwt N (misses: N <= {POOL})");
+        eprintln!(
+            "usage: instructions mint|reloading|cache-miss|cache-hit|raw|jwt N (misses: N <= {POOL})"
+        );
         return;
     };
 
@@ -69,6 +75,23 @@ fn main() {
     let signing_input = token.as_str().rsplit_once('.').unwrap().0.to_owned();
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let mut sig = vec![0u8; raw.public_modulus_len()];
+    // The same key in a ring, read by a reloading source (no thread: its
+    // reloads are not what is counted).
+    let ring_doc = Keyring::start_at(
+        now,
+        &String::from_utf8(fixture("demo/demo.jwk.json")).unwrap(),
+    )
+    .unwrap()
+    .secret_document()
+    .unwrap();
+    let ring_path =
+        std::env::temp_dir().join(format!("cf-stream-token-instr-{}.json", std::process::id()));
+    std::fs::write(&ring_path, ring_doc.as_bytes()).unwrap();
+    let reloading = ReloadingKeyring::builder(SecretSource::file(&ring_path))
+        .background(false)
+        .start()
+        .unwrap();
+    std::fs::remove_file(&ring_path).unwrap();
     #[cfg(feature = "cache")]
     let pool: Vec<VideoId> = (0..POOL)
         .map(|i| VideoId::new(&format!("{i:032x}")).unwrap())
@@ -87,6 +110,9 @@ fn main() {
         match mode.as_str() {
             "mint" => {
                 black_box(signer.mint_at(black_box(now), &video, &opts).unwrap());
+            }
+            "reloading" => {
+                black_box(reloading.mint_at(black_box(now), &video, &opts).unwrap());
             }
             #[cfg(feature = "cache")]
             "cache-miss" => {

@@ -254,6 +254,7 @@ impl CachingSigner {
         if let Some(e) = self.cache.get(&key)
             && self.fresh(&e, now_s)
         {
+            crate::telemetry::cache("hit", video);
             return Ok(e.token);
         }
         let mut failure = None;
@@ -275,6 +276,13 @@ impl CachingSigner {
         if let Some(e) = failure {
             return Err(e);
         }
+        let decision = match &result {
+            CompResult::Inserted(_) => "miss",
+            CompResult::ReplacedWith(_) => "stale",
+            // Another caller minted it while this one waited.
+            _ => "coalesced",
+        };
+        crate::telemetry::cache(decision, video);
         match result {
             CompResult::Inserted(e) | CompResult::ReplacedWith(e) | CompResult::Unchanged(e) => {
                 Ok(e.into_value().token)

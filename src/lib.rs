@@ -107,6 +107,11 @@
 //!   "<text>"}`, which never holds a secret; [`VideoId`] as an extractor.
 //! - `cli`: the `cf-stream-token` command-line tool (turns on `api` and
 //!   `emulator`; `clap`, `clap_complete` and `anyhow` live in the binary only).
+//! - `tracing`: spans and events through `tracing` (API calls and their
+//!   attempts, create-key outcomes, reloads of a [`ReloadingKeyring`], cache
+//!   and fallback decisions, and at debug level each mint), never a token,
+//!   signature, key, credential or URL. The crate installs no subscriber;
+//!   without the feature it emits nothing.
 //! - `webcrypto` (`wasm32-unknown-unknown` only; nothing on other targets):
 //!   `WebCryptoSigner`, which signs through the JS runtime's WebCrypto
 //!   (Cloudflare Workers, Node), asynchronously, with the same options, cap,
@@ -199,6 +204,7 @@ mod rules;
 mod signer;
 #[cfg(not(target_arch = "wasm32"))]
 mod source;
+mod telemetry;
 mod token;
 mod url;
 // AWS-LC verifies; it does not build for wasm32.

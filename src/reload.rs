@@ -425,6 +425,9 @@ struct Engine<T: Held> {
     current: ArcSwap<Loaded<T>>,
     /// Held for the whole of a reload: two reloads never race (a slow one
     /// cannot store an older document after a quick one stored a newer).
+    reloading: Mutex<()>,
+    /// Held only to read or write the figures, never across a source's
+    /// read: a hung secret-store call does not hang `status()`.
     book: Mutex<Bookkeeping>,
 }
 
@@ -433,7 +436,7 @@ impl<T: Held> Engine<T> {
         let now = crate::clock::system_now();
         let bytes = source.read(T::WHAT)?;
         let value = T::parse(&bytes, &config)?;
-        telemetry::reload(source.name(), "loaded", Some(&value.kid()), value.serial());
+        crate::telemetry::loaded(source.name(), &value.kid(), value.serial());
         Ok(Engine {
             current: ArcSwap::from_pointee(Loaded {
                 value,
@@ -442,6 +445,7 @@ impl<T: Held> Engine<T> {
             }),
             source,
             config,
+            reloading: Mutex::new(()),
             book: Mutex::new(Bookkeeping {
                 checked_at: now,
                 last_error: None,
@@ -452,10 +456,15 @@ impl<T: Held> Engine<T> {
     }
 
     fn reload(&self) -> ReloadOutcome {
-        let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let now = crate::clock::system_now();
+        let result = self.try_reload(now);
+        let mut book = self.book.lock().unwrap_or_else(PoisonError::into_inner);
         book.checked_at = now;
-        let outcome = match self.try_reload(now) {
+        let outcome = match result {
             Ok(outcome) => {
                 book.last_error = None;
                 book.consecutive_failures = 0;
@@ -474,12 +483,17 @@ impl<T: Held> Engine<T> {
             }
         };
         let held = self.current.load();
-        telemetry::reload_outcome(
+        crate::telemetry::reload(
             self.source.name(),
-            &outcome,
+            outcome.as_str(),
             &held.value.kid(),
             held.value.serial(),
+            match &outcome {
+                ReloadOutcome::Failed(e) => Some(e),
+                _ => None,
+            },
         );
+        drop(book);
         outcome
     }
 
@@ -923,6 +937,40 @@ impl ReloadingKeyBuilder {
 }
 
 impl ReloadingKey {
+    /// The key from `CF_STREAM_SIGNING_KEY_FILE` (a path) or, when that is
+    /// unset, `CF_STREAM_SIGNING_KEY` (the key itself), with the key id in
+    /// `CF_STREAM_KEY_ID` when set (PEM and DER carry none), reloaded every
+    /// `interval`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKeyId`] for a malformed `CF_STREAM_KEY_ID`, and
+    /// as [`ReloadingKeyBuilder::start`].
+    pub fn from_env(interval: Duration) -> Result<ReloadingKey, Error> {
+        Self::from_env_with(interval, |name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the environment given as a
+    /// function (the file's name and the key id are read from it once; a
+    /// key in the variable itself is read from the process environment at
+    /// every reload).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_env_with(
+        interval: Duration,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<ReloadingKey, Error> {
+        let mut builder = Self::builder(SecretSource::env_or_file_with(
+            crate::key::ENV_SIGNING_KEY,
+            &var,
+        ))
+        .interval(interval);
+        if let Some(kid) = var(crate::key::ENV_KEY_ID).filter(|k| !k.trim().is_empty()) {
+            builder = builder.kid(KeyId::new(kid.trim())?);
+        }
+        builder.start()
+    }
+
     /// A builder reading `source`.
     pub fn builder(source: SecretSource) -> ReloadingKeyBuilder {
         ReloadingKeyBuilder {
@@ -953,66 +1001,4 @@ impl TokenSource for ReloadingKey {
     ) -> Result<Token, Error> {
         self.engine.current.load().value.mint_at(now, video, opts)
     }
-}
-
-/// The reload events (feature `tracing`; nothing without it).
-mod telemetry {
-    use super::ReloadOutcome;
-    use crate::ids::KeyId;
-
-    #[cfg(feature = "tracing")]
-    pub(super) fn reload(source: &str, outcome: &str, kid: Option<&KeyId>, serial: Option<u64>) {
-        tracing::info!(
-            target: "cf_stream_token::reload",
-            source,
-            outcome,
-            kid = kid.map(KeyId::as_str),
-            serial,
-            "keys loaded"
-        );
-    }
-
-    #[cfg(not(feature = "tracing"))]
-    pub(super) fn reload(_: &str, _: &str, _: Option<&KeyId>, _: Option<u64>) {}
-
-    #[cfg(feature = "tracing")]
-    pub(super) fn reload_outcome(
-        source: &str,
-        outcome: &ReloadOutcome,
-        kid: &KeyId,
-        serial: Option<u64>,
-    ) {
-        match outcome {
-            ReloadOutcome::Failed(e) => tracing::warn!(
-                target: "cf_stream_token::reload",
-                source,
-                outcome = outcome.as_str(),
-                kid = kid.as_str(),
-                serial,
-                error = e.kind().name(),
-                reason = %e,
-                "reload failed; the keys in force stay"
-            ),
-            ReloadOutcome::Replaced { old_kid, .. } => tracing::info!(
-                target: "cf_stream_token::reload",
-                source,
-                outcome = outcome.as_str(),
-                kid = kid.as_str(),
-                old_kid = old_kid.as_str(),
-                serial,
-                "reloaded"
-            ),
-            ReloadOutcome::Unchanged => tracing::debug!(
-                target: "cf_stream_token::reload",
-                source,
-                outcome = outcome.as_str(),
-                kid = kid.as_str(),
-                serial,
-                "unchanged"
-            ),
-        }
-    }
-
-    #[cfg(not(feature = "tracing"))]
-    pub(super) fn reload_outcome(_: &str, _: &ReloadOutcome, _: &KeyId, _: Option<u64>) {}
 }

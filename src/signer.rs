@@ -116,7 +116,14 @@ impl Signer {
         let mut sig_buf = [0u8; MAX_SIG_LEN];
         let sig = &mut sig_buf[..inner.key.signature_len()];
         inner.key.sign_into(input.as_bytes(), sig)?;
-        Ok(input.finish(sig))
+        let token = input.finish(sig);
+        crate::telemetry::mint(
+            inner.key.kid(),
+            video,
+            token.exp() - now.unix_timestamp(),
+            opts.access_rules().len(),
+        );
+        Ok(token)
     }
 
     /// Mint a token as of the system clock: the one place this crate reads it.

@@ -850,6 +850,25 @@ fn the_reload_bound_delays_promotion_and_the_margin_must_cover_it() {
         ErrorKind::InvalidDuration { .. }
     ));
 
+    // Equal to the margin is enough; at most 30 days.
+    ring.set_reload_bound(Duration::from_secs(3 * H as u64))
+        .unwrap();
+    let month = Duration::from_secs(30 * 86_400);
+    let mut wide = two_key_ring();
+    wide.set_margin(month + Duration::from_secs(0)).unwrap();
+    wide.set_reload_bound(month).unwrap();
+    assert!(matches!(
+        wide.set_reload_bound(month + Duration::from_secs(1))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidConfig {
+            what: "reload_bound: at most 30 days"
+        }
+    ));
+    assert_eq!(wide.reload_bound(), Some(month));
+    ring.set_reload_bound(Duration::from_secs(2 * H as u64))
+        .unwrap();
+
     // The minimum age is 1 h, the bound 2 h: promotion waits for the bound.
     assert_eq!(ring.promotable_from(), Some(at(T0 + 2 * H)));
     match ring.promote_at(at(T0 + H)).unwrap_err().into_kind() {

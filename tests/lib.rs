@@ -39,6 +39,17 @@ mod web;
 #[cfg(feature = "emulator")]
 mod emulator;
 
+// Feature "tracing": what the crate reports, through a capturing subscriber,
+// over the API client and the emulator, the fallback, the cache and a
+// reloading keyring.
+#[cfg(all(feature = "tracing", feature = "emulator"))]
+mod telemetry;
+
+// The fleet proof: the emulator, reloading instances on a Kubernetes-style
+// Secret directory, and the command line's rotations as processes.
+#[cfg(all(feature = "cli", unix))]
+mod fleet;
+
 // Feature "cli": the command line, run as a process.
 #[cfg(feature = "cli")]
 mod cli;

@@ -44,7 +44,7 @@ fn doc(ring: &Keyring) -> String {
 }
 
 /// A fresh directory under the system's temporary one.
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
         "cf-stream-token-reload-{name}-{}-{}",
@@ -90,7 +90,7 @@ fn replaced(outcome: ReloadOutcome) -> (String, String) {
 /// link to the version in force, swapped by renaming a new link over it,
 /// and each key of the Secret a link through `..data`.
 #[cfg(unix)]
-struct SecretVolume {
+pub(crate) struct SecretVolume {
     dir: PathBuf,
     version: u32,
     current: Option<PathBuf>,
@@ -98,7 +98,7 @@ struct SecretVolume {
 
 #[cfg(unix)]
 impl SecretVolume {
-    fn new(dir: PathBuf) -> SecretVolume {
+    pub(crate) fn new(dir: PathBuf) -> SecretVolume {
         SecretVolume {
             dir,
             version: 0,
@@ -106,7 +106,7 @@ impl SecretVolume {
         }
     }
 
-    fn publish(&mut self, files: &[(&str, &str)]) {
+    pub(crate) fn publish(&mut self, files: &[(&str, &str)]) {
         use std::os::unix::fs::symlink;
         self.version += 1;
         let name = format!("..2026_12_06_07_00_{:02}.{:09}", self.version, self.version);
@@ -582,4 +582,63 @@ fn nothing_a_reloading_source_shows_holds_key_material() {
     assert_eq!(digest.len(), 64);
     assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()));
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_key_file_named_in_the_environment_reloads_with_the_key_id_given_there() {
+    let dir = scratch("key-env");
+    let pem = dir.join("signing.pem");
+    std::fs::write(&pem, text("demo/demo_pkcs8.pem")).unwrap();
+    let file = pem.to_str().unwrap().to_owned();
+    let env = |name: &str| match name {
+        "CF_STREAM_SIGNING_KEY_FILE" => Some(file.clone()),
+        "CF_STREAM_KEY_ID" => Some(format!(" {DEMO_KID} ")),
+        _ => None,
+    };
+    let key = ReloadingKey::from_env_with(Duration::from_secs(60), env).unwrap();
+    assert_eq!(mint_kid(&key), DEMO_KID);
+    assert_eq!(key.status().source(), format!("file {file}"));
+
+    let bad = |name: &str| match name {
+        "CF_STREAM_SIGNING_KEY_FILE" => Some(file.clone()),
+        "CF_STREAM_KEY_ID" => Some("not a kid".to_owned()),
+        _ => None,
+    };
+    let e = ReloadingKey::from_env_with(Duration::from_secs(60), bad).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::InvalidKeyId), "{e:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_hung_source_does_not_hang_the_status_nor_the_mints() {
+    let doc = doc(&ring_b());
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Mutex::new(released);
+    let calls = AtomicU32::new(0);
+    let source = SecretSource::from_fn("slow store", move || {
+        if calls.fetch_add(1, Ordering::SeqCst) > 0 {
+            // The second call hangs until the test lets it go.
+            released.lock().unwrap().recv().unwrap();
+        }
+        Ok(doc.clone())
+    });
+    let ring = Arc::new(manual(source));
+    let reloading = {
+        let ring = Arc::clone(&ring);
+        std::thread::spawn(move || ring.reload_now())
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let asked = Instant::now();
+    assert_eq!(ring.status().kid(), &kid(DEMO_KID));
+    assert_eq!(mint_kid(&*ring), DEMO_KID);
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
+    release.send(()).unwrap();
+    assert!(matches!(
+        reloading.join().unwrap(),
+        ReloadOutcome::Unchanged
+    ));
 }

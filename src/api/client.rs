@@ -26,6 +26,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{AccountId, KeyId, VideoId};
 use crate::jws;
+use crate::telemetry;
 use crate::token::Token;
 
 /// Cloudflare's API base URL.
@@ -544,7 +545,11 @@ impl Client {
     ///   [`ErrorKind::Timeout`] (HTTP 408) and [`ErrorKind::Transport`]
     ///   (the request never left).
     pub async fn create_signing_key(&self) -> Result<CreatedKey> {
-        self.create_signing_key_raw().await?.check()
+        let created = self.create_signing_key_raw().await?.check();
+        if let Err(e) = &created {
+            telemetry::create_key("unusable", Some(e));
+        }
+        created
     }
 
     /// Create a signing key as [`Client::create_signing_key`] does, but
@@ -559,11 +564,22 @@ impl Client {
     /// [`CreatedKeyAnswer::check`].
     pub async fn create_signing_key_raw(&self) -> Result<CreatedKeyAnswer> {
         let path = keys_path(&self.inner.account);
-        let (status, body) = self
-            .send(Method::POST, &path, Some(b"{}".to_vec()), Replay::UntilSent)
-            .await?;
-        let (kept, problem) =
-            split_created_answer(status.as_u16(), &body, &self.inner.credentials.scrubber())?;
+        let answer = async {
+            let (status, body) = self
+                .send(Method::POST, &path, Some(b"{}".to_vec()), Replay::UntilSent)
+                .await?;
+            split_created_answer(status.as_u16(), &body, &self.inner.credentials.scrubber())
+        }
+        .await;
+        match &answer {
+            Ok((_, None)) => telemetry::create_key("saved", None),
+            Ok((_, Some(_))) => telemetry::create_key("unusable", None),
+            Err(e) if matches!(e.kind(), ErrorKind::CreateOutcomeUnknown { .. }) => {
+                telemetry::create_key("unknown", Some(e));
+            }
+            Err(e) => telemetry::create_key("refused", Some(e)),
+        }
+        let (kept, problem) = answer?;
         Ok(CreatedKeyAnswer::new(kept, problem, self.clone()))
     }
 
@@ -718,18 +734,35 @@ impl Client {
     ) -> Result<(StatusCode, Zeroizing<Vec<u8>>)> {
         let url = format!("{}{}", self.inner.base, path);
         let policy = self.inner.retry;
+        let call = telemetry::api_call(method.as_str(), path);
         let mut retries = 0u32;
-        loop {
-            let failure = match self.attempt(&method, &url, body.as_deref(), replay).await {
-                Ok(answer) => return Ok(answer),
-                Err(failure) => failure,
-            };
-            let Some(wait) = policy.delay(failure.again, retries) else {
-                return Err(failure.error);
-            };
-            tokio::time::sleep(wait).await;
-            retries += 1;
-        }
+        let attempts = async {
+            loop {
+                let span = telemetry::api_attempt(retries + 1);
+                let answer = telemetry::instrument(
+                    self.attempt(&method, &url, body.as_deref(), replay),
+                    span.clone(),
+                )
+                .await;
+                let failure = match answer {
+                    Ok(answer) => {
+                        telemetry::attempt_done(&span, Some(answer.0.as_u16()), None);
+                        return Ok(answer);
+                    }
+                    Err(failure) => failure,
+                };
+                telemetry::attempt_done(&span, None, Some(&failure.error));
+                let Some(wait) = policy.delay(failure.again, retries) else {
+                    return Err(failure.error);
+                };
+                telemetry::retrying(retries + 1, wait);
+                tokio::time::sleep(wait).await;
+                retries += 1;
+            }
+        };
+        let result = telemetry::instrument(attempts, call.clone()).await;
+        telemetry::call_done(&call, retries + 1, result.as_ref().err());
+        result
     }
 
     /// One request and its answer: the status and body of a 2xx answer, or

@@ -137,7 +137,10 @@ impl FallbackMinter {
     pub async fn mint(&self, video: &VideoId, opts: &TokenOptions) -> Result<Token> {
         let clock = &*self.inner.clock;
         match &self.inner.mode {
-            Mode::Local(signer) => signer.mint_at(clock.now(), video, opts),
+            Mode::Local(signer) => {
+                crate::telemetry::fallback("local", video);
+                signer.mint_at(clock.now(), video, opts)
+            }
             Mode::Remote(remote) => remote.mint(clock, video, opts).await,
         }
     }
@@ -306,6 +309,7 @@ impl Remote {
         {
             return Ok(cached.token.clone());
         }
+        crate::telemetry::fallback("stale", video);
         self.forget(&key, &cached).await;
         // Whatever is there now was requested after this caller found the
         // stale entry (only a request makes an entry, and only when there is
@@ -316,6 +320,7 @@ impl Remote {
         }
         // Only a clock that jumped by more than a lifetime during the call
         // gets here: ask once more, outside the cache.
+        crate::telemetry::fallback("uncached", video);
         self.client.create_token_at(clock.now(), video, opts).await
     }
 
@@ -345,6 +350,7 @@ impl Remote {
     ) -> Result<(Arc<Cached>, bool)> {
         let (video, opts) = key;
         let mut requested = false;
+        let present = self.cache.contains_key(key);
         let cached = self
             .cache
             .try_get_with_by_ref(key, async {
@@ -358,6 +364,16 @@ impl Remote {
             })
             .await
             .map_err(shared_error)?;
+        // Present before the call: a hit; else this caller's request, or
+        // another caller's that this one waited for.
+        crate::telemetry::fallback(
+            match (present, requested) {
+                (_, true) => "remote",
+                (true, false) => "hit",
+                (false, false) => "coalesced",
+            },
+            video,
+        );
         Ok((cached, requested))
     }
 }

@@ -8,8 +8,9 @@ mod backend;
 mod crt;
 mod der;
 mod env;
-#[cfg(feature = "api")]
-pub(crate) use self::env::ENV_SIGNING_KEY;
+// The CLI (feature `api`) and the reloading key (native) name them.
+#[cfg(any(feature = "api", not(target_arch = "wasm32")))]
+pub(crate) use self::env::{ENV_KEY_ID, ENV_SIGNING_KEY};
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use self::env::{SecretFileError, read_secret_file};
 #[cfg(feature = "emulator")]
