@@ -3,14 +3,14 @@
 //!
 //! ```text
 //! scripts/fleet-proof.sh        # builds the three programs, then runs:
-//! fleet_driver target/debug/cf-stream-token target/debug/examples/fleet_member
+//! fleet_driver target/debug/cf-stream-token target/debug/examples/axum_playback
 //! ```
 //!
 //! It starts the emulator (`cf-stream-token emulate`), makes a ring on it
 //! with the CLI (`keys rotate`, `keys policy`, the policy scaled from hours
 //! down to seconds), publishes the ring into a directory laid out and
 //! updated exactly as the kubelet updates a mounted Secret, and starts four
-//! `fleet_member`s reading it every second, plus a fifth whose reloads are
+//! instances of `examples/axum_playback.rs` reading it every second, plus a fifth whose reloads are
 //! off (the negative control). Then, while worker tasks ask random members
 //! for URLs and play them on the emulator's edge as GB and US viewers
 //! (again just before they expire, and once after), it runs
@@ -40,6 +40,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cf_stream_token::Keyring;
+use cf_stream_token::dangerous::decode_unverified;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
@@ -181,6 +182,8 @@ struct Event {
 struct Ctx {
     http: reqwest::Client,
     members: Vec<Member>,
+    /// The edge's origin, `http://127.0.0.1:PORT`.
+    edge: String,
     stop: AtomicBool,
     pending: AtomicUsize,
     plays: Mutex<Vec<Play>>,
@@ -290,16 +293,20 @@ async fn worker(ctx: Arc<Ctx>, seed: u64) {
                 continue;
             }
         };
-        let (Some(hls), Some(kid), Some(exp)) = (
-            body["hls"].as_str(),
-            body["kid"].as_str(),
-            body["exp"].as_i64(),
-        ) else {
+        // The key and expiry, from the token in the URL (read, not checked:
+        // the edge checks it).
+        let read = body["hls"].as_str().and_then(|hls| {
+            let token = hls.strip_prefix(&ctx.edge)?.split('/').nth(1)?;
+            let read = decode_unverified(token).ok()?;
+            Some((hls, read.header.kid()?.to_owned(), read.claims.exp()))
+        });
+        let Some((hls, kid, exp)) = read else {
             ctx.mint_failures.lock().unwrap().push(format!(
-                "member {member}: an answer without hls, kid or exp"
+                "member {member}: an answer without a playable hls URL"
             ));
             continue;
         };
+        let kid = kid.as_str();
         ctx.mints.lock().unwrap().push(Mint {
             member,
             kid: kid.to_owned(),
@@ -516,7 +523,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<bool, Failure> {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     let [cli, member_bin] = args.as_slice() else {
-        return Err("usage: fleet_driver CF-STREAM-TOKEN FLEET-MEMBER".into());
+        return Err("usage: fleet_driver CF-STREAM-TOKEN AXUM-PLAYBACK".into());
     };
     let rotations: usize = std::env::var("FLEET_ROTATIONS")
         .ok()
@@ -554,6 +561,7 @@ async fn run() -> Result<bool, Failure> {
                 .timeout(Duration::from_secs(5))
                 .build()?,
             members: Vec::new(),
+            edge: edge.trim_end_matches('/').to_owned(),
             stop: AtomicBool::new(false),
             pending: AtomicUsize::new(0),
             plays: Mutex::default(),
@@ -811,9 +819,7 @@ fn judge(
     let publications = fleet.events.len() as u64 + 1;
     for (i, h) in finals.iter().enumerate().take(HEALTHY) {
         check(
-            h["reloads"].as_u64() == Some(publications)
-                && h["last_error"].is_null()
-                && h["consecutive_failures"].as_u64() == Some(0),
+            h["reloads"].as_u64() == Some(publications) && h["last_error"].is_null(),
             format!("member {i} ends with {h}"),
         );
     }

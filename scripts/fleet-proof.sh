@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fleet proof (docs/fleet.md, BENCHMARKS.md): the emulator, four
-# instances of examples/fleet_member.rs and a fifth that never reloads (the
+# instances of examples/axum_playback.rs and a fifth that never reloads (the
 # negative control), each its own process, the ring in a directory updated
 # as the kubelet updates a mounted Secret, and the CLI rotating it
 # (rotate, policy, promote, retire) with the policy scaled down to seconds,
@@ -16,5 +16,5 @@
 # (what `cargo test` already built in CI); the figures go to BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --quiet --all-features --bin cf-stream-token --example fleet_member --example fleet_driver
-exec target/debug/examples/fleet_driver target/debug/cf-stream-token target/debug/examples/fleet_member
+cargo build --quiet --all-features --bin cf-stream-token --example axum_playback --example fleet_driver
+exec target/debug/examples/fleet_driver target/debug/cf-stream-token target/debug/examples/axum_playback

@@ -48,7 +48,7 @@ fn settings_are_checked_at_start_up() {
     assert_eq!(
         kind(&[("CF_STREAM_HOST", "http://127.0.0.1:8080".to_owned())]),
         ErrorKind::MissingConfig {
-            name: "CF_STREAM_SIGNING_KEY"
+            name: "CF_STREAM_SIGNING_KEY or CF_STREAM_KEYRING"
         }
     );
     assert!(matches!(
