@@ -53,11 +53,14 @@ const VIDEOS: [&str; 3] = [
 const COUNTRIES: [&str; 2] = ["GB", "US"];
 /// Healthy members; one more, the control, never reloads.
 const HEALTHY: usize = 4;
-/// The ring's policy, in seconds: hours scaled down to seconds.
+/// The ring's policy, in seconds: hours scaled down to seconds. The reload
+/// bound is the 1 s interval with room for a loaded machine's scheduling
+/// (a reload 1.3 s late was seen at a load average of 14 on 2 cores); the
+/// margin covers it, as `keys policy` insists.
 const LIFETIME: u64 = 10;
 const MIN_AGE: u64 = 3;
 const MARGIN: u64 = 3;
-const RELOAD_BOUND: u64 = 2;
+const RELOAD_BOUND: u64 = 3;
 /// The members' reload interval (the kubelet's delay is nil here: the
 /// driver swaps `..data` itself, so the bound is the interval plus slack).
 const INTERVAL: &str = "1s";
