@@ -30,7 +30,7 @@ Examples:
 pub(crate) struct VerifyArgs {
     /// Key file: public PEM (SPKI or PKCS#1), public JWK, or any private
     /// key form; - reads it from standard input [default: the key contents
-    /// in CF_STREAM_SIGNING_KEY]
+    /// in CF_STREAM_SIGNING_KEY, or the file CF_STREAM_SIGNING_KEY_FILE names]
     #[arg(long, value_name = "FILE")]
     pub(crate) key: Option<PathBuf>,
     /// Require this key id (a JWK or create-key response names its own)
@@ -38,7 +38,8 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "KID")]
     pub(crate) key_id: Option<KeyId>,
     /// Keyring file: accept a token of any of its keys, chosen by kid
-    /// [default: the document in CF_STREAM_KEYRING, without --key]
+    /// [default: the document in CF_STREAM_KEYRING, or the file
+    /// CF_STREAM_KEYRING_FILE names, without --key]
     #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "key_id"])]
     pub(crate) keyring: Option<PathBuf>,
     /// Require the token to be for this video (its `sub`): a valid token
