@@ -482,6 +482,8 @@ impl<T: Held> Engine<T> {
                 ReloadOutcome::Failed(error)
             }
         };
+        // A subscriber may ask for the status: the figures are free again.
+        drop(book);
         let held = self.current.load();
         crate::telemetry::reload(
             self.source.name(),
@@ -493,7 +495,6 @@ impl<T: Held> Engine<T> {
                 _ => None,
             },
         );
-        drop(book);
         outcome
     }
 

@@ -642,3 +642,35 @@ fn a_hung_source_does_not_hang_the_status_nor_the_mints() {
         ReloadOutcome::Unchanged
     ));
 }
+
+#[test]
+fn a_source_larger_than_any_key_or_ring_is_refused_unread() {
+    let dir = scratch("large");
+    let path = dir.join("signing.jwk");
+    std::fs::write(&path, text("demo/demo.jwk.json")).unwrap();
+    let key = ReloadingKey::builder(SecretSource::file(&path))
+        .background(false)
+        .start()
+        .unwrap();
+    std::fs::write(&path, vec![b' '; (1 << 20) + 1]).unwrap();
+    assert!(matches!(
+        failed(key.reload_now()).kind(),
+        ErrorKind::KeyFileTooLarge
+    ));
+    assert_eq!(mint_kid(&key), DEMO_KID);
+
+    let first = Arc::new(AtomicBool::new(true));
+    let docs = doc(&ring_a());
+    let ring = manual(SecretSource::from_fn("huge", move || {
+        if first.swap(false, Ordering::SeqCst) {
+            Ok(docs.clone())
+        } else {
+            Ok(" ".repeat((8 << 20) + 1))
+        }
+    }));
+    assert!(matches!(
+        failed(ring.reload_now()).kind(),
+        ErrorKind::KeyringFileTooLarge
+    ));
+    std::fs::remove_dir_all(dir).unwrap();
+}

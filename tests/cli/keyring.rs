@@ -1193,6 +1193,14 @@ fn keys_policy_records_the_reload_bound_that_promote_waits_for_and_the_margin_co
         .unwrap();
     std::fs::write(&ring_path, r.secret_document().unwrap().as_bytes()).unwrap();
 
+    let text = ring_cmd(&["policy", "--keyring", ring]).ok();
+    assert!(text.contains("reload_bound: not set"), "{text}");
+    let text = ring_cmd(&["policy", "--keyring", ring, "--reload-bound", "30m"]).ok();
+    assert!(
+        text.contains("reload_bound: not set -> 1800 s (30 min)"),
+        "{text}"
+    );
+
     // Above the margin in force (1 h): refused, the ring unchanged.
     let msg = ring_cmd(&["policy", "--keyring", ring, "--reload-bound", "2h"]).fails(2);
     assert!(
@@ -1201,7 +1209,7 @@ fn keys_policy_records_the_reload_bound_that_promote_waits_for_and_the_margin_co
         ),
         "{msg}"
     );
-    assert!(doc_of(&ring_path).get("reload_bound").is_none());
+    assert_eq!(doc_of(&ring_path)["reload_bound"], 1800);
 
     // With a margin that covers it, in one command.
     let changed = json_of(
@@ -1259,7 +1267,8 @@ fn keys_policy_records_the_reload_bound_that_promote_waits_for_and_the_margin_co
         "{msg}"
     );
 
-    ring_cmd(&["policy", "--keyring", ring, "--reload-bound", "0s"]).ok();
+    let text = ring_cmd(&["policy", "--keyring", ring, "--reload-bound", "0s"]).ok();
+    assert!(text.contains("reload_bound: 7200 s (2 h) -> 0 s"), "{text}");
     let promoted =
         json_of(&ring_cmd(&["promote", "--keyring", ring, "--offline", "--min-age", "0s"]).ok());
     assert_eq!(promoted["current"], "0123456789abcdef0123456789abcdef");

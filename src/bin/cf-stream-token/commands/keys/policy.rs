@@ -159,7 +159,11 @@ pub(crate) fn run(args: PolicyArgs) -> anyhow::Result<()> {
     ];
     match (old.reload_bound, new.reload_bound) {
         (None, None) => text.push("reload_bound: not set".to_owned()),
-        (a, b) => text.push(line("reload_bound", a.unwrap_or(0), b.unwrap_or(0))),
+        (None, Some(b)) => text.push(format!(
+            "reload_bound: not set -> {b} s ({})",
+            span(i64::try_from(b).unwrap_or(i64::MAX))
+        )),
+        (Some(a), b) => text.push(line("reload_bound", a, b.unwrap_or(a))),
     }
     if let Some(t) = until.filter(|t| *t > now) {
         text.push(format!(
