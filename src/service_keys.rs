@@ -92,8 +92,10 @@ impl ServiceKeys {
     /// [`ErrorKind::ConflictingConfig`] for a variable and its `_FILE` form,
     /// or a ring and a key, both set; [`ErrorKind::InvalidConfig`] for a
     /// reload interval that is not a duration of at least one second;
-    /// [`ErrorKind::InvalidKeyId`] for a malformed `CF_STREAM_KEY_ID`; and
-    /// those of the first load ([`ReloadingKeyringBuilder::start`](crate::ReloadingKeyringBuilder::start),
+    /// [`ErrorKind::InvalidKeyId`] for a malformed `CF_STREAM_KEY_ID`;
+    /// [`ErrorKind::SecretSourceFailed`] for a key file that cannot be read,
+    /// is over 1 MiB or is not UTF-8 (the reason as its
+    /// [`source`](std::error::Error::source)); and those of the first load ([`ReloadingKeyringBuilder::start`](crate::ReloadingKeyringBuilder::start),
     /// [`ReloadingKeyBuilder::start`](crate::ReloadingKeyBuilder::start)).
     pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Result<ServiceKeys, Error> {
         let set = |name: &str| {
@@ -168,7 +170,10 @@ impl ServiceKeys {
             KeyFrom::File(path) => format!("file {}", path.display()),
         };
         // The verifier follows the reads: every read that yields a key
-        // replaces it, as the reloading key then replaces its signer.
+        // replaces it, a moment before the reloading key replaces its
+        // signer with the same key (a single key has no overlap: tokens of
+        // the old one fail the check from then on, as they would at
+        // Cloudflare once it is deleted).
         let mirror: Arc<Mutex<Option<Verifier>>> = Arc::default();
         let slot = Arc::clone(&mirror);
         let source = SecretSource::from_fn(name, move || {
