@@ -207,6 +207,8 @@ mod service_keys;
 mod signer;
 #[cfg(not(target_arch = "wasm32"))]
 mod source;
+// What the native sources report (feature `tracing`); nothing on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
 mod telemetry;
 mod token;
 mod url;

@@ -29,7 +29,6 @@ pub(crate) use tracing::Span;
 pub(crate) struct Span;
 
 /// One mint by a local signer (debug level): never the token.
-#[cfg(not(target_arch = "wasm32"))]
 #[inline]
 pub(crate) fn mint(kid: &KeyId, video: &VideoId, lifetime_secs: i64, rules: usize) {
     #[cfg(feature = "tracing")]
@@ -73,7 +72,6 @@ pub(crate) fn fallback(decision: &'static str, video: &VideoId) {
 }
 
 /// A reloading source's first load.
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn loaded(source: &str, kid: &KeyId, serial: Option<u64>) {
     #[cfg(feature = "tracing")]
     tracing::info!(
@@ -88,7 +86,6 @@ pub(crate) fn loaded(source: &str, kid: &KeyId, serial: Option<u64>) {
 
 /// A reload: `outcome` is `unchanged`, `replaced` or `failed`; `kid` and
 /// `serial` are what is in force afterwards.
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn reload(
     source: &str,
     outcome: &'static str,
