@@ -199,7 +199,10 @@ pub mod keyring;
 // and an atomic swap, native like the keyring they hold.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod reload;
+// A service's keys from its environment: a ring or a key, reloaded from a file.
 mod rules;
+#[cfg(not(target_arch = "wasm32"))]
+mod service_keys;
 #[cfg(not(target_arch = "wasm32"))]
 mod signer;
 #[cfg(not(target_arch = "wasm32"))]
@@ -252,6 +255,8 @@ pub use crate::reload::{
     SecretSource,
 };
 pub use crate::rules::{AccessRule, Action, CountryCode, IpNetwork, MAX_ACCESS_RULES};
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::service_keys::{RELOAD_INTERVAL_ENV, ServiceKeys};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::signer::Signer;
 #[cfg(not(target_arch = "wasm32"))]

@@ -48,7 +48,7 @@ fn settings_are_checked_at_start_up() {
     assert_eq!(
         kind(&[("CF_STREAM_HOST", "http://127.0.0.1:8080".to_owned())]),
         ErrorKind::MissingConfig {
-            name: "CF_STREAM_SIGNING_KEY"
+            name: "CF_STREAM_SIGNING_KEY or CF_STREAM_KEYRING"
         }
     );
     assert!(matches!(
@@ -289,5 +289,210 @@ mod support {
         assert_eq!(headers["content-type"], "application/json");
         let body: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(body["error"], "expired");
+    }
+}
+
+/// The example as a fleet member: its ring read from a Kubernetes-style
+/// Secret volume and reloaded every second, `/healthz` saying what is in
+/// force, a TTL past the ring's maximum refused at start-up.
+#[cfg(unix)]
+mod fleet_member {
+    use std::time::Duration;
+
+    use cf_stream_token::{Clock as _, ErrorKind, Keyring, SystemClock, Verifier};
+    use serde_json::{Value, json};
+
+    use super::{axum_playback, env, start};
+    use crate::common::*;
+    use crate::reload::{SecretVolume, scratch};
+
+    /// GET a JSON answer.
+    async fn get(url: String) -> (u16, Value) {
+        let resp = reqwest::get(url).await.unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    /// Poll `/healthz` until `ok` holds of it (at most 10 s).
+    async fn health_until(addr: std::net::SocketAddr, ok: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..100 {
+            let (_, h) = get(format!("http://{addr}/healthz")).await;
+            if ok(&h) {
+                return h;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("/healthz never reached the state awaited");
+    }
+
+    #[tokio::test]
+    async fn the_ring_reloads_from_a_secret_volume_and_healthz_shows_it() {
+        let dir = scratch("axum-fleet-ring");
+        let mut volume = SecretVolume::new(dir.clone());
+        let mut ring =
+            Keyring::start_at(SystemClock.now(), &text("demo/demo_create_result.json")).unwrap();
+        ring.set_max_token_lifetime(Duration::from_secs(3600))
+            .unwrap();
+        volume.publish(&[("keyring.json", &ring.secret_document().unwrap())]);
+        let path = dir.join("keyring.json").display().to_string();
+        let settings = |ttl: &str| {
+            vec![
+                ("CF_STREAM_KEYRING_FILE", path.clone()),
+                ("CF_STREAM_RELOAD_INTERVAL", "1s".to_owned()),
+                ("CF_STREAM_HOST", "http://127.0.0.1:9".to_owned()),
+                ("CF_STREAM_TOKEN_TTL", ttl.to_owned()),
+            ]
+        };
+        // The default 2 h is longer than this ring's 1 h maximum.
+        let refused = axum_playback::app(env(&settings("2h"))).unwrap_err();
+        assert!(
+            matches!(refused.kind(), ErrorKind::InvalidConfig { what } if what.contains("CF_STREAM_TOKEN_TTL")),
+            "{refused}"
+        );
+        let addr = start(&settings("10m")).await;
+
+        let (status, h) = get(format!("http://{addr}/healthz")).await;
+        assert_eq!(status, 200);
+        assert_eq!(h["kid"], DEMO_KID);
+        assert_eq!(h["serial"], ring.serial());
+        assert_eq!(h["reloads"], 1);
+        assert!(h["last_error"].is_null(), "{h}");
+        assert!(h["loaded_at"].as_str().unwrap().ends_with('Z'), "{h}");
+
+        // `?country=US`: US viewers only, for the TTL.
+        let before = SystemClock.now().unix_timestamp();
+        let (status, body) = get(format!("http://{addr}/videos/{VIDEO}/playback?country=US")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["expires_at"].is_string(), "{body}");
+        let hls = body["hls"].as_str().unwrap();
+        let token = hls.split('/').nth(3).unwrap();
+        let claims = Verifier::parse(bytes("demo/demo_public.jwk.json"), None)
+            .unwrap()
+            .verify(token)
+            .unwrap();
+        assert!((before + 600..=before + 602).contains(&claims.exp()));
+        assert_eq!(
+            serde_json::to_value(claims.access_rules()).unwrap(),
+            json!([{"type": "ip.geoip.country", "action": "allow", "country": ["US"]},
+                   {"type": "any", "action": "block"}])
+        );
+
+        // A half-written document: the ring in force stays, the error shows.
+        volume.publish(&[("keyring.json", "{\"version\":1,")]);
+        let h = health_until(addr, |h| !h["last_error"].is_null()).await;
+        assert_eq!(h["serial"], ring.serial());
+        let (status, _) = get(format!("http://{addr}/videos/{VIDEO}")).await;
+        assert_eq!(status, 200);
+
+        // A new document: taken, and the error clears.
+        ring.set_margin(Duration::from_secs(600)).unwrap();
+        volume.publish(&[("keyring.json", &ring.secret_document().unwrap())]);
+        let h = health_until(addr, |h| h["serial"] == ring.serial()).await;
+        assert!(h["last_error"].is_null(), "{h}");
+        assert_eq!(h["reloads"], 2);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_key_file_reloads_and_the_check_route_follows_it() {
+        let dir = scratch("axum-fleet-key");
+        let path = dir.join("key.json");
+        std::fs::write(&path, text("demo/demo.jwk.json")).unwrap();
+        let settings = vec![
+            ("CF_STREAM_SIGNING_KEY_FILE", path.display().to_string()),
+            ("CF_STREAM_RELOAD_INTERVAL", "1s".to_owned()),
+            ("CF_STREAM_HOST", "http://127.0.0.1:9".to_owned()),
+        ];
+        let addr = start(&settings).await;
+        let token = |body: &Value| {
+            body["hls"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .nth(3)
+                .unwrap()
+                .to_owned()
+        };
+        let check = |t: String| async move {
+            reqwest::Client::new()
+                .post(format!("http://{addr}/videos/{VIDEO}/check"))
+                .body(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        let (_, body) = get(format!("http://{addr}/videos/{VIDEO}")).await;
+        let old = token(&body);
+        assert_eq!(check(old.clone()).await, 200);
+
+        // The file renamed over, as `mv` and editors do.
+        let tmp = dir.join("key.json.tmp");
+        std::fs::write(&tmp, text("other/other.jwk.json")).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        let h = health_until(addr, |h| h["kid"] == OTHER_KID).await;
+        assert!(h["serial"].is_null() && h["last_error"].is_null(), "{h}");
+        let (_, body) = get(format!("http://{addr}/videos/{VIDEO}")).await;
+        let new = token(&body);
+        assert_eq!(
+            cf_stream_token::dangerous::decode_unverified(&new)
+                .unwrap()
+                .header
+                .kid(),
+            Some(OTHER_KID)
+        );
+        assert_eq!(check(new).await, 200);
+        assert_eq!(check(old).await, 401, "the verifier follows the key");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn key_settings_that_conflict_or_do_not_parse_are_refused() {
+        let key = ("CF_STREAM_SIGNING_KEY", text("demo/demo.jwk.json"));
+        let host = ("CF_STREAM_HOST", "http://127.0.0.1:9".to_owned());
+        let kind = |pairs: &[(&'static str, String)]| {
+            axum_playback::app(env(pairs)).unwrap_err().into_kind()
+        };
+        assert_eq!(
+            kind(&[
+                key.clone(),
+                host.clone(),
+                ("CF_STREAM_KEYRING", "{}".to_owned())
+            ]),
+            ErrorKind::ConflictingConfig {
+                first: "CF_STREAM_KEYRING",
+                second: "CF_STREAM_SIGNING_KEY"
+            }
+        );
+        assert_eq!(
+            kind(&[
+                key.clone(),
+                host.clone(),
+                ("CF_STREAM_SIGNING_KEY_FILE", "/nonexistent".to_owned())
+            ]),
+            ErrorKind::ConflictingConfig {
+                first: "CF_STREAM_SIGNING_KEY",
+                second: "CF_STREAM_SIGNING_KEY_FILE"
+            }
+        );
+        for bad in ["0", "1.5s", "soon"] {
+            assert!(
+                matches!(
+                    kind(&[key.clone(), host.clone(), ("CF_STREAM_RELOAD_INTERVAL", bad.to_owned())]),
+                    ErrorKind::InvalidConfig { what } if what.starts_with("CF_STREAM_RELOAD_INTERVAL")
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            kind(&[
+                host,
+                (
+                    "CF_STREAM_SIGNING_KEY_FILE",
+                    "/nonexistent/key.json".to_owned()
+                )
+            ]),
+            ErrorKind::SecretSourceFailed { .. }
+        ));
     }
 }
