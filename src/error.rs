@@ -1584,7 +1584,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KIND_ROWS.len(), "a name is used twice");
-        assert_eq!(KIND_ROWS.len(), 83);
+        assert_eq!(KIND_ROWS.len(), 87);
         for row in KIND_ROWS {
             assert!(
                 !row.name.is_empty()
