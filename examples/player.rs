@@ -14,14 +14,18 @@
 //!   hls.js build named by `HLS_JS` (installed from npm, never a CDN).
 //! - `GET /api/videos/{uid}/hls` answers `{"url", "expires"}`: the HLS
 //!   manifest's URL with a token for viewers in GB only (an `allow` rule,
-//!   then `block` for everyone else), valid for an hour.
+//!   then `block` for everyone else), valid for an hour, minted through a
+//!   [`PlaybackTemplate`] built once at start-up, as a production backend
+//!   does.
 //!
 //! Settings, from the environment: `CF_STREAM_SIGNING_KEY` (any form the
-//! crate reads), `CF_STREAM_HOST` (where the manifest plays: an emulator's
-//! `http://127.0.0.1:PORT`, or `https://customer-CODE.cloudflarestream.com`),
-//! `HLS_JS`, and `BIND` (default `127.0.0.1:0`, a free port). Once it
-//! serves, it prints one JSON line: `{"url":"http://127.0.0.1:PORT/"}`.
+//! crate reads), the host as [`StreamHost::from_env`] reads it
+//! (`CF_STREAM_CUSTOMER_CODE` for Cloudflare, or `CF_STREAM_HOST`, such as
+//! an emulator's `http://127.0.0.1:PORT`), `HLS_JS`, and `BIND` (default
+//! `127.0.0.1:0`, a free port). Once it serves, it prints one JSON line:
+//! `{"url":"http://127.0.0.1:PORT/"}`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -29,38 +33,37 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use cf_stream_token::{AccessRule, Signer, SigningKey, TokenOptions, VideoId};
+use cf_stream_token::{
+    AccessRule, Hls, PlaybackTemplate, Signer, SigningKey, StreamHost, Surface, TokenOptions,
+    VideoId,
+};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
-#[derive(Clone)]
 struct App {
     signer: Signer,
-    /// `http://127.0.0.1:PORT` or `https://customer-CODE.cloudflarestream.com`.
-    host: String,
-    options: TokenOptions,
-    hls_js: &'static str,
+    template: PlaybackTemplate,
+    hls_js: String,
 }
 
 /// The manifest URL for `uid`, with a fresh token.
-async fn hls_url(State(app): State<App>, Path(uid): Path<String>) -> Response {
-    let video = match VideoId::new(&uid) {
-        Ok(v) => v,
-        Err(e) => {
-            let body = Json(json!({ "error": e.to_string() }));
-            return (StatusCode::BAD_REQUEST, body).into_response();
+async fn hls_url(State(app): State<Arc<App>>, Path(uid): Path<String>) -> Response {
+    let minted = VideoId::new(&uid)
+        .map_err(|e| (StatusCode::BAD_REQUEST, e))
+        .and_then(|video| {
+            (app.template.mint(&app.signer, &video))
+                .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e))
+        });
+    match minted {
+        Ok(signed) => {
+            let expires = signed
+                .token()
+                .expires_at()
+                .format(&Rfc3339)
+                .unwrap_or_default();
+            Json(json!({ "url": signed.hls(), "expires": expires })).into_response()
         }
-    };
-    match app.signer.mint(&video, &app.options) {
-        Ok(token) => {
-            let url = format!("{}/{token}/manifest/video.m3u8", app.host);
-            let expires = token.expires_at().format(&Rfc3339).unwrap_or_default();
-            Json(json!({ "url": url, "expires": expires })).into_response()
-        }
-        Err(e) => {
-            let body = Json(json!({ "error": e.to_string() }));
-            (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
-        }
+        Err((status, e)) => (status, Json(json!({ "error": e.to_string() }))).into_response(),
     }
 }
 
@@ -68,22 +71,22 @@ async fn hls_url(State(app): State<App>, Path(uid): Path<String>) -> Response {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let signer = Signer::new(SigningKey::from_env()?);
-    let host = var("CF_STREAM_HOST").ok_or("CF_STREAM_HOST is not set")?;
-    if !(host.starts_with("http://") || host.starts_with("https://")) {
-        return Err("CF_STREAM_HOST must start with http:// or https://".into());
-    }
+    let template = PlaybackTemplate::builder(StreamHost::from_env()?)
+        .options(
+            TokenOptions::builder()
+                .lifetime(Duration::from_secs(3600))
+                .access_rules(AccessRule::allow_only_countries(["GB"])?)
+                .build()?,
+        )
+        .surface(Surface::Hls(Hls::new()))
+        .build()?;
     let hls_js = var("HLS_JS").ok_or("HLS_JS is not set (the path of hls.min.js)")?;
     let hls_js = std::fs::read_to_string(&hls_js).map_err(|e| format!("HLS_JS {hls_js}: {e}"))?;
-    let options = TokenOptions::builder()
-        .lifetime(Duration::from_secs(3600))
-        .access_rules(AccessRule::allow_only_countries(["GB"])?)
-        .build()?;
-    let app = App {
+    let app = Arc::new(App {
         signer,
-        host: host.trim_end_matches('/').to_owned(),
-        options,
-        hls_js: hls_js.leak(),
-    };
+        template,
+        hls_js,
+    });
     let router = Router::new()
         .route(
             "/",
@@ -91,8 +94,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .route(
             "/hls.js",
-            get(|State(app): State<App>| async move {
-                ([(header::CONTENT_TYPE, "text/javascript")], app.hls_js)
+            get(|State(app): State<Arc<App>>| async move {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript")],
+                    app.hls_js.clone(),
+                )
             }),
         )
         .route("/api/videos/{uid}/hls", get(hls_url))

@@ -53,6 +53,7 @@ function sample(page) {
     return {
       state: window.player.state,
       error: window.player.error,
+      recovered: window.player.recovered,
       time: v.currentTime,
       frames: q.totalVideoFrames,
       ended: v.ended,
@@ -114,7 +115,7 @@ async function main() {
     const first = await sample(page);
     await sleep(1000);
     const later = await sample(page);
-    check(first.error === null, "GB: no player error");
+    check(first.error === null, `GB: no network or fatal player error (${JSON.stringify(first.error)}; recovered by hls.js: ${JSON.stringify(first.recovered)})`);
     check(later.time > first.time, `GB: currentTime grows (${first.time.toFixed(2)} s -> ${later.time.toFixed(2)} s)`);
     check(later.frames > 48, `GB: frames decoded (${later.frames})`);
     await page.screenshot({ path: SCREENSHOT });

@@ -135,36 +135,11 @@
 //! | `POST /viewer` | `{"ip": "203.0.113.7", "country": "US"}`; each member optional, absent or null for the default (the TCP peer, `XX`); replaces both | the viewer as set | [`Emulator::set_loopback_viewer`] |
 //! | `POST /reset` | none | `{"reset": true}` | [`Emulator::reset`] |
 //! | `GET /log` | | the request log, oldest first: `[{"method": "GET", "path": "/<token>/manifest/video.m3u8", "route": "playback", "kid": "...", "status": 200, "decision": "ok"}]` (`route` and `kid` only when known; `status` null for a dropped connection) | [`Emulator::requests`] |
-
 //!
 //! # Testing your player end to end
 //!
-//! A page cannot send `CF-IPCountry`, so a browser test picks its viewer
-//! through the control API and lets the page play what the backend signs.
-//! The repository's `scripts/browser-test.sh` does all of it (about half a
-//! minute once built) with `examples/player.rs`, a backend whose page plays
-//! its signed HLS URL with hls.js, and `scripts/browser-test.cjs`, which
-//! drives Debian's Chromium through playwright-core: a GB viewer plays
-//! (its `currentTime` grows, frames are decoded, a screenshot is saved), a
-//! US viewer's player fails with `403 blocked-by-rule:2`, and playback
-//! stops at the next segment once the emulator's clock passes the token's
-//! expiry or the key is deleted. The steps, to copy into a CI job:
-//!
-//! ```text
-//! apt-get install -y chromium nodejs npm      # Debian's chromium plays H.264/AAC
-//! npm install --prefix e2e --ignore-scripts playwright-core hls.js   # never a CDN
-//! cf-stream-token emulate --api-token test > emulator.json &         # {"api","playback","control"}
-//! CLOUDFLARE_BASE_URL=$API CLOUDFLARE_API_TOKEN=test CLOUDFLARE_ACCOUNT_ID=$ACCOUNT \
-//!   cf-stream-token keys create --out stream-key.json                # the backend's key
-//! CF_STREAM_SIGNING_KEY="$(cat stream-key.json)" CF_STREAM_HOST=$PLAYBACK your-backend &
-//! curl -X POST $CONTROL/viewer -H 'content-type: application/json' -d '{"country":"GB"}'
-//! # then, in the browser (playwright-core, executablePath /usr/bin/chromium,
-//! # --headless --no-sandbox --autoplay-policy=no-user-gesture-required):
-//! # open the page, wait for video.currentTime to grow; POST /clock
-//! # {"advance_secs": 3700} and expect the player's next segment to fail
-//! # with 401 and x-emulator-reason: expired (every edge answer carries
-//! # Access-Control-Allow-Origin: * and exposes that header).
-//! ```
+//! In headless Chromium, in CI: see the emulator guide's
+//! [section of that name](crate::guide::emulator#testing-your-player-end-to-end).
 
 mod api;
 mod bodies;

@@ -308,6 +308,22 @@ async fn every_refusal_reason_holds_for_every_playlist_and_segment() {
     for r in log.iter().filter(|r| r.status() != Some(200)) {
         assert!(r.path().starts_with("/<token>/manifest/"), "{}", r.path());
     }
+    // Nothing of any token, played or refused, is in the log, as the
+    // control API serves it or as Debug shows it: not the whole token,
+    // nor its signature.
+    let served = serde_json::to_string(&log).unwrap();
+    let debug = format!("{log:?}");
+    assert!(
+        served.contains("/<token>/manifest/segment_2.ts"),
+        "{served}"
+    );
+    for (token, ..) in &cases {
+        let signature = token.rsplit('.').next().unwrap();
+        for shown in [&served, &debug] {
+            assert!(!shown.contains(token.as_str()), "a token in the log");
+            assert!(!shown.contains(signature), "a signature in the log");
+        }
+    }
 }
 
 /// Playback stops mid-stream: the manifest was fetched, then the clock
