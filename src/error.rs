@@ -433,6 +433,12 @@ error_kinds! {
             /// The `kid` the token carries (always a valid key id).
             kid: String,
         } => "unknown_key";
+        /// The token is for another video than the one it was checked for
+        /// ([`Claims::check_video`](crate::Claims::check_video)).
+        WrongVideo {
+            /// The token's `sub`.
+            video: String,
+        } => "wrong_video";
     }
 
     /// The Cloudflare API client (feature `api`): its configuration,
@@ -959,6 +965,7 @@ impl fmt::Display for ErrorKind {
             SigningFailed => f.write_str("signing failed"),
             InvalidConfig { what } => write!(f, "invalid configuration: {what}"),
             UnknownKey { kid } => write!(f, "token was signed by a key not in the keyring (kid {kid:?})"),
+            WrongVideo { video } => write!(f, "token is for another video ({video})"),
             TokenOutlivesRing { exp, max } => write!(
                 f,
                 "exp {exp} is past the keyring's maximum token lifetime (latest allowed {max})"
@@ -1198,6 +1205,7 @@ mod tests {
                 NONE,
             ),
             (UnknownKey { kid: s("k") }, VERIFICATION),
+            (WrongVideo { video: s("v") }, VERIFICATION),
             (TokenOutlivesRing { exp: 2, max: 1 }, POLICY),
             (InvalidKeyring { reason: "r" }, NONE),
             (
@@ -1314,7 +1322,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KIND_ROWS.len(), "a name is used twice");
-        assert_eq!(KIND_ROWS.len(), 79);
+        assert_eq!(KIND_ROWS.len(), 80);
         for row in KIND_ROWS {
             assert!(
                 !row.name.is_empty()
