@@ -240,3 +240,38 @@ def test_the_package_is_typed_and_versioned():
     for name in cf_stream_token.__all__:
         assert f"class {name}" in stubs, name
     assert cf_stream_token.__version__ == "0.2.0"
+
+
+def test_minting_releases_the_gil(demo_key):
+    """With the interpreter's forced switches off, another thread can run
+    Python code during a run of mints only if `mint` lets go of the GIL."""
+    import sys
+    import time
+
+    signer = Signer(demo_key)
+    ticks = []
+    stop = threading.Event()
+
+    def other():
+        while not stop.is_set():
+            ticks.append(1)
+            time.sleep(0)  # gives the GIL back at once
+
+    old = sys.getswitchinterval()
+    thread = threading.Thread(target=other)
+    thread.start()
+    try:
+        while not ticks:
+            time.sleep(0.001)
+        sys.setswitchinterval(30)
+        time.sleep(0.01)  # the other thread's pending switch, under the old interval, is served
+        before = len(ticks)
+        for _ in range(40):
+            signer.mint(VIDEO, now=NOW)
+        during = len(ticks) - before
+    finally:
+        sys.setswitchinterval(old)
+        stop.set()
+        thread.join()
+    # Pure-Python work in place of the mints gives 0 here.
+    assert during > 0
