@@ -529,6 +529,24 @@ impl Claims {
         &self.video
     }
 
+    /// Refuse claims for another video than `video`: what a backend checks
+    /// after [`Verifier::verify`](crate::Verifier) when the request names
+    /// the video.
+    ///
+    /// # Errors
+    /// [`ErrorKind::WrongVideo`](crate::ErrorKind::WrongVideo).
+    pub fn check_video(&self, video: &VideoId) -> Result<(), Error> {
+        if &self.video == video {
+            Ok(())
+        } else {
+            Err(ErrorKind::WrongVideo {
+                expected: video.to_string(),
+                found: self.video.to_string(),
+            }
+            .into())
+        }
+    }
+
     /// `kid`: the signing key's id.
     pub fn kid(&self) -> &KeyId {
         &self.kid

@@ -304,13 +304,7 @@ impl Verifier {
         now: OffsetDateTime,
     ) -> Result<Claims, Error> {
         let claims = self.verify_at(token, now)?;
-        if claims.video() != video {
-            return Err(ErrorKind::WrongVideo {
-                expected: video.to_string(),
-                found: claims.video().to_string(),
-            }
-            .into());
-        }
+        claims.check_video(video)?;
         Ok(claims)
     }
 

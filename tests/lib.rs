@@ -5,6 +5,7 @@ mod boundaries;
 #[cfg(feature = "cache")]
 mod cache;
 mod common;
+mod conformance;
 mod fresh_keys;
 mod fuzz_regressions;
 mod hardening;

@@ -1,0 +1,66 @@
+// JS `mint` against node:crypto's RSA sign of the same input, with jose as
+// the peer. Same-run ratios, interleaved rounds, medians (shared machine).
+//
+//   bindings/js/build.sh
+//   npm install --prefix target/js-bench jose
+//   NODE_PATH=target/js-bench/node_modules node bindings/js/benches/mint.mjs
+import { createPrivateKey, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+import { Signer, SigningKey } from "../index.js";
+
+const require = createRequire(import.meta.url);
+const { SignJWT, importPKCS8 } = await import(require.resolve("jose", { paths: (process.env.NODE_PATH ?? "").split(":") }));
+
+const fixture = (rel) => readFileSync(new URL(`../../../fixtures/${rel}`, import.meta.url));
+const KID = "8f3c2a1b9d4e5f60718293a4b5c6d7e8";
+const VIDEO = "ea95132c15732412d22c1476fa83f27a";
+const NOW = 1_700_000_000;
+const ROUNDS = Number(process.argv[2] ?? 11);
+const PER_ROUND = 200;
+
+const signer = new Signer(SigningKey.parse(fixture("demo/demo_pkcs1.pem").toString(), { kid: KID }));
+const token = await signer.mint(VIDEO, { now: NOW });
+const input = token.slice(0, token.lastIndexOf("."));
+const nodeKey = createPrivateKey(fixture("demo/demo_pkcs1.pem"));
+const joseKey = await importPKCS8(fixture("demo/demo_pkcs8.pem").toString(), "RS256");
+const payload = JSON.parse(Buffer.from(token.split(".")[1], "base64url"));
+
+const raw = async () => sign("sha256", Buffer.from(input), nodeKey);
+const subtleKey = await crypto.subtle.importKey(
+  "pkcs8",
+  nodeKey.export({ type: "pkcs8", format: "der" }),
+  { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+  false,
+  ["sign"],
+);
+const inputBytes = new TextEncoder().encode(input);
+const subtle = () => crypto.subtle.sign("RSASSA-PKCS1-v1_5", subtleKey, inputBytes);
+const mint = () => signer.mint(VIDEO, { now: NOW });
+const jose = () => new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: KID }).sign(joseKey);
+
+// Same bytes first.
+if ((await raw()).toString("base64url") !== token.slice(token.lastIndexOf(".") + 1)) throw new Error("raw differs");
+if ((await jose()) !== token) throw new Error("jose differs");
+if (Buffer.from(await subtle()).toString("base64url") !== token.slice(token.lastIndexOf(".") + 1)) throw new Error("subtle differs");
+
+async function rate(fn, n = PER_ROUND) {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await fn();
+  return (n * 1000) / (performance.now() - start);
+}
+const contenders = {
+  "node:crypto sign": raw,
+  "WebCrypto subtle.sign": subtle,
+  "cf-stream-token mint": mint,
+  "jose SignJWT": jose,
+};
+for (const fn of Object.values(contenders)) await rate(fn, 50);
+const rates = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+for (let r = 0; r < ROUNDS; r++) for (const [k, fn] of Object.entries(contenders)) rates[k].push(await rate(fn));
+const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+const base = median(rates["node:crypto sign"]);
+console.log(`${ROUNDS} rounds of ${PER_ROUND}, Node ${process.version}; medians`);
+console.log("| contender | tokens/s | rate vs node:crypto sign |\n|---|---|---|");
+for (const [k, xs] of Object.entries(rates)) console.log(`| ${k} | ${median(xs).toFixed(0)} | ${(median(xs) / base).toFixed(3)} |`);
