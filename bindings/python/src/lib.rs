@@ -338,10 +338,11 @@ impl PyVerifier {
         let now = now_arg(py, now)?;
         let claims = py
             .detach(|| {
-                let now = now.unwrap_or_else(cf_stream_token::time::OffsetDateTime::now_utc);
-                match &video {
-                    Some(video) => self.inner.verify_for_at(video, token, now),
-                    None => self.inner.verify_at(token, now),
+                match (&video, now) {
+                    (Some(video), Some(now)) => self.inner.verify_for_at(video, token, now),
+                    (Some(video), None) => self.inner.verify_for(video, token),
+                    (None, Some(now)) => self.inner.verify_at(token, now),
+                    (None, None) => self.inner.verify(token),
                 }
             })
             .map_err(|e| to_py(py, e))?;
