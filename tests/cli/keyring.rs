@@ -188,7 +188,10 @@ async fn rotate_promote_retire_through_the_cli_with_zero_failed_plays() {
         plays.play(&e, t).await;
     }
     assert_eq!(plays.failures, vec![], "failed plays");
-    assert!(plays.plays > 10, "only {} plays", plays.plays);
+    // Each round spawns the CLI to mint: a loaded machine manages only a
+    // few rounds in the 5.5 s, so the floor is that the loop played at all
+    // after the promotion, not a rate.
+    assert!(plays.plays >= 4, "only {} plays", plays.plays);
     assert_eq!(
         e.keys(&crate::emulator::account()),
         vec![KeyId::new(&b).unwrap()]
