@@ -581,7 +581,9 @@ async fn sign_token(
         .not_before(nbf)
         .downloadable(body.downloadable.unwrap_or(false))
         .access_rules(body.access_rules.unwrap_or_default())
-        .build()
+        // Cloudflare's endpoint checks a rule list's shape, not whether each
+        // rule decides something: an allow-only list gets a token.
+        .build_shape_only()
         .map_err(|e| bad_body(&e.to_string()))?;
     let crate::claims::ResolvedTimes { exp, nbf } = opts
         .resolve_at(now_at)
