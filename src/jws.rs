@@ -19,12 +19,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use base64::Engine as _;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
-use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, MAX_TOKEN_LEN};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
@@ -87,30 +85,6 @@ pub(crate) fn split(token: &str) -> Result<Compact<'_>, Error> {
         payload,
         signature,
     })
-}
-
-/// The base64url header this crate's signers write for `kid`
-/// (`{"alg":"RS256","kid":"…"}`): a verifier that meets these exact bytes
-/// knows what they read as without reading them again.
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-pub(crate) fn rs256_header_b64(kid: &KeyId) -> Box<str> {
-    let header = format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#);
-    URL_SAFE_NO_PAD.encode(header).into_boxed_str()
-}
-
-/// The JWS signing input of a header and a payload as JSON:
-/// `base64url(header) || '.' || base64url(payload)`, with `extra` bytes of
-/// capacity left for the `.signature` that follows.
-// The emulator's token endpoint builds with it; the signers may too.
-#[cfg_attr(not(feature = "emulator"), allow(dead_code))]
-pub(crate) fn signing_input(header: &[u8], payload: &[u8], extra: usize) -> String {
-    let mut out = String::with_capacity(
-        header.len().div_ceil(3) * 4 + 1 + payload.len().div_ceil(3) * 4 + extra,
-    );
-    URL_SAFE_NO_PAD.encode_string(header, &mut out);
-    out.push('.');
-    URL_SAFE_NO_PAD.encode_string(payload, &mut out);
-    out
 }
 
 /// `f` of the base64url-decoded `part`, or `what` when it is not unpadded
@@ -789,7 +763,10 @@ impl<'de> Deserialize<'de> for ClaimFields<'de> {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+
     use super::*;
+    use crate::b64::URL_SAFE_NO_PAD;
 
     fn b64(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)
@@ -1001,20 +978,5 @@ mod tests {
         assert_eq!(b64url_decode(b"QUJD", &mut [0u8; 2]), None);
         assert_eq!(b64url_decode(b"QR", &mut buf), None);
         assert_eq!(b64url_decode(b"QQ", &mut buf), Some(1));
-    }
-
-    #[test]
-    fn the_signers_header_reads_as_its_kid() {
-        let kid = KeyId::new(KID).unwrap();
-        let h = rs256_header_b64(&kid);
-        let read = header(&h).unwrap();
-        assert_eq!((read.alg(), read.kid()), ("RS256", Some(KID)));
-        assert!(read.other_members().is_empty());
-    }
-
-    #[test]
-    fn signing_input_is_both_parts_encoded() {
-        let s = signing_input(br#"{"alg":"RS256"}"#, b"{}", 0);
-        assert_eq!(s, format!("{}.{}", b64(r#"{"alg":"RS256"}"#), b64("{}")));
     }
 }
