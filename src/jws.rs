@@ -56,21 +56,22 @@ pub(crate) fn split(token: &str) -> Result<Compact<'_>, Error> {
         return Err(malformed("token is too long"));
     }
     // A line break pasted into a token would otherwise reach the signature
-    // check, and be reported as a bad signature. Every blank and control
-    // byte is at most b' ' or DEL. A fold without an early exit, so that it
-    // is vectorised: every token is scanned in full on the verifier's path.
+    // check, and be reported as a bad signature: every blank and control
+    // byte is at most b' ' or DEL. A token is base64url and dots: a slash
+    // means a URL (or a path) was given where its token belongs. One fold
+    // without an early exit finds both, so that it is vectorised (every
+    // token is scanned in full on the verifier's path); which one it found
+    // is only asked on the way out.
+    let blank = |b: u8| (b <= b' ') | (b == 0x7f);
     if token
         .bytes()
-        .fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f))
+        .fold(false, |bad, b| bad | blank(b) | (b == b'/'))
     {
-        return Err(malformed("the token holds a blank or a line break"));
-    }
-    // A token is base64url and dots: a slash means a URL (or a path) was
-    // given where its token belongs.
-    if token.contains('/') {
-        return Err(malformed(
-            "this is a URL or a path, not a token (a signed URL's token is its first path segment)",
-        ));
+        return Err(malformed(if token.bytes().any(blank) {
+            "the token holds a blank or a line break"
+        } else {
+            "this is a URL or a path, not a token (a signed URL's token is its first path segment)"
+        }));
     }
     let parts = token
         .split_once('.')
@@ -801,6 +802,15 @@ mod tests {
         );
         assert_eq!(
             reason(split("a.b\u{7f}.c").err().unwrap()),
+            "the token holds a blank or a line break"
+        );
+        let url =
+            "this is a URL or a path, not a token (a signed URL's token is its first path segment)";
+        assert_eq!(reason(split("a.b/c.d").err().unwrap()), url);
+        assert_eq!(reason(split("/a.b.c").err().unwrap()), url);
+        // A blank is named first, wherever it stands.
+        assert_eq!(
+            reason(split("a/b.c\tx.d").err().unwrap()),
             "the token holds a blank or a line break"
         );
         let at_max = format!("a.b.{}", "c".repeat(MAX_TOKEN_LEN - 4));
