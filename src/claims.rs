@@ -363,6 +363,20 @@ impl TokenOptionsBuilder {
     /// [`ErrorKind::TokenTooLong`] when the rules are so long that a token
     /// could pass [`MAX_TOKEN_LEN`] (see [`TokenOptions::max_token_len`]).
     pub fn build(self) -> Result<TokenOptions, Error> {
+        self.finish(true)
+    }
+
+    /// As [`build`](Self::build), but without refusing rules that decide
+    /// nothing: the shape checks only (at most 5 rules, valid countries and
+    /// networks, nothing after `any`, the token-length bound). For the
+    /// emulator's token endpoint, which answers as Cloudflare's does, and
+    /// Cloudflare's accepts an allow-only list.
+    #[cfg(feature = "emulator")]
+    pub(crate) fn build_shape_only(self) -> Result<TokenOptions, Error> {
+        self.finish(false)
+    }
+
+    fn finish(self, refuse_no_effect: bool) -> Result<TokenOptions, Error> {
         let mut opts = self.opts;
         if let Some(lifetime) = self.lifetime {
             let secs = whole_secs(lifetime, "token lifetime")?;
@@ -402,7 +416,9 @@ impl TokenOptionsBuilder {
         }
         // After the length bound, so that no list longer than a token can
         // carry is ever analysed.
-        crate::decide::refuse_rules_without_effect(&self.rules)?;
+        if refuse_no_effect {
+            crate::decide::refuse_rules_without_effect(&self.rules)?;
+        }
         opts.access_rules = Arc::from(self.rules);
         Ok(opts)
     }

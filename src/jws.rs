@@ -19,12 +19,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use base64::Engine as _;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
-use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, MAX_TOKEN_LEN};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
@@ -58,21 +56,22 @@ pub(crate) fn split(token: &str) -> Result<Compact<'_>, Error> {
         return Err(malformed("token is too long"));
     }
     // A line break pasted into a token would otherwise reach the signature
-    // check, and be reported as a bad signature. Every blank and control
-    // byte is at most b' ' or DEL. A fold without an early exit, so that it
-    // is vectorised: every token is scanned in full on the verifier's path.
+    // check, and be reported as a bad signature: every blank and control
+    // byte is at most b' ' or DEL. A token is base64url and dots: a slash
+    // means a URL (or a path) was given where its token belongs. One fold
+    // without an early exit finds both, so that it is vectorised (every
+    // token is scanned in full on the verifier's path); which one it found
+    // is only asked on the way out.
+    let blank = |b: u8| (b <= b' ') | (b == 0x7f);
     if token
         .bytes()
-        .fold(false, |bad, b| bad | (b <= b' ') | (b == 0x7f))
+        .fold(false, |bad, b| bad | blank(b) | (b == b'/'))
     {
-        return Err(malformed("the token holds a blank or a line break"));
-    }
-    // A token is base64url and dots: a slash means a URL (or a path) was
-    // given where its token belongs.
-    if token.contains('/') {
-        return Err(malformed(
-            "this is a URL or a path, not a token (a signed URL's token is its first path segment)",
-        ));
+        return Err(malformed(if token.bytes().any(blank) {
+            "the token holds a blank or a line break"
+        } else {
+            "this is a URL or a path, not a token (a signed URL's token is its first path segment)"
+        }));
     }
     let parts = token
         .split_once('.')
@@ -87,30 +86,6 @@ pub(crate) fn split(token: &str) -> Result<Compact<'_>, Error> {
         payload,
         signature,
     })
-}
-
-/// The base64url header this crate's signers write for `kid`
-/// (`{"alg":"RS256","kid":"…"}`): a verifier that meets these exact bytes
-/// knows what they read as without reading them again.
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-pub(crate) fn rs256_header_b64(kid: &KeyId) -> Box<str> {
-    let header = format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#);
-    URL_SAFE_NO_PAD.encode(header).into_boxed_str()
-}
-
-/// The JWS signing input of a header and a payload as JSON:
-/// `base64url(header) || '.' || base64url(payload)`, with `extra` bytes of
-/// capacity left for the `.signature` that follows.
-// The emulator's token endpoint builds with it; the signers may too.
-#[cfg_attr(not(feature = "emulator"), allow(dead_code))]
-pub(crate) fn signing_input(header: &[u8], payload: &[u8], extra: usize) -> String {
-    let mut out = String::with_capacity(
-        header.len().div_ceil(3) * 4 + 1 + payload.len().div_ceil(3) * 4 + extra,
-    );
-    URL_SAFE_NO_PAD.encode_string(header, &mut out);
-    out.push('.');
-    URL_SAFE_NO_PAD.encode_string(payload, &mut out);
-    out
 }
 
 /// `f` of the base64url-decoded `part`, or `what` when it is not unpadded
@@ -789,7 +764,10 @@ impl<'de> Deserialize<'de> for ClaimFields<'de> {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+
     use super::*;
+    use crate::b64::URL_SAFE_NO_PAD;
 
     fn b64(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)
@@ -824,6 +802,15 @@ mod tests {
         );
         assert_eq!(
             reason(split("a.b\u{7f}.c").err().unwrap()),
+            "the token holds a blank or a line break"
+        );
+        let url =
+            "this is a URL or a path, not a token (a signed URL's token is its first path segment)";
+        assert_eq!(reason(split("a.b/c.d").err().unwrap()), url);
+        assert_eq!(reason(split("/a.b.c").err().unwrap()), url);
+        // A blank is named first, wherever it stands.
+        assert_eq!(
+            reason(split("a/b.c\tx.d").err().unwrap()),
             "the token holds a blank or a line break"
         );
         let at_max = format!("a.b.{}", "c".repeat(MAX_TOKEN_LEN - 4));
@@ -1001,20 +988,5 @@ mod tests {
         assert_eq!(b64url_decode(b"QUJD", &mut [0u8; 2]), None);
         assert_eq!(b64url_decode(b"QR", &mut buf), None);
         assert_eq!(b64url_decode(b"QQ", &mut buf), Some(1));
-    }
-
-    #[test]
-    fn the_signers_header_reads_as_its_kid() {
-        let kid = KeyId::new(KID).unwrap();
-        let h = rs256_header_b64(&kid);
-        let read = header(&h).unwrap();
-        assert_eq!((read.alg(), read.kid()), ("RS256", Some(KID)));
-        assert!(read.other_members().is_empty());
-    }
-
-    #[test]
-    fn signing_input_is_both_parts_encoded() {
-        let s = signing_input(br#"{"alg":"RS256"}"#, b"{}", 0);
-        assert_eq!(s, format!("{}.{}", b64(r#"{"alg":"RS256"}"#), b64("{}")));
     }
 }

@@ -13,11 +13,27 @@ use crate::claims::{Claims, TokenOptions};
 use crate::error::Error;
 use crate::ids::{KeyId, VideoId};
 
-/// base64url of `{"alg":"RS256","kid":"…"}`: made once per key.
+/// base64url of `{"alg":"RS256","kid":"…"}`: the header every signer of
+/// this crate writes (the emulator's token endpoint too), made once per
+/// key. A verifier that meets these exact bytes knows what they read as
+/// without reading them again.
 pub(crate) fn header_b64(kid: &KeyId) -> Box<str> {
     // Key ids are restricted to `A-Z a-z 0-9 - _`, so no JSON escaping is needed.
     let header = format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#);
     URL_SAFE_NO_PAD.encode(header).into_boxed_str()
+}
+
+/// The JWS signing input `header_b64 || '.' || base64url(payload)`, with
+/// `extra` bytes of capacity left for the `.signature` that follows: what
+/// every signer of this crate signs.
+#[inline]
+pub(crate) fn signing_input(header_b64: &str, payload: &[u8], extra: usize) -> String {
+    let mut out =
+        String::with_capacity(header_b64.len() + 1 + payload.len().div_ceil(3) * 4 + extra);
+    out.push_str(header_b64);
+    out.push('.');
+    URL_SAFE_NO_PAD.encode_string(payload, &mut out);
+    out
 }
 
 /// Length in base64url characters of a signature of `signature_len` bytes.
@@ -68,12 +84,7 @@ impl SigningInput {
         }
         payload.push('}');
 
-        let mut compact = String::with_capacity(
-            header_b64.len() + 2 + payload.len().div_ceil(3) * 4 + sig_b64_len,
-        );
-        compact.push_str(header_b64);
-        compact.push('.');
-        URL_SAFE_NO_PAD.encode_string(payload.as_bytes(), &mut compact);
+        let compact = signing_input(header_b64, payload.as_bytes(), 1 + sig_b64_len);
 
         Ok(SigningInput {
             compact,
@@ -193,5 +204,29 @@ impl fmt::Debug for Token {
             .field("claims", &self.claims)
             .field("jws", &format_args!("{signed_part}.<redacted>"))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KID: &str = "8f926b2ee7e2b1a1e2b4d3f6a9c0e1f2";
+
+    #[test]
+    fn the_signers_header_reads_as_its_kid() {
+        let kid = KeyId::new(KID).unwrap();
+        let h = header_b64(&kid);
+        let read = crate::jws::header(&h).unwrap();
+        assert_eq!((read.alg(), read.kid()), ("RS256", Some(KID)));
+        assert!(read.other_members().is_empty());
+    }
+
+    #[test]
+    fn signing_input_is_the_header_and_the_payload_encoded() {
+        let s = signing_input("aGk", b"{}", 0);
+        assert_eq!(s, format!("aGk.{}", URL_SAFE_NO_PAD.encode("{}")));
+        let with_room = signing_input("aGk", b"{}", 100);
+        assert!(with_room.capacity() >= s.len() + 100);
     }
 }

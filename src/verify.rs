@@ -56,7 +56,7 @@ impl Entry {
     fn new(key: PublicKey) -> Self {
         Entry {
             parsed: key.verifier(),
-            header: key.kid().map(jws::rs256_header_b64),
+            header: key.kid().map(crate::token::header_b64),
             key,
         }
     }

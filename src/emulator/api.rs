@@ -36,7 +36,7 @@ use crate::api::{CODE_AUTHENTICATION, KEY_PATH, KEYS_PATH, TOKEN_PATH};
 use crate::b64::URL_SAFE_NO_PAD;
 use crate::claims::{DEFAULT_LIFETIME_SECS, TokenOptions};
 use crate::ids::{AccountId, KeyId, VideoId};
-use crate::jws::{self, NumericDate};
+use crate::jws::NumericDate;
 use crate::key::SigningKey;
 use crate::key::export::{FreshKey, generate};
 use crate::rules::AccessRule;
@@ -581,7 +581,9 @@ async fn sign_token(
         .not_before(nbf)
         .downloadable(body.downloadable.unwrap_or(false))
         .access_rules(body.access_rules.unwrap_or_default())
-        .build()
+        // Cloudflare's endpoint checks a rule list's shape, not whether each
+        // rule decides something: an allow-only list gets a token.
+        .build_shape_only()
         .map_err(|e| bad_body(&e.to_string()))?;
     let crate::claims::ResolvedTimes { exp, nbf } = opts
         .resolve_at(now_at)
@@ -604,7 +606,6 @@ async fn sign_token(
     };
 
     // Mirrors the sample Cloudflare documents: exp and nbf as strings.
-    let header = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, key.kid());
     let mut payload = format!(
         r#"{{"sub":"{video}","kid":"{}","exp":"{exp}","nbf":"{}""#,
         key.kid(),
@@ -618,10 +619,10 @@ async fn sign_token(
         payload.push_str(rules);
     }
     payload.push('}');
-    let mut token = jws::signing_input(
-        header.as_bytes(),
+    let mut token = crate::token::signing_input(
+        &crate::token::header_b64(key.kid()),
         payload.as_bytes(),
-        1 + (key.signature_len() * 4).div_ceil(3),
+        1 + crate::token::sig_b64_len(key.signature_len()),
     );
     let sig = crate::hazmat::sign_rs256(key, token.as_bytes()).map_err(|_| {
         (

@@ -501,6 +501,69 @@ async fn the_token_endpoint_refuses_what_cloudflare_documents_as_refused() {
     assert_eq!(status, 200);
 }
 
+/// Cloudflare's token endpoint checks a rule list's shape, not whether each
+/// rule decides something: an allow-only list gets a token (the crate's
+/// own builder refuses it), and with no rule that blocks, everyone plays.
+#[tokio::test]
+async fn the_token_endpoint_accepts_an_allow_only_list_as_cloudflare_does() {
+    let allow_gb = json!({ "type": "ip.geoip.country", "action": "allow", "country": ["GB"] });
+    let strict = TokenOptions::builder()
+        .access_rule(AccessRule::countries(Action::Allow, ["GB"]).unwrap())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(strict.kind(), ErrorKind::RuleHasNoEffect { rule: 1, .. }),
+        "{strict:?}"
+    );
+
+    let e = emulator().await;
+    let path = format!("/accounts/{ACCOUNT}/stream/{VIDEO}/token");
+    let (status, _, body) = api_call(
+        &e,
+        Method::POST,
+        &path,
+        Some(json!({ "accessRules": [allow_gb.clone()] })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["result"]["token"].as_str().unwrap();
+    let claims = cf_stream_token::dangerous::decode_unverified(token)
+        .unwrap()
+        .claims;
+    assert_eq!(
+        claims.access_rules(),
+        [AccessRule::countries(Action::Allow, ["GB"]).unwrap()]
+    );
+    for country in ["GB", "US"] {
+        let played = play_as(&e, token, "iframe", &[("cf-ipcountry", country)]).await;
+        assert_eq!((played.status, played.reason), (200, None), "{country}");
+    }
+
+    // The shape is still checked: six rules, a rule after `any`, a bad
+    // country.
+    let any = json!({ "type": "any", "action": "allow" });
+    for (rules, message) in [
+        (json!(vec![allow_gb.clone(); 6]), "at most 5"),
+        (json!([any, allow_gb]), "follows an `any` rule"),
+        (
+            json!([{ "type": "ip.geoip.country", "action": "allow", "country": ["UK"] }]),
+            "the body is not a token request",
+        ),
+    ] {
+        let (status, _, answer) = api_call(
+            &e,
+            Method::POST,
+            &path,
+            Some(json!({ "accessRules": rules })),
+        )
+        .await;
+        assert_eq!(status, 400, "{rules}");
+        assert_eq!(answer["errors"][0]["code"], 10005);
+        let got = answer["errors"][0]["message"].as_str().unwrap();
+        assert!(got.contains(message), "{rules}: {got}");
+    }
+}
+
 #[tokio::test]
 async fn the_token_endpoint_signs_with_a_key_sent_as_id_and_pem() {
     let e = emulator().await;
