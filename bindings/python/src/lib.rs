@@ -337,13 +337,11 @@ impl PyVerifier {
         let video = video.map(|v| video_arg(py, v)).transpose()?;
         let now = now_arg(py, now)?;
         let claims = py
-            .detach(|| {
-                match (&video, now) {
-                    (Some(video), Some(now)) => self.inner.verify_for_at(video, token, now),
-                    (Some(video), None) => self.inner.verify_for(video, token),
-                    (None, Some(now)) => self.inner.verify_at(token, now),
-                    (None, None) => self.inner.verify(token),
-                }
+            .detach(|| match (&video, now) {
+                (Some(video), Some(now)) => self.inner.verify_for_at(video, token, now),
+                (Some(video), None) => self.inner.verify_for(video, token),
+                (None, Some(now)) => self.inner.verify_at(token, now),
+                (None, None) => self.inner.verify(token),
             })
             .map_err(|e| to_py(py, e))?;
         claims_to_py(py, &claims)
