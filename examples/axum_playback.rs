@@ -25,6 +25,7 @@ pub(crate) fn app(var: impl Fn(&str) -> Option<String>) -> Result<Router, Error>
         .build()?;
     let health = |app: App| async move { Json(app.0.0.status()) }; // kid, serial, loaded_at, ...
     Ok(Router::new()
+        .route("/videos/{video}", get(urls))
         .route("/videos/{video}/playback", get(urls))
         .route("/videos/{video}/check", post(check))
         .route("/healthz", get(health))

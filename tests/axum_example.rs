@@ -83,7 +83,7 @@ async fn the_service_mints_urls_that_play_on_the_emulator_unchanged_for_gb_only(
     // The URLs, as a page of the service's would get them.
     let before = SystemClock.now().unix_timestamp();
     let answer = http
-        .get(format!("http://{addr}/videos/{VIDEO}/playback"))
+        .get(format!("http://{addr}/videos/{VIDEO}"))
         .send()
         .await
         .unwrap();
