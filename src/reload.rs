@@ -366,6 +366,45 @@ impl ReloadStatus {
     }
 }
 
+/// A health endpoint's body: `{"kid", "serial", "digest", "loaded_at",
+/// "checked_at", "reloads", "consecutive_failures", "last_error"}`, the
+/// times in RFC 3339, the digest in hex, `serial` `null` for a single key
+/// and `last_error` the failure's message or `null`. The source's name
+/// (it may be a path) and key material are left out.
+///
+/// ```
+/// # #[cfg(not(target_arch = "wasm32"))] {
+/// use cf_stream_token::ServiceKeys;
+///
+/// let key = include_str!("../fixtures/demo/demo_create_result.json");
+/// let keys = ServiceKeys::from_env_with(|name| (name == "CF_STREAM_SIGNING_KEY").then(|| key.to_owned()))?;
+/// let health = serde_json::to_value(keys.status()).unwrap();
+/// assert_eq!(health["kid"], keys.status().kid().as_str());
+/// assert!(health["last_error"].is_null());
+/// # }
+/// # Ok::<(), cf_stream_token::Error>(())
+/// ```
+impl serde::Serialize for ReloadStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeStruct as _};
+        let rfc3339 = |t: OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .map_err(S::Error::custom)
+        };
+        let mut out = s.serialize_struct("ReloadStatus", 8)?;
+        out.serialize_field("kid", self.kid.as_str())?;
+        out.serialize_field("serial", &self.serial)?;
+        out.serialize_field("digest", &self.digest.to_string())?;
+        out.serialize_field("loaded_at", &rfc3339(self.loaded_at)?)?;
+        out.serialize_field("checked_at", &rfc3339(self.checked_at)?)?;
+        out.serialize_field("reloads", &self.reloads)?;
+        out.serialize_field("consecutive_failures", &self.consecutive_failures)?;
+        let last_error = self.last_error.as_ref().map(|f| f.error.to_string());
+        out.serialize_field("last_error", &last_error)?;
+        out.end()
+    }
+}
+
 /// What one reload did.
 #[derive(Clone, Debug)]
 #[non_exhaustive]

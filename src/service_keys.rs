@@ -10,7 +10,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use crate::claims::TokenOptions;
+use crate::claims::{TokenOptions, TokenOptionsBuilder};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
 use crate::key::SigningKey;
@@ -26,6 +26,8 @@ use crate::verify::Verifier;
 const KEY_ENV: &str = "CF_STREAM_SIGNING_KEY";
 const KEY_FILE_ENV: &str = "CF_STREAM_SIGNING_KEY_FILE";
 const KEY_ID_ENV: &str = "CF_STREAM_KEY_ID";
+/// The variable [`ServiceKeys::token_options_from_env_with`] reads.
+const TOKEN_TTL_ENV: &str = "CF_STREAM_TOKEN_TTL";
 /// The variable [`ServiceKeys::from_env`] reads the reload interval from.
 pub const RELOAD_INTERVAL_ENV: &str = "CF_STREAM_RELOAD_INTERVAL";
 /// The largest single key file read: 1 MiB, as [`ReloadingKey`] reads.
@@ -222,6 +224,53 @@ impl ServiceKeys {
                 .clone()
                 .unwrap_or_else(|| first.clone()),
         }
+    }
+
+    /// Token options with the lifetime in `CF_STREAM_TOKEN_TTL` as `var`
+    /// gives it (a duration: `2h`, `90m`, `7200`), or `default` when it is
+    /// unset or blank, checked now against the ring's
+    /// [`max_token_lifetime`](Self::max_token_lifetime); add rules and the
+    /// rest, then [`build`](TokenOptionsBuilder::build) (which refuses a
+    /// zero or fractional lifetime).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cf_stream_token::ServiceKeys;
+    ///
+    /// let key = include_str!("../fixtures/demo/demo_create_result.json");
+    /// let env = |name: &str| match name {
+    ///     "CF_STREAM_SIGNING_KEY" => Some(key.to_owned()),
+    ///     "CF_STREAM_TOKEN_TTL" => Some("90m".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let keys = ServiceKeys::from_env_with(env)?;
+    /// let opts = keys.token_options_from_env_with(env, Duration::from_secs(7200))?.build()?;
+    /// assert_eq!(opts.lifetime_secs(), Some(5400));
+    /// # Ok::<(), cf_stream_token::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidConfig`] naming `CF_STREAM_TOKEN_TTL` for a value
+    /// that is not a duration, or a lifetime (given or `default`) longer
+    /// than the ring's maximum.
+    pub fn token_options_from_env_with(
+        &self,
+        var: impl Fn(&str) -> Option<String>,
+        default: Duration,
+    ) -> Result<TokenOptionsBuilder, Error> {
+        let lifetime = match var(TOKEN_TTL_ENV).filter(|v| !v.trim().is_empty()) {
+            None => default,
+            Some(text) => crate::duration::parse_duration(text.trim()).map_err(|_| {
+                ErrorKind::InvalidConfig {
+                    what: "CF_STREAM_TOKEN_TTL: a duration (2h, 90m, 7200)",
+                }
+            })?,
+        };
+        if self.max_token_lifetime().is_some_and(|max| lifetime > max) {
+            let what = "CF_STREAM_TOKEN_TTL: at most the ring's maximum token lifetime";
+            return Err(ErrorKind::InvalidConfig { what }.into());
+        }
+        Ok(TokenOptions::builder().lifetime(lifetime))
     }
 
     /// The ring's maximum token lifetime; `None` for a single key.
