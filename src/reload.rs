@@ -575,6 +575,27 @@ impl<T: Held> Engine<T> {
     }
 }
 
+/// The first load of `source`, then (with `background`) the thread that
+/// reloads it every `interval`: how both reloading sources start.
+fn launch<T: Held>(
+    source: SecretSource,
+    config: T::Config,
+    interval: Duration,
+    background: bool,
+) -> Result<(Arc<Engine<T>>, Option<Worker>), Error> {
+    if interval.is_zero() {
+        return Err(ErrorKind::InvalidConfig {
+            what: "reload interval: more than zero",
+        }
+        .into());
+    }
+    let engine = Arc::new(Engine::<T>::start(source, config)?);
+    let worker = background
+        .then(|| Worker::spawn(&engine, interval))
+        .transpose()?;
+    Ok((engine, worker))
+}
+
 /// The background reloader: a thread that reloads every interval and ends
 /// when its owner is dropped (the channel's sender with it).
 struct Worker {
@@ -762,17 +783,8 @@ impl ReloadingKeyringBuilder {
     /// [`ErrorKind::InvalidConfig`] for a zero interval and
     /// [`ErrorKind::ReloadThreadUnavailable`].
     pub fn start(self) -> Result<ReloadingKeyring, Error> {
-        if self.interval.is_zero() {
-            return Err(ErrorKind::InvalidConfig {
-                what: "reload interval: more than zero",
-            }
-            .into());
-        }
-        let engine = Arc::new(Engine::<Ring>::start(self.source, self.account)?);
-        let worker = self
-            .background
-            .then(|| Worker::spawn(&engine, self.interval))
-            .transpose()?;
+        let (engine, worker) =
+            launch::<Ring>(self.source, self.account, self.interval, self.background)?;
         Ok(ReloadingKeyring {
             engine,
             _worker: worker,
@@ -958,17 +970,8 @@ impl ReloadingKeyBuilder {
     /// [`SigningKey::parse`]'s), [`ErrorKind::InvalidConfig`] for a zero
     /// interval and [`ErrorKind::ReloadThreadUnavailable`].
     pub fn start(self) -> Result<ReloadingKey, Error> {
-        if self.interval.is_zero() {
-            return Err(ErrorKind::InvalidConfig {
-                what: "reload interval: more than zero",
-            }
-            .into());
-        }
-        let engine = Arc::new(Engine::<Signer>::start(self.source, self.kid)?);
-        let worker = self
-            .background
-            .then(|| Worker::spawn(&engine, self.interval))
-            .transpose()?;
+        let (engine, worker) =
+            launch::<Signer>(self.source, self.kid, self.interval, self.background)?;
         Ok(ReloadingKey {
             engine,
             _worker: worker,

@@ -63,7 +63,7 @@ pub(crate) struct ReconcileArgs {
     lock: LockArgs,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct Rescued {
     kid: String,
     file: String,
@@ -227,25 +227,29 @@ pub(crate) fn run(args: ReconcileArgs) -> anyhow::Result<()> {
             file: f.to_string_lossy().into_owned(),
         })
         .collect();
+    // The `--json` report, with the error that stopped the run if any.
+    let report = |error: Option<String>| {
+        serde_json::to_string(&ReconciledJson {
+            ring: ring.keys().len(),
+            cloudflare: at_cloudflare,
+            cap,
+            orphans: remaining.clone(),
+            rescued: rescued_json.clone(),
+            other_rings: args
+                .other_rings
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+            missing: names(r.missing()),
+            deleted: deleted.clone(),
+            error,
+        })
+    };
     if let Some(failure) = failure {
         if args.json {
             // What was deleted is what a script must know: the report
             // goes out before the error.
-            emit(&serde_json::to_string(&ReconciledJson {
-                ring: ring.keys().len(),
-                cloudflare: at_cloudflare,
-                cap,
-                orphans: remaining,
-                rescued: rescued_json,
-                other_rings: args
-                    .other_rings
-                    .iter()
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .collect(),
-                missing: names(r.missing()),
-                deleted,
-                error: Some(failure.clone()),
-            })?)?;
+            emit(&report(Some(failure.clone()))?)?;
         }
         anyhow::bail!(failure);
     }
@@ -259,21 +263,8 @@ pub(crate) fn run(args: ReconcileArgs) -> anyhow::Result<()> {
         );
     }
     if args.json {
-        return emit(&serde_json::to_string(&ReconciledJson {
-            ring: ring.keys().len(),
-            cloudflare: at_cloudflare,
-            cap,
-            orphans: remaining,
-            rescued: rescued_json,
-            other_rings: args
-                .other_rings
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect(),
-            missing: Vec::new(),
-            deleted,
-            error: None,
-        })?);
+        // Every ring key is at Cloudflare here (`missing` is empty).
+        return emit(&report(None)?);
     }
     let rescued_text: Vec<String> = rescued_json
         .iter()
