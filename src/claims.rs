@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::decide::{Decision, RulesExplanation, Viewer, decide_rules, explain};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
 use crate::rules::{self, AccessRule};
@@ -596,6 +597,58 @@ impl Claims {
     /// `accessRules`, in order (empty when absent).
     pub fn access_rules(&self) -> &[AccessRule] {
         &self.access_rules
+    }
+}
+
+impl Claims {
+    /// Evaluate the token's access rules for `viewer`, as Cloudflare's edge
+    /// does: first match decides, no match allows.
+    ///
+    /// ```
+    /// use cf_stream_token::{AccessRule, Action, CountryCode, Signer, SigningKey, TokenOptions, VideoId, Viewer};
+    /// use time::macros::datetime;
+    ///
+    /// let signer = Signer::new(SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None)?);
+    /// let opts = TokenOptions::builder()
+    ///     .access_rules(AccessRule::allow_only_countries(["GB"])?)
+    ///     .build()?;
+    /// let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
+    /// let token = signer.mint_at(datetime!(2026-11-22 12:00 UTC), &video, &opts)?;
+    ///
+    /// let ip = "203.0.113.7".parse().unwrap();
+    /// let gb = token.claims().decide(&Viewer { ip, country: CountryCode::new("GB")? });
+    /// assert!(gb.is_allowed());
+    /// assert_eq!(gb.rule(), Some(1));
+    /// let us = token.claims().decide(&Viewer { ip, country: CountryCode::new("US")? });
+    /// assert_eq!((us.action(), us.rule()), (Action::Block, Some(2)));
+    /// # Ok::<(), cf_stream_token::Error>(())
+    /// ```
+    pub fn decide(&self, viewer: &Viewer) -> Decision {
+        decide_rules(self.access_rules(), viewer)
+    }
+
+    /// The token's access rules in words: who may play, what everyone
+    /// else gets, and whether IPv6 viewers are covered by the address
+    /// rules (see [`RulesExplanation`]). A token minted elsewhere may carry
+    /// rules the options builder would refuse; the text says so of a rule
+    /// that decides no viewer.
+    pub fn explain_rules(&self) -> RulesExplanation {
+        explain(self.access_rules())
+    }
+}
+
+impl TokenOptions {
+    /// These options' access rules in words: who may play, what everyone
+    /// else gets, and whether IPv6 viewers are covered by the address
+    /// rules (see [`RulesExplanation`]).
+    pub fn explain_rules(&self) -> RulesExplanation {
+        explain(self.access_rules())
+    }
+
+    /// Evaluate these options' access rules for `viewer` before minting:
+    /// the same decision as [`Claims::decide`] on the minted token.
+    pub fn decide(&self, viewer: &Viewer) -> Decision {
+        decide_rules(self.access_rules(), viewer)
     }
 }
 

@@ -1,7 +1,9 @@
 //! The one place the system clock is read (see `clippy.toml`), and the one
 //! way a time is written out.
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "webcrypto"))]
 use time::OffsetDateTime;
+#[cfg(not(target_arch = "wasm32"))]
 use time::format_description::well_known::Rfc3339;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -18,15 +20,6 @@ use crate::error::{Error, ErrorKind};
 pub(crate) fn rfc3339(t: OffsetDateTime) -> Result<String, Error> {
     t.format(&Rfc3339)
         .map_err(|_| ErrorKind::TimeOutOfRange.into())
-}
-
-/// A unix time as an error message writes it: RFC 3339 in UTC
-/// (`2026-12-06T10:00:00Z`), or `unix time N` when RFC 3339 cannot show it.
-pub(crate) fn unix_text(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("unix time {unix}"))
 }
 
 /// Now, from the system clock. Everything else in the crate takes the time

@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 
 use ipnet::IpNet;
 
-use crate::claims::{Claims, TokenOptions};
 use crate::error::{Error, ErrorKind};
 use crate::rules::{AccessRule, Action, CountryCode, IpNetwork};
 
@@ -69,8 +68,9 @@ impl fmt::Debug for Decision {
 }
 
 /// The decision of `rules` for `viewer`: the one evaluation shared by
-/// [`Claims::decide`], [`TokenOptions::decide`] and the emulator's edge.
-fn decide_rules(rules: &[AccessRule], viewer: &Viewer) -> Decision {
+/// [`Claims::decide`](crate::Claims::decide),
+/// [`TokenOptions::decide`](crate::TokenOptions::decide) and the emulator's edge.
+pub(crate) fn decide_rules(rules: &[AccessRule], viewer: &Viewer) -> Decision {
     rules.iter().position(|rule| rule.matches(viewer)).map_or(
         Decision {
             rule: None,
@@ -280,7 +280,8 @@ fn representatives(rules: &[AccessRule]) -> Vec<Viewer> {
 
 /// A rule list in words: who may play, rule by rule, what everyone else
 /// gets, and whether the address rules cover IPv4 and IPv6 viewers alike.
-/// From [`TokenOptions::explain_rules`] or [`Claims::explain_rules`];
+/// From [`TokenOptions::explain_rules`](crate::TokenOptions::explain_rules) or
+/// [`Claims::explain_rules`](crate::Claims::explain_rules);
 /// `Display` prints one sentence a line.
 ///
 /// ```
@@ -358,7 +359,7 @@ fn family_outcome(decisions: &[(Viewer, Decision)], ipv6: bool) -> String {
 }
 
 /// Explain `rules` in words (any list, checked or not).
-fn explain(rules: &[AccessRule]) -> RulesExplanation {
+pub(crate) fn explain(rules: &[AccessRule]) -> RulesExplanation {
     if rules.is_empty() {
         return RulesExplanation {
             lines: vec!["No access rules: every viewer may play.".to_owned()],
@@ -519,58 +520,6 @@ impl AccessRule {
             }
             AccessRule::Country { country, .. } => country.contains(&viewer.country),
         }
-    }
-}
-
-impl Claims {
-    /// Evaluate the token's access rules for `viewer`, as Cloudflare's edge
-    /// does: first match decides, no match allows.
-    ///
-    /// ```
-    /// use cf_stream_token::{AccessRule, Action, CountryCode, Signer, SigningKey, TokenOptions, VideoId, Viewer};
-    /// use time::macros::datetime;
-    ///
-    /// let signer = Signer::new(SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None)?);
-    /// let opts = TokenOptions::builder()
-    ///     .access_rules(AccessRule::allow_only_countries(["GB"])?)
-    ///     .build()?;
-    /// let video: VideoId = "ea95132c15732412d22c1476fa83f27a".parse()?;
-    /// let token = signer.mint_at(datetime!(2026-11-22 12:00 UTC), &video, &opts)?;
-    ///
-    /// let ip = "203.0.113.7".parse().unwrap();
-    /// let gb = token.claims().decide(&Viewer { ip, country: CountryCode::new("GB")? });
-    /// assert!(gb.is_allowed());
-    /// assert_eq!(gb.rule(), Some(1));
-    /// let us = token.claims().decide(&Viewer { ip, country: CountryCode::new("US")? });
-    /// assert_eq!((us.action(), us.rule()), (Action::Block, Some(2)));
-    /// # Ok::<(), cf_stream_token::Error>(())
-    /// ```
-    pub fn decide(&self, viewer: &Viewer) -> Decision {
-        decide_rules(self.access_rules(), viewer)
-    }
-
-    /// The token's access rules in words: who may play, what everyone
-    /// else gets, and whether IPv6 viewers are covered by the address
-    /// rules (see [`RulesExplanation`]). A token minted elsewhere may carry
-    /// rules the options builder would refuse; the text says so of a rule
-    /// that decides no viewer.
-    pub fn explain_rules(&self) -> RulesExplanation {
-        explain(self.access_rules())
-    }
-}
-
-impl TokenOptions {
-    /// These options' access rules in words: who may play, what everyone
-    /// else gets, and whether IPv6 viewers are covered by the address
-    /// rules (see [`RulesExplanation`]).
-    pub fn explain_rules(&self) -> RulesExplanation {
-        explain(self.access_rules())
-    }
-
-    /// Evaluate these options' access rules for `viewer` before minting:
-    /// the same decision as [`Claims::decide`] on the minted token.
-    pub fn decide(&self, viewer: &Viewer) -> Decision {
-        decide_rules(self.access_rules(), viewer)
     }
 }
 

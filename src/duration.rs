@@ -75,34 +75,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, Error> {
     Ok(Duration::from_secs(total))
 }
 
-/// A span as people read it: the non-zero hours, minutes and seconds,
-/// largest first (`25h`, `1h30m`, `5m3s`, `0s`), the form [`parse_duration`]
-/// reads; from two days on, days first (`3d4h`).
-pub(crate) fn human(secs: u64) -> String {
-    let days = if secs >= 2 * 86_400 { secs / 86_400 } else { 0 };
-    let rest = secs - days * 86_400;
-    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
-    let mut out = String::new();
-    for (n, unit) in [(days, 'd'), (h, 'h'), (m, 'm'), (s, 's')] {
-        if n > 0 {
-            out.push_str(&n.to_string());
-            out.push(unit);
-        }
-    }
-    if out.is_empty() {
-        out.push_str("0s");
-    }
-    out
-}
-
-/// The span from `from` to `to` as [`human`] writes it, whichever is later.
-pub(crate) fn human_between(from: i64, to: i64) -> String {
-    human(from.abs_diff(to))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::{human, human_between};
 
     #[test]
     fn spans_read_back_as_written() {

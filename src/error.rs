@@ -24,8 +24,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::clock::unix_text;
-use crate::duration::{human, human_between};
+use crate::text::{human, human_between, unix_text};
 
 /// The one table of error kinds: each kind is declared once, with its area
 /// (which gives the `is_*` predicates and the default HTTP status), its

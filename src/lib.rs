@@ -210,6 +210,7 @@ mod source;
 // What the native sources report (feature `tracing`); nothing on wasm32.
 #[cfg(not(target_arch = "wasm32"))]
 mod telemetry;
+mod text;
 mod token;
 mod url;
 // AWS-LC verifies; it does not build for wasm32.

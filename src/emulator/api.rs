@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -27,9 +27,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+use super::bodies::{CODE_INTERNAL, envelope, failure};
 use super::layers::{self, Decided, Logger};
 use super::ratelimit::Verdict;
-use super::router::API_PREFIX;
 use super::state::{CredentialForm, KeyEntry, OwnKey, Shared, clock_in_range, random_hex};
 use super::{Route, guard, redact};
 use crate::api::{CODE_AUTHENTICATION, KEY_PATH, KEYS_PATH, TOKEN_PATH};
@@ -47,8 +47,6 @@ pub(crate) const CODE_RATE_LIMIT: i64 = 971;
 const CODE_NO_ROUTE: i64 = 7000;
 /// An identifier in the path is invalid (Cloudflare's answer to a bad id).
 const CODE_BAD_ID: i64 = 7003;
-/// Cloudflare's generic code, for the emulator's own failures.
-const CODE_INTERNAL: i64 = 1000;
 /// Assumed: an unknown signing key.
 const CODE_NOT_FOUND: i64 = 10003;
 /// Assumed: a request body the endpoint refuses.
@@ -56,42 +54,11 @@ const CODE_BAD_BODY: i64 = 10005;
 /// Assumed: the account already has the most signing keys allowed.
 const CODE_KEY_LIMIT: i64 = 10011;
 
-fn envelope(status: StatusCode, success: bool, errors: Value, result: Value) -> Response {
-    let body = json!({
-        "result": result,
-        "success": success,
-        "errors": errors,
-        "messages": [],
-    });
-    let mut r = Response::new(Body::from(body.to_string()));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
-pub(crate) fn failure(status: StatusCode, code: i64, message: &str) -> Response {
-    envelope(
-        status,
-        false,
-        json!([{ "code": code, "message": message }]),
-        Value::Null,
-    )
-}
+/// Where the API is served, under the emulator's address.
+pub(crate) const API_PREFIX: &str = "/client/v4";
 
 fn success(result: Value) -> Response {
     envelope(StatusCode::OK, true, json!([]), result)
-}
-
-/// The answer to a request the guard refused (a `Host` that is not a
-/// loopback one), in Cloudflare's envelope.
-pub(crate) fn refused(why: super::guard::Refused) -> Response {
-    let mut r = failure(why.status(), CODE_INTERNAL, why.message());
-    r.headers_mut()
-        .insert("x-emulator-reason", HeaderValue::from_static(why.reason()));
-    r
 }
 
 /// `2014-01-02T02:20:00Z`, as the seeds show `created`; `None` for a time

@@ -11,6 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use http_body::Frame;
+use serde_json::{Value, json};
 
 use super::media::{self, MediaFile};
 
@@ -161,6 +162,60 @@ impl http_body::Body for Broken {
 
 pub(crate) fn dropped() -> Response {
     Response::new(Body::new(Broken))
+}
+
+/// A JSON answer with its content type: the control endpoints' answers and,
+/// inside Cloudflare's envelope, the API's.
+pub(crate) fn json_answer(status: StatusCode, body: &Value) -> Response {
+    let mut r = Response::new(Body::from(body.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Cloudflare's generic code, for the emulator's own failures.
+pub(crate) const CODE_INTERNAL: i64 = 1000;
+
+/// An answer in Cloudflare's envelope (`result`, `success`, `errors`,
+/// `messages`).
+pub(crate) fn envelope(
+    status: StatusCode,
+    success: bool,
+    errors: Value,
+    result: Value,
+) -> Response {
+    let body = json!({
+        "result": result,
+        "success": success,
+        "errors": errors,
+        "messages": [],
+    });
+    let mut r = Response::new(Body::from(body.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+pub(crate) fn failure(status: StatusCode, code: i64, message: &str) -> Response {
+    envelope(
+        status,
+        false,
+        json!([{ "code": code, "message": message }]),
+        Value::Null,
+    )
+}
+
+/// A plain-text answer (the edge's own refusals, an injected fault).
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response {
+    let mut r = Response::new(Body::from(text));
+    *r.status_mut() = status;
+    r
 }
 
 #[cfg(test)]

@@ -11,10 +11,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::from_fn;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -22,39 +22,19 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Fault;
-use super::guard::{self, Refused};
+use super::bodies::json_answer;
+use super::guard;
 use super::state::{CLOCK_MAX, CLOCK_MIN, LoopbackViewer, Shared};
 use crate::ids::{AccountId, VideoId};
 use crate::key::PublicKey;
 use crate::rules::CountryCode;
 
-fn answer(status: StatusCode, body: &Value) -> Response {
-    let mut r = Response::new(Body::from(body.to_string()));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
 fn ok(body: &Value) -> Response {
-    answer(StatusCode::OK, body)
+    json_answer(StatusCode::OK, body)
 }
 
 fn bad(message: &str) -> Response {
-    answer(StatusCode::BAD_REQUEST, &json!({ "error": message }))
-}
-
-/// The answer to a request the guard refused.
-pub(crate) fn refused(why: Refused) -> Response {
-    let mut r = answer(
-        why.status(),
-        &json!({ "error": why.message(), "reason": why.reason() }),
-    );
-    r.headers_mut()
-        .insert("x-emulator-reason", HeaderValue::from_static(why.reason()));
-    r
+    json_answer(StatusCode::BAD_REQUEST, &json!({ "error": message }))
 }
 
 /// 400 for a refused request; 500 when the emulator itself failed (its
@@ -68,7 +48,7 @@ fn failed(e: &crate::error::Error) -> Response {
         _ => false,
     };
     if own {
-        answer(
+        json_answer(
             StatusCode::INTERNAL_SERVER_ERROR,
             &json!({ "error": e.to_string() }),
         )
@@ -155,7 +135,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 type Answer = Result<Response, Response>;
 
 async fn not_found() -> Response {
-    answer(
+    json_answer(
         StatusCode::NOT_FOUND,
         &json!({ "error": "no such control endpoint" }),
     )

@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::routing::{MethodFilter, get, on};
 
 use super::Route;
+use super::bodies::plain;
 use super::bodies::{self, Surface};
 use super::layers::{self, Decided, Logger};
 use super::media::{self, MediaFile};
@@ -140,12 +141,6 @@ fn refused(r: Refusal) -> Response {
         h.insert("x-emulator-reason", v);
     }
     resp
-}
-
-pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response {
-    let mut r = Response::new(Body::from(text));
-    *r.status_mut() = status;
-    r
 }
 
 /// The kid a well-formed RS256 token names, read before anything is

@@ -13,7 +13,7 @@
 //! changes nothing, and browser tests may reach it under any name.
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -136,7 +136,7 @@ pub(crate) fn control(method: &Method, headers: &HeaderMap) -> Result<(), Refuse
 pub(crate) async fn api_layer(request: Request, next: Next) -> Response {
     match api(request.headers()) {
         Ok(()) => next.run(request).await,
-        Err(why) => super::api::refused(why),
+        Err(why) => api_refused(why),
     }
 }
 
@@ -144,8 +144,28 @@ pub(crate) async fn api_layer(request: Request, next: Next) -> Response {
 pub(crate) async fn control_layer(request: Request, next: Next) -> Response {
     match control(request.method(), request.headers()) {
         Ok(()) => next.run(request).await,
-        Err(why) => super::control::refused(why),
+        Err(why) => control_refused(why),
     }
+}
+
+/// The answer to a request the guard refused (a `Host` that is not a
+/// loopback one), in Cloudflare's envelope.
+fn api_refused(why: Refused) -> Response {
+    let mut r = super::bodies::failure(why.status(), super::bodies::CODE_INTERNAL, why.message());
+    r.headers_mut()
+        .insert("x-emulator-reason", HeaderValue::from_static(why.reason()));
+    r
+}
+
+/// The answer to a request the guard refused.
+fn control_refused(why: Refused) -> Response {
+    let mut r = super::bodies::json_answer(
+        why.status(),
+        &serde_json::json!({ "error": why.message(), "reason": why.reason() }),
+    );
+    r.headers_mut()
+        .insert("x-emulator-reason", HeaderValue::from_static(why.reason()));
+    r
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::state::Shared;
-use super::{LoggedRequest, Route, api, bodies, edge, redact};
+use super::{LoggedRequest, Route, bodies, redact};
 use crate::ids::KeyId;
 
 /// What a handler or a layer decided about a request, for the log.
@@ -106,9 +106,9 @@ pub(crate) async fn fault(
     };
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = if route == Route::Playback {
-        edge::plain(status, "fault injected by the emulator\n")
+        bodies::plain(status, "fault injected by the emulator\n")
     } else {
-        api::failure(
+        bodies::failure(
             status,
             i64::from(status.as_u16()),
             "fault injected by the emulator",

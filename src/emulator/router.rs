@@ -15,8 +15,6 @@ use axum::Router;
 use super::state::Shared;
 use super::{api, control, edge};
 
-/// Where the API is served, under the emulator's address.
-pub(crate) const API_PREFIX: &str = "/client/v4";
 /// Where the control endpoints are served.
 pub(crate) const CONTROL_PREFIX: &str = "/__emulator";
 
@@ -25,7 +23,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
     // The edge's layers are added before the other parts are nested, so
     // they wrap the edge alone.
     edge::routes(&shared)
-        .nest(API_PREFIX, api::routes(&shared))
+        .nest(api::API_PREFIX, api::routes(&shared))
         .nest(CONTROL_PREFIX, control::routes())
         .with_state(shared)
 }
