@@ -174,8 +174,18 @@ fn client(e: &Emulator) -> Client {
     .unwrap()
 }
 
+/// tracing caches each call site's interest process-wide. A call site first
+/// hit by another test's thread (the suite runs in parallel, most tests
+/// without a subscriber) while this test's subscriber was being set can
+/// keep the interest it had before: ask every call site again, once this
+/// subscriber is in place, so none is left disabled for it.
+fn refresh_interest() {
+    tracing::callsite::rebuild_interest_cache();
+}
+
 fn run<T>(capture: &Capture, f: impl std::future::Future<Output = T>) -> T {
     tracing::subscriber::with_default(capture.clone(), || {
+        refresh_interest();
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -410,6 +420,7 @@ fn reloads_cache_decisions_and_mints_are_reported_without_key_material() {
         .unwrap();
     let video: VideoId = video();
     let tokens = tracing::subscriber::with_default(capture.clone(), || {
+        refresh_interest();
         let reloading = ReloadingKeyring::builder(SecretSource::file(&path))
             .background(false)
             .start()
