@@ -174,12 +174,16 @@ fn client(e: &Emulator) -> Client {
     .unwrap()
 }
 
-/// tracing caches each call site's interest process-wide. A call site first
-/// hit by another test's thread (the suite runs in parallel, most tests
-/// without a subscriber) while this test's subscriber was being set can
-/// keep the interest it had before: ask every call site again, once this
-/// subscriber is in place, so none is left disabled for it.
+/// tracing caches each call site's interest process-wide, and while only
+/// one subscriber is registered it asks just the current thread's: a call
+/// site first reached by a parallel test's thread (most tests run without a
+/// subscriber) is then cached as disabled, for this test's subscriber too.
+/// A second registered dispatcher, kept for the whole run, makes tracing
+/// ask every live subscriber; the rebuild then re-asks the call sites
+/// already registered, now that this test's subscriber is in place.
 fn refresh_interest() {
+    static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SECOND.get_or_init(|| tracing::Dispatch::new(Capture::default()));
     tracing::callsite::rebuild_interest_cache();
 }
 
