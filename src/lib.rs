@@ -213,8 +213,8 @@ mod telemetry;
 mod text;
 mod token;
 mod url;
-// AWS-LC verifies; it does not build for wasm32.
-#[cfg(not(target_arch = "wasm32"))]
+// Every check but the signature's on every target; the native `Verifier`
+// checks signatures with AWS-LC, which does not build for wasm32.
 mod verify;
 #[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
 mod webcrypto;
@@ -270,7 +270,7 @@ pub use crate::url::{
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::verify::Verifier;
 #[cfg(all(target_arch = "wasm32", feature = "webcrypto"))]
-pub use crate::webcrypto::WebCryptoSigner;
+pub use crate::webcrypto::{WebCryptoSigner, WebCryptoVerifier};
 
 /// The `time` crate this one takes and returns times in
 /// ([`OffsetDateTime`](time::OffsetDateTime)), so that code using this

@@ -1,6 +1,8 @@
 //! Local verification of Stream tokens against one key or several chosen
-//! by kid. Native targets only (the check is AWS-LC's): the whole module is
-//! gated in `lib.rs`. Tokens are read by [`crate::jws`].
+//! by kid. Every check but the signature's is [`KeySet`]'s, on every target;
+//! the native [`Verifier`] checks signatures with AWS-LC, wasm32's
+//! `WebCryptoVerifier` (`crate::webcrypto`) with the runtime's WebCrypto.
+//! Tokens are read by [`crate::jws`].
 
 use std::fmt;
 use std::time::Duration;
@@ -9,9 +11,13 @@ use time::OffsetDateTime;
 
 use crate::claims::Claims;
 use crate::error::{Error, ErrorKind, echo};
-use crate::ids::{KeyId, VideoId};
+use crate::ids::KeyId;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::ids::VideoId;
 use crate::jws::{self, Compact, malformed};
-use crate::key::{PublicKey, PublicVerifier};
+use crate::key::PublicKey;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::key::PublicVerifier;
 
 /// Verifies RS256 Stream tokens against one public key ([`Verifier::new`])
 /// or several, chosen by the token's `kid` ([`Verifier::from_keys`]).
@@ -34,28 +40,37 @@ use crate::key::{PublicKey, PublicVerifier};
 /// assert_eq!(claims.video(), &video);
 /// # Ok::<(), cf_stream_token::Error>(())
 /// ```
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone)]
 pub struct Verifier {
+    set: KeySet<PublicVerifier>,
+}
+
+/// The keys a verifier chooses from, and every check but the signature's:
+/// shared by the native [`Verifier`] and wasm32's `WebCryptoVerifier`, whose
+/// `K` (what checks a signature with one key) differ.
+#[derive(Clone)]
+pub(crate) struct KeySet<K> {
     /// Never empty for [`Choice::One`].
-    keys: Vec<Entry>,
+    keys: Vec<Entry<K>>,
     choice: Choice,
     leeway: i64,
 }
 
 #[derive(Clone)]
-struct Entry {
+struct Entry<K> {
     key: PublicKey,
-    parsed: PublicVerifier,
+    check: K,
     /// The header this crate's signers write for the key's kid: a token
     /// with exactly these header bytes names this key, RS256 and nothing
     /// else, so they are not decoded and read again for every token.
     header: Option<Box<str>>,
 }
 
-impl Entry {
-    fn new(key: PublicKey) -> Self {
+impl<K> Entry<K> {
+    fn new(key: PublicKey, check: K) -> Self {
         Entry {
-            parsed: key.verifier(),
+            check,
             header: key.kid().map(crate::token::header_b64),
             key,
         }
@@ -72,25 +87,30 @@ enum Choice {
     ByKid,
 }
 
+/// A token split and its key chosen, before the signature is checked.
+pub(crate) struct Chosen<'t, 'k, K> {
+    pub(crate) signing_input: &'t str,
+    pub(crate) signature: &'t str,
+    pub(crate) check: &'k K,
+    payload: &'t str,
+    kid: KeyId,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kids = || self.keys.iter().map(|e| e.key.kid().map(KeyId::as_str));
-        let mut d = f.debug_struct("Verifier");
-        match self.choice {
-            Choice::One => d.field("kid", &kids().next().flatten()),
-            Choice::ByKid => d.field("kids", &kids().flatten().collect::<Vec<_>>()),
-        };
-        d.field("leeway_secs", &self.leeway).finish()
+        self.set.debug("Verifier", f)
     }
 }
+
+#[cfg(not(target_arch = "wasm32"))]
 
 impl Verifier {
     /// A verifier for `key`. Its kid, if any, is required of every token.
     pub fn new(key: PublicKey) -> Self {
+        let check = key.verifier();
         Verifier {
-            keys: vec![Entry::new(key)],
-            choice: Choice::One,
-            leeway: 0,
+            set: KeySet::one(key, check),
         }
     }
 
@@ -119,24 +139,10 @@ impl Verifier {
     /// with the same kid (which one is meant would be a guess). The same key
     /// given twice is kept once.
     pub fn from_keys(keys: impl IntoIterator<Item = PublicKey>) -> Result<Self, Error> {
-        let mut entries: Vec<Entry> = Vec::new();
-        for key in keys {
-            let kid = *key.kid().ok_or(ErrorKind::KeyIdRequired)?;
-            match entries.iter().find(|e| e.key.kid() == Some(&kid)) {
-                Some(e) if e.key == key => continue,
-                Some(_) => {
-                    return Err(ErrorKind::InvalidKeyring {
-                        reason: "two different keys have the same key id",
-                    }
-                    .into());
-                }
-                None => entries.push(Entry::new(key)),
-            }
-        }
+        let set = KeySet::by_kid(keys)?;
+        let checks = set.public_keys().map(PublicKey::verifier).collect();
         Ok(Verifier {
-            keys: entries,
-            choice: Choice::ByKid,
-            leeway: 0,
+            set: set.with_checks(checks),
         })
     }
 
@@ -152,7 +158,7 @@ impl Verifier {
     /// (whole seconds; fractions are dropped).
     #[must_use]
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = i64::try_from(leeway.as_secs()).unwrap_or(i64::MAX);
+        self.set.set_leeway(leeway);
         self
     }
 
@@ -162,16 +168,12 @@ impl Verifier {
     /// # Panics
     /// For a verifier [`from_keys`](Self::from_keys) of no key at all.
     pub fn public_key(&self) -> &PublicKey {
-        &self
-            .keys
-            .first()
-            .expect("a verifier built with no key has no key")
-            .key
+        &self.set.first().key
     }
 
     /// Every key this verifier checks against, in the order given.
     pub fn public_keys(&self) -> impl ExactSizeIterator<Item = &PublicKey> {
-        self.keys.iter().map(|e| &e.key)
+        self.set.public_keys()
     }
 
     /// Check a raw RS256 signature over `message` with
@@ -183,11 +185,7 @@ impl Verifier {
     /// # Panics
     /// As [`public_key`](Self::public_key).
     pub fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        let first = self
-            .keys
-            .first()
-            .expect("a verifier built with no key has no key");
-        first.parsed.verify(message, signature)
+        self.set.first().check.verify(message, signature)
     }
 
     /// Verify a compact token as of `now` and return its claims.
@@ -198,70 +196,17 @@ impl Verifier {
     /// [`from_keys`](Self::from_keys)), [`ErrorKind::BadSignature`],
     /// [`ErrorKind::Expired`], [`ErrorKind::NotYetValid`].
     pub fn verify_at(&self, token: &str, now: OffsetDateTime) -> Result<Claims, Error> {
-        let Compact {
-            signing_input,
-            header,
-            payload,
-            signature,
-        } = jws::split(token)?;
-
-        let known = self
-            .keys
-            .iter()
-            .find(|e| e.header.as_deref() == Some(header))
-            .and_then(|e| Some((*e.key.kid()?, e)));
-        let (header_kid, entry) = match known {
-            Some(known) => known,
-            None => self.read_header(header)?,
-        };
-
-        jws::with_decoded(signature, "signature is not base64url", |signature| {
-            entry.parsed.verify(signing_input.as_bytes(), signature)
-        })?;
-
-        // Authentic from here on.
-        let claims = jws::claims_naming(payload, Some(&header_kid))?;
-        if claims.kid != header_kid {
-            return Err(ErrorKind::WrongKey {
-                kid: claims.kid.to_string(),
-            }
-            .into());
-        }
-
-        let now = now.unix_timestamp();
-        if now >= claims.exp.saturating_add(self.leeway) {
-            return Err(ErrorKind::Expired {
-                exp: claims.exp,
-                now,
-            }
-            .into());
-        }
-        if let Some(nbf) = claims.nbf
-            && now.saturating_add(self.leeway) < nbf
-        {
-            return Err(ErrorKind::NotYetValid { nbf, now }.into());
-        }
-        Ok(claims)
-    }
-
-    /// The header's kid and the key it picks, for a header not written as
-    /// this crate's signers write it.
-    fn read_header(&self, header: &str) -> Result<(KeyId, &Entry), Error> {
-        jws::with_header(header, |header| {
-            if header.alg != "RS256" {
-                return Err(ErrorKind::WrongAlgorithm {
-                    alg: echo(&header.alg, 16),
-                }
-                .into());
-            }
-            // RFC 7515 4.1.11: no extension is understood here, so any `crit`
-            // member, `null` or empty included, is refused.
-            if header.has_crit() {
-                return Err(malformed("critical header extensions are not supported"));
-            }
-            let kid = header.kid()?;
-            Ok((kid, self.entry(&kid)?))
-        })
+        let chosen = self.set.choose(token)?;
+        jws::with_decoded(
+            chosen.signature,
+            "signature is not base64url",
+            |signature| {
+                chosen
+                    .check
+                    .verify(chosen.signing_input.as_bytes(), signature)
+            },
+        )?;
+        self.set.accept(&chosen, now)
     }
 
     /// Verify as of the system clock.
@@ -315,9 +260,151 @@ impl Verifier {
     pub fn verify_for(&self, video: &VideoId, token: &str) -> Result<Claims, Error> {
         self.verify_for_at(video, token, crate::clock::system_now())
     }
+}
+
+impl<K> KeySet<K> {
+    /// One key: its kid, if any, is required of every token.
+    pub(crate) fn one(key: PublicKey, check: K) -> Self {
+        KeySet {
+            keys: vec![Entry::new(key, check)],
+            choice: Choice::One,
+            leeway: 0,
+        }
+    }
+
+    /// Replace each key's check, in order (`checks` has one per key).
+    pub(crate) fn with_checks<L>(self, checks: Vec<L>) -> KeySet<L> {
+        debug_assert_eq!(checks.len(), self.keys.len());
+        KeySet {
+            keys: self
+                .keys
+                .into_iter()
+                .zip(checks)
+                .map(|(e, check)| Entry {
+                    key: e.key,
+                    check,
+                    header: e.header,
+                })
+                .collect(),
+            choice: self.choice,
+            leeway: self.leeway,
+        }
+    }
+
+    pub(crate) fn set_leeway(&mut self, leeway: Duration) {
+        self.leeway = i64::try_from(leeway.as_secs()).unwrap_or(i64::MAX);
+    }
+
+    /// The first key.
+    ///
+    /// # Panics
+    /// For a set [`by_kid`](KeySet::by_kid) of no key at all.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn first(&self) -> &Entry<K> {
+        self.keys
+            .first()
+            .expect("a verifier built with no key has no key")
+    }
+
+    pub(crate) fn public_keys(&self) -> impl ExactSizeIterator<Item = &PublicKey> {
+        self.keys.iter().map(|e| &e.key)
+    }
+
+    /// Split `token` and choose its key: by the exact header this crate
+    /// writes for a key's kid, or else by reading the header (RS256 only,
+    /// no `crit`, a kid this set has).
+    pub(crate) fn choose<'t>(&self, token: &'t str) -> Result<Chosen<'t, '_, K>, Error> {
+        let Compact {
+            signing_input,
+            header,
+            payload,
+            signature,
+        } = jws::split(token)?;
+
+        let known = self
+            .keys
+            .iter()
+            .find(|e| e.header.as_deref() == Some(header))
+            .and_then(|e| Some((*e.key.kid()?, e)));
+        let (kid, entry) = match known {
+            Some(known) => known,
+            None => self.read_header(header)?,
+        };
+        Ok(Chosen {
+            signing_input,
+            signature,
+            check: &entry.check,
+            payload,
+            kid,
+        })
+    }
+
+    /// The claims of a token whose signature `chosen.check` has verified:
+    /// the payload's kid must be the header's, and `exp` and `nbf` hold as
+    /// of `now` within the leeway.
+    pub(crate) fn accept(
+        &self,
+        chosen: &Chosen<'_, '_, K>,
+        now: OffsetDateTime,
+    ) -> Result<Claims, Error> {
+        // Authentic from here on.
+        let claims = jws::claims_naming(chosen.payload, Some(&chosen.kid))?;
+        if claims.kid != chosen.kid {
+            return Err(ErrorKind::WrongKey {
+                kid: claims.kid.to_string(),
+            }
+            .into());
+        }
+
+        let now = now.unix_timestamp();
+        if now >= claims.exp.saturating_add(self.leeway) {
+            return Err(ErrorKind::Expired {
+                exp: claims.exp,
+                now,
+            }
+            .into());
+        }
+        if let Some(nbf) = claims.nbf
+            && now.saturating_add(self.leeway) < nbf
+        {
+            return Err(ErrorKind::NotYetValid { nbf, now }.into());
+        }
+        Ok(claims)
+    }
+
+    /// `Debug` of a verifier: its kid or kids and the leeway, never a key.
+    pub(crate) fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kids = || self.keys.iter().map(|e| e.key.kid().map(KeyId::as_str));
+        let mut d = f.debug_struct(name);
+        match self.choice {
+            Choice::One => d.field("kid", &kids().next().flatten()),
+            Choice::ByKid => d.field("kids", &kids().flatten().collect::<Vec<_>>()),
+        };
+        d.field("leeway_secs", &self.leeway).finish()
+    }
+
+    /// The header's kid and the key it picks, for a header not written as
+    /// this crate's signers write it.
+    fn read_header(&self, header: &str) -> Result<(KeyId, &Entry<K>), Error> {
+        jws::with_header(header, |header| {
+            if header.alg != "RS256" {
+                return Err(ErrorKind::WrongAlgorithm {
+                    alg: echo(&header.alg, 16),
+                }
+                .into());
+            }
+            // RFC 7515 4.1.11: no extension is understood here, so any `crit`
+            // member, `null` or empty included, is refused.
+            if header.has_crit() {
+                return Err(malformed("critical header extensions are not supported"));
+            }
+            let kid = header.kid()?;
+            Ok((kid, self.entry(&kid)?))
+        })
+    }
 
     /// The key a token naming `kid` is checked with.
-    fn entry(&self, kid: &KeyId) -> Result<&Entry, Error> {
+    fn entry(&self, kid: &KeyId) -> Result<&Entry<K>, Error> {
         match self.choice {
             Choice::One => {
                 let entry = &self.keys[0];
@@ -340,5 +427,32 @@ impl Verifier {
                     .into()
                 }),
         }
+    }
+}
+
+impl KeySet<()> {
+    /// Several keys, each token checked with the one its header's `kid`
+    /// names (see [`Verifier::from_keys`] for the errors); each key's check
+    /// is added with [`with_checks`](KeySet::with_checks).
+    pub(crate) fn by_kid(keys: impl IntoIterator<Item = PublicKey>) -> Result<Self, Error> {
+        let mut entries: Vec<Entry<()>> = Vec::new();
+        for key in keys {
+            let kid = *key.kid().ok_or(ErrorKind::KeyIdRequired)?;
+            match entries.iter().find(|e| e.key.kid() == Some(&kid)) {
+                Some(e) if e.key == key => continue,
+                Some(_) => {
+                    return Err(ErrorKind::InvalidKeyring {
+                        reason: "two different keys have the same key id",
+                    }
+                    .into());
+                }
+                None => entries.push(Entry::new(key, ())),
+            }
+        }
+        Ok(KeySet {
+            keys: entries,
+            choice: Choice::ByKid,
+            leeway: 0,
+        })
     }
 }

@@ -2,6 +2,7 @@
 //! Node, browsers), where AWS-LC does not build.
 
 use std::fmt;
+use std::time::Duration;
 
 use js_sys::{Array, ArrayBuffer, JSON, Object, Reflect, Uint8Array};
 use time::OffsetDateTime;
@@ -9,11 +10,13 @@ use wasm_bindgen::{JsCast as _, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
-use crate::claims::TokenOptions;
+use crate::claims::{Claims, TokenOptions};
 use crate::error::{Error, ErrorKind};
 use crate::ids::{KeyId, VideoId};
+use crate::jws;
 use crate::key::{PublicKey, SigningKey};
 use crate::token::{SigningInput, Token, header_b64, sig_b64_len};
+use crate::verify::KeySet;
 
 const ALGORITHM: &str = "RSASSA-PKCS1-v1_5";
 
@@ -48,7 +51,8 @@ const ALGORITHM: &str = "RSASSA-PKCS1-v1_5";
 /// let signed = urls.with_token(token)?;
 /// ```
 ///
-/// Verification is native-only (`Verifier` needs a synchronous backend).
+/// Tokens are verified by [`WebCryptoVerifier`] (asynchronous too);
+/// [`WebCryptoSigner::verifier`] makes one for this signer's key.
 ///
 /// [`PlaybackUrls::token_options`]: crate::PlaybackUrls::token_options
 /// [`PlaybackUrls::with_token`]: crate::PlaybackUrls::with_token
@@ -138,6 +142,14 @@ impl WebCryptoSigner {
         &self.public
     }
 
+    /// A verifier for this signer's tokens.
+    ///
+    /// # Errors
+    /// As [`WebCryptoVerifier::new`].
+    pub async fn verifier(&self) -> Result<WebCryptoVerifier, Error> {
+        WebCryptoVerifier::new(self.public.clone()).await
+    }
+
     async fn sign(&self, input: SigningInput) -> Result<Token, Error> {
         let promise = self
             .subtle
@@ -185,5 +197,160 @@ impl WebCryptoSigner {
     /// As [`WebCryptoSigner::mint_at`].
     pub async fn mint(&self, video: &VideoId, opts: &TokenOptions) -> Result<Token, Error> {
         self.mint_at(crate::clock::system_now(), video, opts).await
+    }
+}
+
+/// Verifies RS256 Stream tokens on `wasm32-unknown-unknown` (feature
+/// `webcrypto`) with the runtime's WebCrypto: the checks, errors and order
+/// of the native `Verifier` (RS256 pinned, the signature before the payload
+/// is read, the `kid` of header and payload, `exp` and `nbf` with an optional
+/// leeway), only asynchronous. Every check but the signature's is the same
+/// code as the native one.
+///
+/// Each public key is imported into WebCrypto once, by
+/// [`WebCryptoVerifier::new`] or [`WebCryptoVerifier::from_keys`]; each
+/// token is one `crypto.subtle.verify`. Cloning shares the imported keys.
+#[derive(Clone)]
+pub struct WebCryptoVerifier {
+    set: KeySet<CryptoKey>,
+    subtle: SubtleCrypto,
+}
+
+impl fmt::Debug for WebCryptoVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.set.debug("WebCryptoVerifier", f)
+    }
+}
+
+/// `key` imported for `crypto.subtle.verify`.
+async fn import_public(subtle: &SubtleCrypto, key: &PublicKey) -> Result<CryptoKey, Error> {
+    let jwk: Object = JSON::parse(&key.to_jwk_json())
+        .map_err(|_| ErrorKind::SigningFailed)?
+        .unchecked_into();
+    let algorithm = Object::new();
+    set(&algorithm, "name", &JsValue::from_str(ALGORITHM))?;
+    set(&algorithm, "hash", &JsValue::from_str("SHA-256"))?;
+    let usages = Array::of1(&JsValue::from_str("verify"));
+    let promise = subtle
+        .import_key_with_object("jwk", &jwk, &algorithm, false, &usages)
+        .map_err(|_| ErrorKind::SigningFailed)?;
+    let imported = JsFuture::from(promise)
+        .await
+        .map_err(|_| ErrorKind::SigningFailed)?;
+    Ok(imported.unchecked_into())
+}
+
+impl WebCryptoVerifier {
+    /// A verifier for `key`, imported into WebCrypto. Its kid, if any, is
+    /// required of every token.
+    ///
+    /// # Errors
+    /// [`ErrorKind::SigningFailed`] when the runtime has no WebCrypto or
+    /// refuses the key.
+    pub async fn new(key: PublicKey) -> Result<Self, Error> {
+        let subtle = subtle()?;
+        let check = import_public(&subtle, &key).await?;
+        Ok(WebCryptoVerifier {
+            set: KeySet::one(key, check),
+            subtle,
+        })
+    }
+
+    /// A verifier for several keys, each token checked with the one its
+    /// header's `kid` names (a JWKS, or a keyring's keys).
+    ///
+    /// # Errors
+    /// As the native `Verifier::from_keys` ([`ErrorKind::KeyIdRequired`],
+    /// [`ErrorKind::InvalidKeyring`]), and as [`WebCryptoVerifier::new`].
+    pub async fn from_keys(keys: impl IntoIterator<Item = PublicKey>) -> Result<Self, Error> {
+        let subtle = subtle()?;
+        let set = KeySet::by_kid(keys)?;
+        let mut checks = Vec::with_capacity(set.public_keys().len());
+        for key in set.public_keys() {
+            checks.push(import_public(&subtle, key).await?);
+        }
+        Ok(WebCryptoVerifier {
+            set: set.with_checks(checks),
+            subtle,
+        })
+    }
+
+    /// Allow this much clock difference when checking `exp` and `nbf`
+    /// (whole seconds; fractions are dropped).
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.set.set_leeway(leeway);
+        self
+    }
+
+    /// Every key this verifier checks against, in the order given.
+    pub fn public_keys(&self) -> impl ExactSizeIterator<Item = &PublicKey> {
+        self.set.public_keys()
+    }
+
+    /// Verify a compact token as of `now` and return its claims.
+    ///
+    /// # Errors
+    /// As the native `Verifier::verify_at`: [`ErrorKind::MalformedToken`],
+    /// [`ErrorKind::WrongAlgorithm`], [`ErrorKind::WrongKey`],
+    /// [`ErrorKind::UnknownKey`], [`ErrorKind::BadSignature`],
+    /// [`ErrorKind::Expired`], [`ErrorKind::NotYetValid`]; and
+    /// [`ErrorKind::SigningFailed`] if WebCrypto itself fails.
+    pub async fn verify_at(&self, token: &str, now: OffsetDateTime) -> Result<Claims, Error> {
+        let chosen = self.set.choose(token)?;
+        let signature = jws::with_decoded(chosen.signature, "signature is not base64url", |s| {
+            Ok(s.to_vec())
+        })?;
+        let promise = self
+            .subtle
+            .verify_with_str_and_u8_array_and_u8_array(
+                ALGORITHM,
+                chosen.check,
+                &signature,
+                chosen.signing_input.as_bytes(),
+            )
+            .map_err(|_| ErrorKind::SigningFailed)?;
+        let valid = JsFuture::from(promise)
+            .await
+            .map_err(|_| ErrorKind::SigningFailed)?;
+        if valid.as_bool() != Some(true) {
+            return Err(ErrorKind::BadSignature.into());
+        }
+        self.set.accept(&chosen, now)
+    }
+
+    /// Verify as of the JS runtime's clock (`Date.now()`).
+    ///
+    /// # Errors
+    /// As [`WebCryptoVerifier::verify_at`].
+    pub async fn verify(&self, token: &str) -> Result<Claims, Error> {
+        self.verify_at(token, crate::clock::system_now()).await
+    }
+
+    /// Verify a token for `video` as of `now`: as
+    /// [`verify_at`](Self::verify_at), and then its video (`sub`) must be
+    /// `video`.
+    ///
+    /// # Errors
+    /// As [`verify_at`](Self::verify_at), and [`ErrorKind::WrongVideo`] for
+    /// a valid token of another video.
+    pub async fn verify_for_at(
+        &self,
+        video: &VideoId,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Claims, Error> {
+        let claims = self.verify_at(token, now).await?;
+        claims.check_video(video)?;
+        Ok(claims)
+    }
+
+    /// [`verify_for_at`](Self::verify_for_at) as of the JS runtime's clock.
+    ///
+    /// # Errors
+    /// As [`WebCryptoVerifier::verify_for_at`].
+    pub async fn verify_for(&self, video: &VideoId, token: &str) -> Result<Claims, Error> {
+        self.verify_for_at(video, token, crate::clock::system_now())
+            .await
     }
 }

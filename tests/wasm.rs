@@ -12,8 +12,8 @@
 use std::time::Duration;
 
 use cf_stream_token::{
-    AccessRule, Action, ErrorKind, Hls, KeyId, PlaybackUrls, SigningKey, StreamHost, Surface,
-    TokenOptions, VideoId, WebCryptoSigner,
+    AccessRule, Action, ErrorKind, Hls, KeyId, PlaybackUrls, PublicKey, SigningKey, StreamHost,
+    Surface, TokenOptions, VideoId, WebCryptoSigner, WebCryptoVerifier,
 };
 use time::OffsetDateTime;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -227,5 +227,154 @@ async fn debug_shows_the_kid_only() {
     assert_eq!(
         format!("{:?}", demo().await),
         format!(r#"WebCryptoSigner {{ kid: "{DEMO_KID}", .. }}"#)
+    );
+}
+
+/// `WebCryptoVerifier` accepts the golden tokens (made independently), and
+/// refuses with the native verifier's kinds: a changed payload or signature,
+/// another video, expiry, `nbf`, another key's kid, and a non-RS256 header.
+#[wasm_bindgen_test]
+async fn the_webcrypto_verifier_checks_what_the_native_one_checks() {
+    let public =
+        PublicKey::parse(include_str!("../fixtures/demo/demo_public.jwk.json"), None).unwrap();
+    let v = WebCryptoVerifier::new(public).await.unwrap();
+    let golden = include_str!("../fixtures/golden/minimal.jwt").trim();
+    let claims = v.verify_at(golden, at(NOW)).await.unwrap();
+    assert_eq!(claims.video(), &video());
+    assert_eq!(claims.kid(), &kid());
+    let full = include_str!("../fixtures/golden/nbf_downloadable.jwt").trim();
+    assert!(
+        v.verify_for_at(&video(), full, at(NOW))
+            .await
+            .unwrap()
+            .downloadable()
+    );
+
+    let kind = |r: Result<_, cf_stream_token::Error>| r.unwrap_err().kind().clone();
+    let (head, sig) = golden.rsplit_once('.').unwrap();
+    // One bit of the signature flipped (its first character: no padding bits).
+    let flipped = if sig.starts_with('A') { "B" } else { "A" };
+    let bad_sig = format!("{head}.{flipped}{}", &sig[1..]);
+    assert_eq!(
+        kind(v.verify_at(&bad_sig, at(NOW)).await),
+        ErrorKind::BadSignature
+    );
+    let other_signer = demo().await;
+    let other = other_signer
+        .mint_at(
+            at(NOW),
+            &video(),
+            &TokenOptions::builder().downloadable(true).build().unwrap(),
+        )
+        .await
+        .unwrap();
+    let (_, other_sig) = other.as_str().rsplit_once('.').unwrap();
+    assert_eq!(
+        kind(v.verify_at(&format!("{head}.{other_sig}"), at(NOW)).await),
+        ErrorKind::BadSignature
+    );
+    let another: VideoId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+    assert!(matches!(
+        kind(v.verify_for_at(&another, golden, at(NOW)).await),
+        ErrorKind::WrongVideo { .. }
+    ));
+    let exp = claims.exp();
+    assert_eq!(
+        kind(v.verify_at(golden, at(exp)).await),
+        ErrorKind::Expired { exp, now: exp }
+    );
+    let lenient = v.clone().with_leeway(Duration::from_secs(60));
+    assert!(lenient.verify_at(golden, at(exp + 59)).await.is_ok());
+    assert!(matches!(
+        kind(v.verify_at(full, at(NOW - 7200)).await),
+        ErrorKind::NotYetValid { .. }
+    ));
+    let hs256 = format!(
+        "eyJhbGciOiJIUzI1NiIsImtpZCI6IjhmM2MyYTFiOWQ0ZTVmNjA3MTgyOTNhNGI1YzZkN2U4In0.{}",
+        &golden[golden.find('.').unwrap() + 1..]
+    );
+    assert!(matches!(
+        kind(v.verify_at(&hs256, at(NOW)).await),
+        ErrorKind::WrongAlgorithm { .. }
+    ));
+    assert!(matches!(
+        kind(v.verify_at("a.b", at(NOW)).await),
+        ErrorKind::MalformedToken { .. }
+    ));
+    assert_eq!(
+        format!("{v:?}"),
+        format!(r#"WebCryptoVerifier {{ kid: Some("{DEMO_KID}"), leeway_secs: 0 }}"#)
+    );
+}
+
+/// A signer's own verifier, and a verifier of several keys choosing by kid.
+#[wasm_bindgen_test]
+async fn verifiers_from_a_signer_and_from_several_keys() {
+    let s = demo().await;
+    let token = s
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .await
+        .unwrap();
+    let own = s.verifier().await.unwrap();
+    assert_eq!(
+        own.verify_at(token.as_str(), at(NOW)).await.unwrap().kid(),
+        &kid()
+    );
+
+    let other_key =
+        SigningKey::parse(include_str!("../fixtures/other/other.jwk.json"), None).unwrap();
+    let other_kid = *other_key.kid();
+    assert_ne!(other_kid, kid());
+    let other = WebCryptoSigner::new(other_key).await.unwrap();
+    let other_token = other
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        own.verify_at(other_token.as_str(), at(NOW))
+            .await
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::WrongKey {
+            kid: other_kid.to_string()
+        }
+    );
+
+    let ring = WebCryptoVerifier::from_keys([s.public_key().clone(), other.public_key().clone()])
+        .await
+        .unwrap();
+    assert_eq!(ring.public_keys().len(), 2);
+    assert_eq!(
+        ring.verify_at(token.as_str(), at(NOW)).await.unwrap().kid(),
+        &kid()
+    );
+    assert_eq!(
+        ring.verify_at(other_token.as_str(), at(NOW))
+            .await
+            .unwrap()
+            .kid(),
+        &other_kid
+    );
+    let only_other = WebCryptoVerifier::from_keys([other.public_key().clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        only_other
+            .verify_at(token.as_str(), at(NOW))
+            .await
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::UnknownKey {
+            kid: DEMO_KID.to_string()
+        }
+    );
+    let no_kid =
+        PublicKey::parse(include_str!("../fixtures/demo/demo_public_spki.pem"), None).unwrap();
+    assert_eq!(
+        WebCryptoVerifier::from_keys([no_kid])
+            .await
+            .unwrap_err()
+            .kind(),
+        &ErrorKind::KeyIdRequired
     );
 }
