@@ -62,8 +62,20 @@ pub struct WebCryptoSigner {
     public: PublicKey,
     header_b64: Box<str>,
     sig_len: usize,
-    subtle: SubtleCrypto,
-    key: CryptoKey,
+    backend: Backend,
+}
+
+/// What makes each signature.
+#[derive(Clone)]
+enum Backend {
+    /// `crypto.subtle.sign` with the imported key.
+    Subtle {
+        subtle: SubtleCrypto,
+        key: CryptoKey,
+    },
+    /// A synchronous JS function, `sign(bytes) -> Uint8Array`
+    /// ([`WebCryptoSigner::with_sign_function`]).
+    Function(js_sys::Function),
 }
 
 impl fmt::Debug for WebCryptoSigner {
@@ -122,14 +134,49 @@ impl WebCryptoSigner {
             .await
             .map_err(|_| ErrorKind::SigningFailed)?;
         let crypto_key: CryptoKey = imported.unchecked_into();
-        Ok(WebCryptoSigner {
+        Ok(Self::with_backend(
+            &key,
+            Backend::Subtle {
+                subtle,
+                key: crypto_key,
+            },
+        ))
+    }
+
+    /// Sign through a synchronous JS function instead of `crypto.subtle`:
+    /// for Node, whose `node:crypto` signs on the calling thread where
+    /// WebCrypto queues every signature on a thread pool.
+    ///
+    /// `import` is called once with the private key as a JWK object (what
+    /// `crypto.subtle.importKey("jwk", …)` takes, and what Node's
+    /// `createPrivateKey({key, format: "jwk"})` takes) and returns the
+    /// function that signs: `sign(bytes: Uint8Array) -> Uint8Array`, the
+    /// RSASSA-PKCS1-v1_5 SHA-256 signature of `bytes`. Everything else (the
+    /// claims, the 24-hour cap, the header, the encoding) is this crate's,
+    /// as with [`WebCryptoSigner::new`]; a signature of the wrong length is
+    /// [`ErrorKind::SigningFailed`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::SigningFailed`] when `import` throws or returns no
+    /// function; what it threw is not kept (it may quote the key).
+    pub fn with_sign_function(key: SigningKey, import: &js_sys::Function) -> Result<Self, Error> {
+        let jwk = JSON::parse(key.backend().secret_jwk()).map_err(|_| ErrorKind::SigningFailed)?;
+        let sign: js_sys::Function = import
+            .call1(&JsValue::NULL, &jwk)
+            .map_err(|_| ErrorKind::SigningFailed)?
+            .dyn_into()
+            .map_err(|_| ErrorKind::SigningFailed)?;
+        Ok(Self::with_backend(&key, Backend::Function(sign)))
+    }
+
+    fn with_backend(key: &SigningKey, backend: Backend) -> Self {
+        WebCryptoSigner {
             kid: *key.kid(),
             public: key.public_key().clone(),
             header_b64: header_b64(key.kid()),
             sig_len: key.signature_len(),
-            subtle,
-            key: crypto_key,
-        })
+            backend,
+        }
     }
 
     /// The signing key's id.
@@ -151,16 +198,28 @@ impl WebCryptoSigner {
     }
 
     async fn sign(&self, input: SigningInput) -> Result<Token, Error> {
-        let promise = self
-            .subtle
-            .sign_with_str_and_u8_array(ALGORITHM, &self.key, input.as_bytes())
-            .map_err(|_| ErrorKind::SigningFailed)?;
-        let buffer: ArrayBuffer = JsFuture::from(promise)
-            .await
-            .map_err(|_| ErrorKind::SigningFailed)?
-            .dyn_into()
-            .map_err(|_| ErrorKind::SigningFailed)?;
-        let sig = Uint8Array::new(&buffer).to_vec();
+        let sig = match &self.backend {
+            Backend::Subtle { subtle, key } => {
+                let promise = subtle
+                    .sign_with_str_and_u8_array(ALGORITHM, key, input.as_bytes())
+                    .map_err(|_| ErrorKind::SigningFailed)?;
+                let buffer: ArrayBuffer = JsFuture::from(promise)
+                    .await
+                    .map_err(|_| ErrorKind::SigningFailed)?
+                    .dyn_into()
+                    .map_err(|_| ErrorKind::SigningFailed)?;
+                Uint8Array::new(&buffer).to_vec()
+            }
+            Backend::Function(sign) => {
+                let message = Uint8Array::from(input.as_bytes());
+                let signature: Uint8Array = sign
+                    .call1(&JsValue::NULL, &message)
+                    .map_err(|_| ErrorKind::SigningFailed)?
+                    .dyn_into()
+                    .map_err(|_| ErrorKind::SigningFailed)?;
+                signature.to_vec()
+            }
+        };
         if sig.len() != self.sig_len {
             return Err(ErrorKind::SigningFailed.into());
         }

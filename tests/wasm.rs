@@ -378,3 +378,42 @@ async fn verifiers_from_a_signer_and_from_several_keys() {
         &ErrorKind::KeyIdRequired
     );
 }
+
+/// `with_sign_function` with Node's `node:crypto` (what the JS package does
+/// in Node): the golden tokens byte for byte; an importer that throws or
+/// returns no function, and a signature of the wrong length, are
+/// `SigningFailed`.
+#[wasm_bindgen_test]
+async fn a_synchronous_sign_function_makes_the_same_tokens() {
+    let key = || SigningKey::parse(include_str!("../fixtures/demo/demo.jwk.json"), None).unwrap();
+    let node = js_sys::Function::new_with_args(
+        "jwk",
+        "const c = process.getBuiltinModule('node:crypto');
+         const k = c.createPrivateKey({ key: jwk, format: 'jwk' });
+         return (m) => c.sign('sha256', m, k);",
+    );
+    let s = WebCryptoSigner::with_sign_function(key(), &node).unwrap();
+    let token = s
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        token.as_str(),
+        include_str!("../fixtures/golden/minimal.jwt").trim()
+    );
+    assert_eq!(s.kid(), &kid());
+
+    let throws = js_sys::Function::new_with_args("jwk", "throw new Error('no')");
+    let none = js_sys::Function::new_with_args("jwk", "return 42");
+    for import in [throws, none] {
+        let e = WebCryptoSigner::with_sign_function(key(), &import).unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::SigningFailed);
+    }
+    let short = js_sys::Function::new_with_args("jwk", "return (m) => new Uint8Array(255)");
+    let s = WebCryptoSigner::with_sign_function(key(), &short).unwrap();
+    let e = s
+        .mint_at(at(NOW), &video(), &TokenOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::SigningFailed);
+}
