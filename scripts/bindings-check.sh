@@ -5,10 +5,13 @@
 # - Python (bindings/python): the abi3 wheel built with maturin, installed
 #   into a fresh virtualenv, then its pytest suite;
 # - JavaScript (bindings/js): the wasm32 module and its wasm-bindgen glue,
-#   the package installed with npm into a fresh folder, then `node --test`.
+#   the package installed with npm into a fresh folder, then `node --test`,
+#   and the conformance vectors through the installed package in Deno, Bun
+#   and workerd (the Workers entry, through miniflare).
 #
 # Installs what it needs itself, under target/bindings-check/: a venv with
-# maturin and pytest (pip, from PyPI), and the npm install. Needs python3
+# maturin, pytest and Flask (pip, from PyPI), the npm install, and deno, bun
+# and miniflare from npm (their packages carry the binaries). Needs python3
 # (3.9 or later) with venv, Node 18+ and npm, the wasm32-unknown-unknown
 # target and wasm-bindgen-cli 0.2.129 (.ci/run installs those two first).
 #
@@ -60,6 +63,18 @@ if [ "${BINDINGS_CHECK_JS:-1}" != 0 ]; then
     test -f "$WORK/npm/node_modules/cf-stream-token/index.js"
     (cd bindings/js && CF_STREAM_TOKEN_BIN="$bin" node --test \
         test/api.test.mjs test/vectors.test.mjs test/emulator.test.mjs)
+
+    step "js: the conformance vectors in Deno and Bun, through the installed package"
+    # Pinned: a runtime's new release must not change what CI proves.
+    (cd "$WORK/npm" && npm install --no-audit --no-fund --loglevel=error \
+        deno@2.9.6 bun@1.4.5 miniflare@4.20260426.0 >/dev/null)
+    cp bindings/js/test/cases.mjs bindings/js/test/conformance.mjs "$WORK/npm/"
+    (cd "$WORK/npm" &&
+        node_modules/.bin/deno run --allow-read conformance.mjs "$OLDPWD" &&
+        node_modules/.bin/bun conformance.mjs "$OLDPWD")
+
+    step "js: the package inside workerd (its \"workerd\" entry, through miniflare)"
+    node bindings/js/test/workerd/run.mjs "$PWD" "$PWD/$WORK/npm"
 fi
 
 echo

@@ -45,13 +45,74 @@ export class SigningKey {
   free(): void;
 }
 
-/** Mints tokens with one key (imported into WebCrypto once). */
+export interface SignerOptions {
+  /**
+   * Node, Deno and Bun sign with `node:crypto` (synchronous, the fastest
+   * there); `true` signs with WebCrypto instead. Workers always use WebCrypto.
+   */
+  webcrypto?: boolean;
+}
+
+/** Mints tokens with one key (imported once). */
 export class Signer {
   /** Takes the key: one `SigningKey` makes one `Signer`. */
-  constructor(key: SigningKey);
+  constructor(key: SigningKey, options?: SignerOptions);
   readonly kid: string;
   /** One token for `video`; rejects with a `CfStreamTokenError`. */
   mint(video: string, options?: MintOptions): Promise<string>;
+  /** A verifier for this signer's tokens. */
+  verifier(options?: VerifierOptions): Verifier;
+  free(): void;
+}
+
+/** A verified token's claims, as Stream reads them. */
+export interface Claims {
+  /** The video UID. */
+  sub: string;
+  kid: string;
+  /** UNIX seconds. */
+  exp: number;
+  /** UNIX seconds, or `null` when the token has none. */
+  nbf: number | null;
+  downloadable: boolean;
+  /** Stream's `accessRules` JSON, in order. */
+  accessRules: Array<{ type: string; action: "allow" | "block"; country?: string[]; ip?: string[] }>;
+}
+
+export interface VerifierOptions {
+  /** Clock difference allowed on `exp` and `nbf` (default none). */
+  leeway?: Duration;
+}
+
+export interface VerifyOptions {
+  /** The token must be for this video (else `wrong_video`). */
+  video?: string;
+  /** The clock, for tests (default: `Date.now()`). */
+  now?: Time;
+}
+
+/**
+ * Verifies RS256 tokens (nothing else: `none` and HS256 are refused) with
+ * one key, or several chosen by the token's `kid`. Keys are imported into
+ * WebCrypto once; `verify` checks the signature first, then the kids,
+ * `exp` and `nbf`.
+ */
+export class Verifier {
+  private constructor();
+  /**
+   * One key in any public or private form (JWK, SPKI or PKCS#1 PEM, DER,
+   * Cloudflare's answer); `kid` where the form has none. A key with a kid
+   * refuses tokens naming another (`wrong_key`).
+   */
+  static parse(input: string | Uint8Array, options?: VerifierOptions & { kid?: string }): Verifier;
+  /**
+   * Several keys, each with its kid (a key without one rejects every
+   * `verify` with `key_id_required`); a token naming none of them is
+   * `unknown_key`.
+   */
+  static fromKeys(inputs: Array<string | Uint8Array>, options?: VerifierOptions): Verifier;
+  /** The claims of a valid token; rejects with a `CfStreamTokenError`. */
+  verify(token: string, options?: VerifyOptions): Promise<Claims>;
   free(): void;
 }
 

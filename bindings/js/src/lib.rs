@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use cf_stream_token::time::OffsetDateTime;
 use cf_stream_token::{
-    AccessRule, Dash, Download, Error, ErrorKind, Fit, Hls, KeyId, PlaybackTemplate, SigningKey,
-    StreamHost, Surface, Thumbnail, TokenOptions, VideoId, WebCryptoSigner, parse_duration,
+    AccessRule, Claims, Dash, Download, Error, ErrorKind, Fit, Hls, KeyId, PlaybackTemplate,
+    PublicKey, SigningKey, StreamHost, Surface, Thumbnail, TokenOptions, VideoId, WebCryptoSigner,
+    WebCryptoVerifier, parse_duration,
 };
 use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::JsCast as _;
@@ -128,23 +129,8 @@ impl JsSigningKey {
     /// `input`: a string (PEM, base64, JWK, Cloudflare's create-key answer)
     /// or a `Uint8Array` (DER too); `options.kid` where the form has none.
     pub fn parse(input: &JsValue, options: &JsValue) -> Result<JsSigningKey, JsValue> {
-        let bytes = if let Some(s) = input.as_string() {
-            s.into_bytes()
-        } else if let Some(a) = input.dyn_ref::<Uint8Array>() {
-            a.to_vec()
-        } else {
-            return Err(type_error("input: expected a string or a Uint8Array"));
-        };
-        let kid = prop(options, "kid");
-        let kid = if kid.is_undefined() || kid.is_null() {
-            None
-        } else {
-            let text = kid
-                .as_string()
-                .ok_or_else(|| type_error("kid: expected a string"))?;
-            Some(KeyId::new(&text).map_err(|e| js_error(&e))?)
-        };
-        let key = SigningKey::parse(&bytes, kid).map_err(|e| js_error(&e))?;
+        let key =
+            SigningKey::parse(key_bytes(input)?, kid_option(options)?).map_err(|e| js_error(&e))?;
         Ok(JsSigningKey {
             kid: key.kid().to_string(),
             bits: key.bits(),
@@ -169,6 +155,7 @@ type Imported = Rc<RefCell<Option<Result<WebCryptoSigner, Error>>>>;
 #[wasm_bindgen(js_name = Signer)]
 pub struct JsSigner {
     kid: String,
+    public: PublicKey,
     ready: Promise,
     imported: Imported,
 }
@@ -176,26 +163,46 @@ pub struct JsSigner {
 #[wasm_bindgen(js_class = Signer)]
 impl JsSigner {
     /// Takes the key (a `SigningKey` makes one `Signer`) and starts its
-    /// import into WebCrypto; `mint` waits for it.
+    /// import into WebCrypto; `mint` waits for it. `options.importSigner`,
+    /// when given, replaces WebCrypto: called once with the private JWK, it
+    /// returns a synchronous `sign(bytes) -> Uint8Array` (the package's Node
+    /// entry passes `node:crypto`'s).
     #[wasm_bindgen(constructor)]
-    pub fn new(key: &JsSigningKey) -> Result<JsSigner, JsValue> {
+    pub fn new(key: &JsSigningKey, options: &JsValue) -> Result<JsSigner, JsValue> {
+        let import_signer = prop(options, "importSigner");
         let taken = key
             .key
             .borrow_mut()
             .take()
             .ok_or_else(|| type_error("this key was already handed to a Signer"))?;
+        let public = taken.public_key().clone();
         let imported: Imported = Rc::new(RefCell::new(None));
-        let slot = imported.clone();
-        let ready = future_to_promise(async move {
-            let result = WebCryptoSigner::new(taken).await;
-            *slot.borrow_mut() = Some(result);
-            Ok(JsValue::UNDEFINED)
-        });
+        let ready = if let Some(import) = import_signer.dyn_ref::<js_sys::Function>() {
+            // Synchronous: the function is ready now, and mint needs no wait.
+            *imported.borrow_mut() = Some(WebCryptoSigner::with_sign_function(taken, import));
+            Promise::resolve(&JsValue::UNDEFINED)
+        } else if import_signer.is_undefined() || import_signer.is_null() {
+            let slot = imported.clone();
+            future_to_promise(async move {
+                let result = WebCryptoSigner::new(taken).await;
+                *slot.borrow_mut() = Some(result);
+                Ok(JsValue::UNDEFINED)
+            })
+        } else {
+            return Err(type_error("importSigner: expected a function"));
+        };
         Ok(JsSigner {
             kid: key.kid.clone(),
+            public,
             ready,
             imported,
         })
+    }
+
+    /// A verifier for this signer's tokens (`options.leeway`).
+    pub fn verifier(&self, options: &JsValue) -> Result<JsVerifier, JsValue> {
+        let public = self.public.clone();
+        JsVerifier::start(async move { WebCryptoVerifier::new(public).await }, options)
     }
 
     #[wasm_bindgen(getter)]
@@ -217,13 +224,7 @@ impl JsSigner {
             } else {
                 Some(time(&now, "now")?)
             };
-            let signer = JsSigner {
-                kid: String::new(),
-                ready,
-                imported,
-            }
-            .signer()
-            .await?;
+            let signer = signer_when_ready(ready, imported).await?;
             let token = match now {
                 Some(now) => signer.mint_at(now, &video, &opts).await,
                 None => signer.mint(&video, &opts).await,
@@ -234,15 +235,148 @@ impl JsSigner {
     }
 }
 
-impl JsSigner {
-    /// The imported signer, once its import has finished.
-    async fn signer(&self) -> Result<WebCryptoSigner, JsValue> {
-        JsFuture::from(self.ready.clone()).await?;
-        match &*self.imported.borrow() {
-            Some(Ok(signer)) => Ok(signer.clone()),
-            Some(Err(e)) => Err(js_error(e)),
-            None => Err(type_error("the key import did not finish")),
+/// The imported signer, once its import has finished.
+async fn signer_when_ready(ready: Promise, imported: Imported) -> Result<WebCryptoSigner, JsValue> {
+    JsFuture::from(ready).await?;
+    match &*imported.borrow() {
+        Some(Ok(signer)) => Ok(signer.clone()),
+        Some(Err(e)) => Err(js_error(e)),
+        None => Err(type_error("the key import did not finish")),
+    }
+}
+
+/// Any public or private key form as bytes: a string or a `Uint8Array`.
+fn key_bytes(input: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if let Some(s) = input.as_string() {
+        Ok(s.into_bytes())
+    } else if let Some(a) = input.dyn_ref::<Uint8Array>() {
+        Ok(a.to_vec())
+    } else {
+        Err(type_error("input: expected a string or a Uint8Array"))
+    }
+}
+
+/// `options.kid`, checked.
+fn kid_option(options: &JsValue) -> Result<Option<KeyId>, JsValue> {
+    let kid = prop(options, "kid");
+    if kid.is_undefined() || kid.is_null() {
+        return Ok(None);
+    }
+    let text = kid
+        .as_string()
+        .ok_or_else(|| type_error("kid: expected a string"))?;
+    KeyId::new(&text).map(Some).map_err(|e| js_error(&e))
+}
+
+/// Claims as the JSON object Stream and the other packages read:
+/// `{sub, kid, exp, nbf, downloadable, accessRules}`.
+fn claims_object(claims: &Claims) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(claims).map_err(|e| type_error(&e.to_string()))?;
+    js_sys::JSON::parse(&text)
+}
+
+type ImportedVerifier = Rc<RefCell<Option<Result<WebCryptoVerifier, Error>>>>;
+
+/// Verifies tokens (RS256 only) with one key or several chosen by `kid`,
+/// imported into WebCrypto once; `verify` returns a promise of the claims.
+#[wasm_bindgen(js_name = Verifier)]
+pub struct JsVerifier {
+    ready: Promise,
+    imported: ImportedVerifier,
+}
+
+#[wasm_bindgen(js_class = Verifier)]
+impl JsVerifier {
+    /// A verifier for one key, in any public or private form (a private
+    /// key's public half is used); `options`: `{kid, leeway}`. A key with a
+    /// kid refuses another kid's tokens.
+    pub fn parse(input: &JsValue, options: &JsValue) -> Result<JsVerifier, JsValue> {
+        let key =
+            PublicKey::parse(key_bytes(input)?, kid_option(options)?).map_err(|e| js_error(&e))?;
+        Self::start(async move { WebCryptoVerifier::new(key).await }, options)
+    }
+
+    /// A verifier for several keys (an array of key inputs, each with its
+    /// kid), each token checked with the one its `kid` names; `options`:
+    /// `{leeway}`.
+    #[wasm_bindgen(js_name = fromKeys)]
+    pub fn from_keys(inputs: &JsValue, options: &JsValue) -> Result<JsVerifier, JsValue> {
+        if !js_sys::Array::is_array(inputs) {
+            return Err(type_error("keys: expected an array of keys"));
         }
+        let mut keys = Vec::new();
+        for input in js_sys::Array::from(inputs).iter() {
+            keys.push(PublicKey::parse(key_bytes(&input)?, None).map_err(|e| js_error(&e))?);
+        }
+        Self::start(
+            async move { WebCryptoVerifier::from_keys(keys).await },
+            options,
+        )
+    }
+
+    /// The claims of a valid token, or a rejection with a
+    /// `CfStreamTokenError`; `options`: `{video, now}` (`video`: the token
+    /// must be for it; `now` replaces the clock, for tests).
+    pub fn verify(&self, token: String, options: JsValue) -> Promise {
+        let ready = self.ready.clone();
+        let imported = self.imported.clone();
+        future_to_promise(async move {
+            let video = prop(&options, "video");
+            let video = if video.is_undefined() || video.is_null() {
+                None
+            } else {
+                let text = video
+                    .as_string()
+                    .ok_or_else(|| type_error("video: expected a string"))?;
+                Some(VideoId::new(&text).map_err(|e| js_error(&e))?)
+            };
+            let now = prop(&options, "now");
+            let now = if now.is_undefined() {
+                None
+            } else {
+                Some(time(&now, "now")?)
+            };
+            JsFuture::from(ready).await?;
+            let verifier = match &*imported.borrow() {
+                Some(Ok(v)) => v.clone(),
+                Some(Err(e)) => return Err(js_error(e)),
+                None => return Err(type_error("the key import did not finish")),
+            };
+            let claims = match (video, now) {
+                (Some(video), Some(now)) => verifier.verify_for_at(&video, &token, now).await,
+                (Some(video), None) => verifier.verify_for(&video, &token).await,
+                (None, Some(now)) => verifier.verify_at(&token, now).await,
+                (None, None) => verifier.verify(&token).await,
+            }
+            .map_err(|e| js_error(&e))?;
+            claims_object(&claims)
+        })
+    }
+}
+
+impl JsVerifier {
+    /// Start the import; `verify` waits for it. `options.leeway` applies.
+    fn start(
+        import: impl std::future::Future<Output = Result<WebCryptoVerifier, Error>> + 'static,
+        options: &JsValue,
+    ) -> Result<JsVerifier, JsValue> {
+        let leeway = prop(options, "leeway");
+        let leeway = if leeway.is_undefined() {
+            None
+        } else {
+            Some(duration(&leeway, "leeway")?)
+        };
+        let imported: ImportedVerifier = Rc::new(RefCell::new(None));
+        let slot = imported.clone();
+        let ready = future_to_promise(async move {
+            let result = import.await.map(|v| match leeway {
+                Some(l) => v.with_leeway(l),
+                None => v,
+            });
+            *slot.borrow_mut() = Some(result);
+            Ok(JsValue::UNDEFINED)
+        });
+        Ok(JsVerifier { ready, imported })
     }
 }
 
@@ -398,11 +532,7 @@ impl JsPlaybackTemplate {
     /// `options.now` replaces the clock, for tests.
     pub fn mint(&self, signer: &JsSigner, video: String, options: JsValue) -> Promise {
         let template = self.inner.clone();
-        let ready = JsSigner {
-            kid: signer.kid.clone(),
-            ready: signer.ready.clone(),
-            imported: signer.imported.clone(),
-        };
+        let (ready, imported) = (signer.ready.clone(), signer.imported.clone());
         future_to_promise(async move {
             let video = VideoId::new(&video).map_err(|e| js_error(&e))?;
             let now = prop(&options, "now");
@@ -411,7 +541,7 @@ impl JsPlaybackTemplate {
             } else {
                 Some(time(&now, "now")?)
             };
-            let signer = ready.signer().await?;
+            let signer = signer_when_ready(ready, imported).await?;
             let opts = template.token_options();
             let token = match now {
                 Some(now) => signer.mint_at(now, &video, opts).await,
