@@ -26,12 +26,12 @@ VENV="$WORK/venv"
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "python: a fresh venv with maturin and pytest"
+step "python: a fresh venv with maturin, pytest and Flask (the example's framework)"
 rm -rf "$VENV" "$WORK/wheels"
 mkdir -p "$WORK"
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet "maturin>=1.7,<2" "pytest>=7"
+"$VENV/bin/python" -m pip install --quiet "maturin>=1.7,<2" "pytest>=7" "flask>=3,<4"
 
 step "python: build the abi3 wheel (release)"
 # PyO3 finds the interpreter to build against through PYO3_PYTHON.
