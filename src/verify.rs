@@ -104,7 +104,6 @@ impl fmt::Debug for Verifier {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-
 impl Verifier {
     /// A verifier for `key`. Its kid, if any, is required of every token.
     pub fn new(key: PublicKey) -> Self {
