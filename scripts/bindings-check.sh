@@ -6,12 +6,12 @@
 #   into a fresh virtualenv, then its pytest suite;
 # - JavaScript (bindings/js): the wasm32 module and its wasm-bindgen glue,
 #   the package installed with npm into a fresh folder, then `node --test`,
-#   and the conformance vectors through the installed package in Deno, Bun
-#   and workerd (the Workers entry, through miniflare).
+#   and the conformance vectors through the installed package in Node 18,
+#   Deno, Bun and workerd (the Workers entry, through miniflare).
 #
 # Installs what it needs itself, under target/bindings-check/: a venv with
-# maturin, pytest and Flask (pip, from PyPI), the npm install, and deno, bun
-# and miniflare from npm (their packages carry the binaries). Needs python3
+# maturin, pytest and Flask (pip, from PyPI), the npm install, and Node 18,
+# deno, bun and miniflare from npm (their packages carry the binaries). Needs python3
 # (3.9 or later) with venv, Node 18+ and npm, the wasm32-unknown-unknown
 # target and wasm-bindgen-cli 0.2.129 (.ci/run installs those two first).
 #
@@ -64,12 +64,14 @@ if [ "${BINDINGS_CHECK_JS:-1}" != 0 ]; then
     (cd bindings/js && CF_STREAM_TOKEN_BIN="$bin" node --test \
         test/api.test.mjs test/vectors.test.mjs test/emulator.test.mjs)
 
-    step "js: the conformance vectors in Deno and Bun, through the installed package"
-    # Pinned: a runtime's new release must not change what CI proves.
+    step "js: the conformance vectors in Node 18, Deno and Bun, through the installed package"
+    # Pinned: a runtime's new release must not change what CI proves. The
+    # npm package `node@18` carries Node 18's binary (the oldest supported).
     (cd "$WORK/npm" && npm install --no-audit --no-fund --loglevel=error \
-        deno@2.9.6 bun@1.4.5 miniflare@4.20260426.0 >/dev/null)
+        node@18.20.8 deno@2.9.6 bun@1.4.5 miniflare@4.20260426.0 >/dev/null)
     cp bindings/js/test/cases.mjs bindings/js/test/conformance.mjs "$WORK/npm/"
     (cd "$WORK/npm" &&
+        node_modules/.bin/node conformance.mjs "$OLDPWD" &&
         node_modules/.bin/deno run --allow-read conformance.mjs "$OLDPWD" &&
         node_modules/.bin/bun conformance.mjs "$OLDPWD")
 
