@@ -109,6 +109,26 @@ fn set(obj: &Object, name: &str, value: &JsValue) -> Result<(), Error> {
         .map_err(|_| ErrorKind::SigningFailed.into())
 }
 
+/// A JWK imported into WebCrypto as a non-extractable RSASSA-PKCS1-v1_5
+/// SHA-256 key for `usage` (`"sign"` or `"verify"`). Any refusal is
+/// [`ErrorKind::SigningFailed`], without the runtime's message.
+async fn import_jwk(subtle: &SubtleCrypto, jwk: &str, usage: &str) -> Result<CryptoKey, Error> {
+    let jwk: Object = JSON::parse(jwk)
+        .map_err(|_| ErrorKind::SigningFailed)?
+        .unchecked_into();
+    let algorithm = Object::new();
+    set(&algorithm, "name", &JsValue::from_str(ALGORITHM))?;
+    set(&algorithm, "hash", &JsValue::from_str("SHA-256"))?;
+    let usages = Array::of1(&JsValue::from_str(usage));
+    let promise = subtle
+        .import_key_with_object("jwk", &jwk, &algorithm, false, &usages)
+        .map_err(|_| ErrorKind::SigningFailed)?;
+    let imported = JsFuture::from(promise)
+        .await
+        .map_err(|_| ErrorKind::SigningFailed)?;
+    Ok(imported.unchecked_into())
+}
+
 impl WebCryptoSigner {
     /// Import `key` into WebCrypto (once) and prepare the per-key parts of
     /// every token.
@@ -120,20 +140,7 @@ impl WebCryptoSigner {
         let subtle = subtle()?;
         // The JWK crosses into the JS heap for the import; JS strings cannot
         // be wiped, so it lives there only until the garbage collector runs.
-        let jwk: Object = JSON::parse(key.backend().secret_jwk())
-            .map_err(|_| ErrorKind::SigningFailed)?
-            .unchecked_into();
-        let algorithm = Object::new();
-        set(&algorithm, "name", &JsValue::from_str(ALGORITHM))?;
-        set(&algorithm, "hash", &JsValue::from_str("SHA-256"))?;
-        let usages = Array::of1(&JsValue::from_str("sign"));
-        let promise = subtle
-            .import_key_with_object("jwk", &jwk, &algorithm, false, &usages)
-            .map_err(|_| ErrorKind::SigningFailed)?;
-        let imported = JsFuture::from(promise)
-            .await
-            .map_err(|_| ErrorKind::SigningFailed)?;
-        let crypto_key: CryptoKey = imported.unchecked_into();
+        let crypto_key = import_jwk(&subtle, key.backend().secret_jwk(), "sign").await?;
         Ok(Self::with_backend(
             &key,
             Backend::Subtle {
@@ -283,20 +290,7 @@ impl fmt::Debug for WebCryptoVerifier {
 
 /// `key` imported for `crypto.subtle.verify`.
 async fn import_public(subtle: &SubtleCrypto, key: &PublicKey) -> Result<CryptoKey, Error> {
-    let jwk: Object = JSON::parse(&key.to_jwk_json())
-        .map_err(|_| ErrorKind::SigningFailed)?
-        .unchecked_into();
-    let algorithm = Object::new();
-    set(&algorithm, "name", &JsValue::from_str(ALGORITHM))?;
-    set(&algorithm, "hash", &JsValue::from_str("SHA-256"))?;
-    let usages = Array::of1(&JsValue::from_str("verify"));
-    let promise = subtle
-        .import_key_with_object("jwk", &jwk, &algorithm, false, &usages)
-        .map_err(|_| ErrorKind::SigningFailed)?;
-    let imported = JsFuture::from(promise)
-        .await
-        .map_err(|_| ErrorKind::SigningFailed)?;
-    Ok(imported.unchecked_into())
+    import_jwk(subtle, &key.to_jwk_json(), "verify").await
 }
 
 impl WebCryptoVerifier {

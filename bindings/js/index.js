@@ -8,13 +8,7 @@
 // (the "workerd" export condition), which signs with WebCrypto.
 import { readFileSync } from "node:fs";
 import { createPrivateKey, sign, webcrypto } from "node:crypto";
-import {
-  initSync,
-  PlaybackTemplate,
-  SigningKey,
-  Signer as WasmSigner,
-  Verifier,
-} from "./pkg/cf_stream_token_js.js";
+import { initSync, Signer as WasmSigner } from "./pkg/cf_stream_token_js.js";
 
 // Node 18 has WebCrypto (the verifier's) only as node:crypto's `webcrypto`.
 if (!globalThis.crypto?.subtle) {
@@ -36,4 +30,4 @@ export class Signer extends WasmSigner {
   }
 }
 
-export { PlaybackTemplate, SigningKey, Verifier };
+export { PlaybackTemplate, SigningKey, Verifier } from "./pkg/cf_stream_token_js.js";

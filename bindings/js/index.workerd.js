@@ -4,13 +4,7 @@
 // every .wasm file, and tokens are signed with WebCrypto. Same API as the
 // Node entry (index.js); `webcrypto` is the only signer here.
 import wasm from "./pkg/cf_stream_token_js_bg.wasm";
-import {
-  initSync,
-  PlaybackTemplate,
-  SigningKey,
-  Signer as WasmSigner,
-  Verifier,
-} from "./pkg/cf_stream_token_js.js";
+import { initSync, Signer as WasmSigner } from "./pkg/cf_stream_token_js.js";
 
 initSync({ module: wasm });
 
@@ -22,4 +16,4 @@ export class Signer extends WasmSigner {
   }
 }
 
-export { PlaybackTemplate, SigningKey, Verifier };
+export { PlaybackTemplate, SigningKey, Verifier } from "./pkg/cf_stream_token_js.js";

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 from pathlib import Path
 
@@ -12,6 +13,15 @@ NOW = 1_700_000_000
 
 def fixture(rel: str) -> bytes:
     return (ROOT / "fixtures" / rel).read_bytes()
+
+
+def load_example(name: str):
+    """bindings/python/examples/<name>.py, imported as a module."""
+    path = ROOT / "bindings" / "python" / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def cases():

@@ -1,17 +1,15 @@
 """The emulator from Python: minted URLs play on a real local Stream."""
 
-import importlib.util
 import io
 import json
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from cf_stream_token import CfStreamTokenError, Emulator, PlaybackTemplate, Signer, SigningKey
 
-from conftest import VIDEO, fixture
+from conftest import VIDEO, fixture, load_example
 
 
 def play(stream, url, headers=None):
@@ -79,14 +77,6 @@ def test_advance_refuses_a_bad_duration_with_the_crate_kind():
         assert e.value.kind == "invalid_syntax"
 
 
-def load_example_app():
-    path = Path(__file__).resolve().parents[1] / "examples" / "app.py"
-    spec = importlib.util.spec_from_file_location("example_app", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def call(app, path):
     """Call a WSGI app once: (status, headers, JSON body)."""
     seen = {}
@@ -99,7 +89,7 @@ def call(app, path):
 
 
 def test_the_example_app_hands_out_gb_only_2h_hls_urls_that_play_in_gb_only():
-    example = load_example_app()
+    example = load_example("app")
     with Emulator(api_token="t") as stream:
         app = example.make_app(Signer(stream.create_key()))
         status, headers, body = call(app, f"/videos/{VIDEO}/hls")
