@@ -64,13 +64,14 @@ if [ "${BINDINGS_CHECK_JS:-1}" != 0 ]; then
     (cd bindings/js && CF_STREAM_TOKEN_BIN="$bin" node --test \
         test/api.test.mjs test/vectors.test.mjs test/emulator.test.mjs)
 
-    step "js: the conformance vectors in Node 18, Deno and Bun, through the installed package"
+    step "js: the TypeScript types (deno check), and the conformance vectors in Node 18, Deno and Bun, through the installed package"
     # Pinned: a runtime's new release must not change what CI proves. The
     # npm package `node@18` carries Node 18's binary (the oldest supported).
     (cd "$WORK/npm" && npm install --no-audit --no-fund --loglevel=error \
         node@18.20.8 deno@2.9.6 bun@1.4.5 miniflare@4.20260426.0 >/dev/null)
-    cp bindings/js/test/cases.mjs bindings/js/test/conformance.mjs "$WORK/npm/"
+    cp bindings/js/test/cases.mjs bindings/js/test/conformance.mjs bindings/js/test/types.ts "$WORK/npm/"
     (cd "$WORK/npm" &&
+        node_modules/.bin/deno check types.ts &&
         node_modules/.bin/node conformance.mjs "$OLDPWD" &&
         node_modules/.bin/deno run --allow-read conformance.mjs "$OLDPWD" &&
         node_modules/.bin/bun conformance.mjs "$OLDPWD")
