@@ -732,3 +732,40 @@ fn a_list_as_long_as_a_token_allows_is_analysed() {
         }
     );
 }
+
+/// Networks that reach the top of the IPv4 space (their one-past-last
+/// address does not exist) are analysed like any other: all of IPv4, its
+/// upper half, its last address. Each decides something, and a network
+/// inside one of them after it decides nothing.
+#[test]
+fn networks_reaching_the_last_ipv4_address_are_analysed() {
+    for top in ["0.0.0.0/0", "128.0.0.0/1", "255.255.255.255/32"] {
+        let rules = vec![
+            AccessRule::networks(Action::Allow, [top]).unwrap(),
+            AccessRule::any(Action::Block),
+        ];
+        let opts = TokenOptions::builder().access_rules(rules.clone()).build();
+        assert_eq!(opts.unwrap().access_rules(), &rules[..], "{top}");
+        let blocked = TokenOptions::builder()
+            .access_rule(AccessRule::networks(Action::Block, [top]).unwrap())
+            .build();
+        assert!(blocked.is_ok(), "block:ip={top}: {blocked:?}");
+    }
+    // With a network that does not reach the top in the same rule.
+    let mixed = vec![
+        AccessRule::networks(Action::Allow, ["10.0.0.0/8", "128.0.0.0/1"]).unwrap(),
+        AccessRule::any(Action::Block),
+    ];
+    let opts = TokenOptions::builder().access_rules(mixed.clone()).build();
+    assert_eq!(opts.unwrap().access_rules(), &mixed[..]);
+    assert_eq!(
+        build_err([
+            AccessRule::networks(Action::Block, ["128.0.0.0/1"]).unwrap(),
+            AccessRule::networks(Action::Block, ["255.255.255.0/24"]).unwrap(),
+        ]),
+        ErrorKind::RuleHasNoEffect {
+            rule: 2,
+            reason: "earlier rules already decide every viewer it matches; remove it, or move it before them"
+        }
+    );
+}
