@@ -733,13 +733,21 @@ fn a_list_as_long_as_a_token_allows_is_analysed() {
     );
 }
 
-/// Networks that reach the top of the IPv4 space (their one-past-last
-/// address does not exist) are analysed like any other: all of IPv4, its
-/// upper half, its last address. Each decides something, and a network
-/// inside one of them after it decides nothing.
+/// Networks that reach the top of the IPv4 or the IPv6 space (their
+/// one-past-last address does not exist) are analysed like any other: all
+/// of a family, its upper half, its last address. Each decides something,
+/// also beside a network that does not reach the top, and a network inside
+/// one of them after it decides nothing.
 #[test]
-fn networks_reaching_the_last_ipv4_address_are_analysed() {
-    for top in ["0.0.0.0/0", "128.0.0.0/1", "255.255.255.255/32"] {
+fn networks_reaching_the_last_address_are_analysed() {
+    for top in [
+        "0.0.0.0/0",
+        "128.0.0.0/1",
+        "255.255.255.255/32",
+        "::/0",
+        "8000::/1",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
+    ] {
         let rules = vec![
             AccessRule::networks(Action::Allow, [top]).unwrap(),
             AccessRule::any(Action::Block),
@@ -752,12 +760,14 @@ fn networks_reaching_the_last_ipv4_address_are_analysed() {
         assert!(blocked.is_ok(), "block:ip={top}: {blocked:?}");
     }
     // With a network that does not reach the top in the same rule.
-    let mixed = vec![
-        AccessRule::networks(Action::Allow, ["10.0.0.0/8", "128.0.0.0/1"]).unwrap(),
-        AccessRule::any(Action::Block),
-    ];
-    let opts = TokenOptions::builder().access_rules(mixed.clone()).build();
-    assert_eq!(opts.unwrap().access_rules(), &mixed[..]);
+    for pair in [["10.0.0.0/8", "128.0.0.0/1"], ["2001:db8::/32", "ffff::/16"]] {
+        let mixed = vec![
+            AccessRule::networks(Action::Allow, pair).unwrap(),
+            AccessRule::any(Action::Block),
+        ];
+        let opts = TokenOptions::builder().access_rules(mixed.clone()).build();
+        assert_eq!(opts.unwrap().access_rules(), &mixed[..], "{pair:?}");
+    }
     assert_eq!(
         build_err([
             AccessRule::networks(Action::Block, ["128.0.0.0/1"]).unwrap(),
