@@ -98,6 +98,10 @@ fn bench_takes_its_key_as_mint_does() {
                    keyring does not hand out its keys: give --key FILE (a key of the ring), or \
                    unset CF_STREAM_KEYRING to use the built-in demo key";
     assert_eq!(cli(&["bench", "--keyring", "ring.json"]).fails(2), no_ring);
+    // So its help does not offer --keyring, which mint's (the same key
+    // group) does.
+    assert!(!cli(&["bench", "--help"]).ok().contains("--keyring <FILE>"));
+    assert!(cli(&["mint", "--help"]).ok().contains("--keyring <FILE>"));
     let ring = cf_stream_token::Keyring::start_at(at(NOW), &demo_json()).unwrap();
     let doc = ring.secret_document().unwrap();
     assert_eq!(
