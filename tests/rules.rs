@@ -760,7 +760,10 @@ fn networks_reaching_the_last_address_are_analysed() {
         assert!(blocked.is_ok(), "block:ip={top}: {blocked:?}");
     }
     // With a network that does not reach the top in the same rule.
-    for pair in [["10.0.0.0/8", "128.0.0.0/1"], ["2001:db8::/32", "ffff::/16"]] {
+    for pair in [
+        ["10.0.0.0/8", "128.0.0.0/1"],
+        ["2001:db8::/32", "ffff::/16"],
+    ] {
         let mixed = vec![
             AccessRule::networks(Action::Allow, pair).unwrap(),
             AccessRule::any(Action::Block),
