@@ -782,3 +782,20 @@ fn networks_reaching_the_last_address_are_analysed() {
         }
     );
 }
+
+/// An IPv6 network below the IPv4-mapped block (`::1`) counts as IPv6 in
+/// the explanation, like one above it; one inside the block matches no IPv6
+/// viewer and does not.
+#[test]
+fn explain_counts_low_ipv6_networks_as_ipv6() {
+    for net in ["::1/128", "::/112", "2001:db8::/32"] {
+        let text = explained(&[&format!("block:ip={net}")]);
+        assert!(
+            text.ends_with(
+                "IPv6: the address rules (rule 1) list IPv6 networks only, so no IPv4 viewer \
+                 matches it: every IPv4 viewer may play."
+            ),
+            "{net}: {text}"
+        );
+    }
+}
