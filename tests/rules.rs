@@ -799,3 +799,27 @@ fn explain_counts_low_ipv6_networks_as_ipv6() {
         );
     }
 }
+
+/// A foreign token's rule of IPv4-mapped networks only (which the builder
+/// refuses): the explanation says that they match no viewer, not that no
+/// rule looks at addresses, and not that they are IPv6 networks.
+#[test]
+fn explain_reads_a_foreign_tokens_mapped_networks() {
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let header = format!(r#"{{"alg":"RS256","kid":"{DEMO_KID}"}}"#);
+    let body = format!(
+        r#"{{"sub":"{VIDEO}","kid":"{DEMO_KID}","exp":{},"accessRules":[{{"type":"ip.src","action":"block","ip":["::ffff:0:0/96"]}}]}}"#,
+        NOW + 60
+    );
+    let input = format!("{}.{}", b64(&header), b64(&body));
+    let sig = hazmat::sign_rs256(&demo_key(), input.as_bytes()).unwrap();
+    let token = format!("{input}.{}", b64_bytes(&sig));
+    let claims = demo_signer().verifier().verify_at(&token, at(NOW)).unwrap();
+    let text = claims.explain_rules().to_string();
+    assert!(
+        text.ends_with(
+            "IPv6: the address rules list only IPv4-mapped IPv6 networks, which match no viewer."
+        ),
+        "{text}"
+    );
+}
