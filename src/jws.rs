@@ -961,6 +961,21 @@ mod tests {
             assert_eq!(reason(claims(&with(extra)).unwrap_err()), why, "{extra}");
         }
         assert_eq!(reason(claims(&b64("[]")).unwrap_err()), NOT_CLAIMS);
+
+        // A wrong type in `exp` or `nbf` is the payload's, before any
+        // claim's own reason (here: a `sub` that is no video id).
+        let bad_sub = |extra: &str| b64(&format!(r#"{{"sub":"nope","kid":"{KID}",{extra}}}"#));
+        for extra in [r#""exp":5.5"#, r#""exp":5,"nbf":true"#] {
+            assert_eq!(
+                reason(claims(&bad_sub(extra)).unwrap_err()),
+                NOT_CLAIMS,
+                "{extra}"
+            );
+        }
+        assert_eq!(
+            reason(claims(&bad_sub(r#""exp":5"#)).unwrap_err()),
+            "sub is not a video id"
+        );
     }
 
     #[test]
