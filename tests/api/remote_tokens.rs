@@ -67,6 +67,16 @@ async fn remote_tokens_that_do_not_answer_the_request_are_refused() {
             ),
             invalid("token header has critical extensions"),
         ),
+        // A header that is JSON but no JWS header (the reader's own
+        // MalformedToken) is reported as the answer's fault too.
+        (
+            remote_jws(&json!(["RS256", kid]), &good_payload, 256),
+            invalid("result is not a Stream token"),
+        ),
+        (
+            remote_jws(&json!({"alg": 256, "kid": kid}), &good_payload, 256),
+            invalid("result is not a Stream token"),
+        ),
         (
             remote_jws(&rs256, &good_payload, 32),
             invalid("token signature is not an RS256 signature"),
