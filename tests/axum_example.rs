@@ -327,7 +327,7 @@ mod fleet_member {
     #[tokio::test]
     async fn the_ring_reloads_from_a_secret_volume_and_healthz_shows_it() {
         let dir = scratch("axum-fleet-ring");
-        let mut volume = SecretVolume::new(dir.clone());
+        let mut volume = SecretVolume::new(dir.to_path_buf());
         let mut ring =
             Keyring::start_at(SystemClock.now(), &text("demo/demo_create_result.json")).unwrap();
         ring.set_max_token_lifetime(Duration::from_secs(3600))

@@ -1,6 +1,8 @@
 //! Fixture access and fixed clocks shared by the test modules.
 
-use std::path::PathBuf;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use cf_stream_token::{KeyId, Signer, SigningKey, VideoId};
 use time::OffsetDateTime;
@@ -80,4 +82,43 @@ pub(crate) fn demo_secrets() -> Vec<String> {
     out.push(text("demo/demo_pkcs1.pem.b64")[..40].to_owned());
     out.push(text("demo/demo.jwk.b64")[..40].to_owned());
     out
+}
+
+/// A fresh directory of its own under the system's temporary one, removed
+/// with everything in it when dropped, so that test runs leave nothing
+/// behind. Reads as the `Path` it is.
+pub(crate) struct Scratch(PathBuf);
+
+impl Scratch {
+    /// `<temp>/<prefix>-<process id>-<n>`, empty.
+    pub(crate) fn new(prefix: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

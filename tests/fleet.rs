@@ -178,7 +178,7 @@ async fn a_fleet_rotates_twice_with_no_wrong_play_and_a_stale_instance_fails() {
     let ops_ring = ops.join("ring.json");
     let ring_arg = ops_ring.to_str().unwrap().to_owned();
     let volume_dir = scratch("fleet-volume");
-    let volume = Arc::new(Mutex::new(SecretVolume::new(volume_dir.clone())));
+    let volume = Arc::new(Mutex::new(SecretVolume::new(volume_dir.to_path_buf())));
 
     // The first key, and the policy scaled to seconds.
     let (code, text) = keys(

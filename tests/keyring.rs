@@ -746,10 +746,7 @@ fn the_new_members_round_trip_and_old_documents_load() {
 fn rings_are_read_from_files_of_up_to_8_mib() {
     use cf_stream_token::KEYRING_FILE_LIMIT;
     assert_eq!(KEYRING_FILE_LIMIT, 8 * 1024 * 1024);
-    let dir =
-        std::env::temp_dir().join(format!("cf-stream-token-ring-file-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::Scratch::new("cf-stream-token-ring-file");
     let doc = two_key_ring().secret_document().unwrap();
     // Whitespace is JSON: a document padded to exactly the limit loads.
     let mut padded = doc.as_bytes().to_vec();

@@ -43,17 +43,9 @@ fn doc(ring: &Keyring) -> String {
     ring.secret_document().unwrap().to_string()
 }
 
-/// A fresh directory under the system's temporary one.
-pub(crate) fn scratch(name: &str) -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "cf-stream-token-reload-{name}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory under the system's temporary one, removed when dropped.
+pub(crate) fn scratch(name: &str) -> crate::common::Scratch {
+    crate::common::Scratch::new(&format!("cf-stream-token-reload-{name}"))
 }
 
 fn manual(source: SecretSource) -> ReloadingKeyring {
@@ -134,7 +126,7 @@ impl SecretVolume {
 #[test]
 fn a_kubernetes_secret_volume_swap_is_followed_through_two_rotation_steps() {
     let dir = scratch("k8s");
-    let mut volume = SecretVolume::new(dir.clone());
+    let mut volume = SecretVolume::new(dir.to_path_buf());
     volume.publish(&[("ring.json", &doc(&ring_a()))]);
     let path = dir.join("ring.json");
     assert!(

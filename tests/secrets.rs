@@ -265,31 +265,16 @@ async fn api_types_hide_credentials_keys_and_tokens() {
     );
 }
 
-/// A directory of its own under the system's temporary one, removed when
-/// dropped.
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "cf-stream-token-secrets-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, contents).unwrap();
-        path.to_str().unwrap().to_owned()
-    }
+/// A scratch directory with a way to write a file into it.
+trait WriteFile {
+    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String;
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+impl WriteFile for crate::common::Scratch {
+    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        let path = self.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path.to_str().unwrap().to_owned()
     }
 }
 
@@ -306,7 +291,7 @@ fn env_of(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String>
 #[test]
 fn the_signing_key_can_come_from_a_file_named_by_its_file_variable() {
     use cf_stream_token::ErrorKind;
-    let dir = Scratch::new("key-file");
+    let dir = crate::common::Scratch::new("cf-stream-token-secrets-key-file");
     let jwk = dir.file("key.json", bytes("demo/demo.jwk.json"));
     let pem = dir.file("key.pem", bytes("demo/demo_pkcs1.pem"));
     let der = dir.file("key.der", bytes("demo/demo_pkcs8.der"));
@@ -358,7 +343,7 @@ fn the_signing_key_can_come_from_a_file_named_by_its_file_variable() {
 
     // A missing file, a directory, a file over 1 MiB: the file's kinds,
     // without its name or contents.
-    let missing = dir.0.join("nope.pem");
+    let missing = dir.join("nope.pem");
     let e = SigningKey::from_env_with(env_of(vec![(
         "CF_STREAM_SIGNING_KEY_FILE",
         missing.to_str().unwrap().to_owned(),
@@ -393,7 +378,7 @@ fn the_signing_key_can_come_from_a_file_named_by_its_file_variable() {
 fn the_keyring_can_come_from_a_file_named_by_its_file_variable() {
     use cf_stream_token::{ErrorKind, KEYRING_FILE_ENV, KEYRING_FILE_LIMIT, Keyring};
     assert_eq!(KEYRING_FILE_ENV, "CF_STREAM_KEYRING_FILE");
-    let dir = Scratch::new("ring-file");
+    let dir = crate::common::Scratch::new("cf-stream-token-secrets-ring-file");
     let ring = Keyring::start_at(at(NOW), &text("demo/demo_create_result.json")).unwrap();
     let doc = ring.secret_document().unwrap();
     let path = dir.file("ring.json", doc.as_bytes());
@@ -428,7 +413,7 @@ fn the_keyring_can_come_from_a_file_named_by_its_file_variable() {
     );
     let e = Keyring::from_env_with(env_of(vec![(
         "CF_STREAM_KEYRING_FILE",
-        dir.0.join("nope.json").to_str().unwrap().to_owned(),
+        dir.join("nope.json").to_str().unwrap().to_owned(),
     )]))
     .unwrap_err();
     assert_eq!(

@@ -320,7 +320,8 @@ fn keys_from_the_environment_and_files_with_hints() {
     // The size cap is 1 MiB, inclusive: a PEM padded with trailing blank
     // lines to exactly 1 MiB loads (text forms are trimmed), one byte more
     // is refused unread.
-    let big = std::env::temp_dir().join(format!("cf-stream-token-big-{}.pem", std::process::id()));
+    let dir = crate::common::Scratch::new("cf-stream-token-big");
+    let big = dir.join("big.pem");
     let mut padded = text("other/other_pkcs1.pem").into_bytes();
     padded.resize(1 << 20, b'\n');
     std::fs::write(&big, &padded).unwrap();

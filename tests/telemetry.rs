@@ -409,9 +409,7 @@ fn api_calls_and_attempts_carry_route_status_codes_and_retry_after_never_a_secre
 fn reloads_cache_decisions_and_mints_are_reported_without_key_material() {
     let capture = Capture::default();
     let mut secrets = Secrets(demo_secrets());
-    let dir =
-        std::env::temp_dir().join(format!("cf-stream-token-telemetry-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::Scratch::new("cf-stream-token-telemetry");
     let path = dir.join("ring.json");
     let t0 = 1_800_000_000;
     let mut ring = Keyring::start_at(at(t0), &text("demo/demo_create_result.json")).unwrap();

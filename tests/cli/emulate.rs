@@ -2,7 +2,6 @@
 //! run against it, as a CI script would.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
@@ -79,11 +78,8 @@ fn run(api: &str, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cf-emulate-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(name: &str) -> crate::common::Scratch {
+    crate::common::Scratch::new(&format!("cf-emulate-{name}"))
 }
 
 #[tokio::test]

@@ -719,8 +719,7 @@ fn debug_output_never_shows_a_credential() {
 
 #[tokio::test]
 async fn the_state_file_keeps_keys_revocations_and_token_keys_across_restarts() {
-    let dir = std::env::temp_dir().join(format!("cf-emu-state-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::Scratch::new("cf-emu-state");
     let file = dir.join("state.json");
     let _ = std::fs::remove_file(&file);
     let start = || {

@@ -3,7 +3,7 @@
 //! viewer headers and HEAD.
 
 use std::io::ErrorKind as IoKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use cf_stream_token::emulator::Refusal;
@@ -14,11 +14,8 @@ use time::OffsetDateTime;
 
 use super::*;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cf-emu-safety-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> crate::common::Scratch {
+    crate::common::Scratch::new(&format!("cf-emu-safety-{name}"))
 }
 
 fn with_state(file: &Path) -> cf_stream_token::emulator::EmulatorBuilder {
