@@ -243,7 +243,7 @@ pub use crate::decide::{Decision, RulesExplanation, Viewer};
 pub use crate::duration::parse_duration;
 pub use crate::error::{Error, ErrorArea, ErrorKind, Result};
 pub use crate::ids::{AccountId, KeyId, VideoId};
-pub use crate::key::{PublicKey, SigningKey};
+pub use crate::key::{KEY_FILE_LIMIT, PublicKey, SigningKey};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::keyring::{
     ACCOUNT_KEY_CAP, KEYRING_ENV, KEYRING_FILE_ENV, KEYRING_FILE_LIMIT, KeyEntry, KeyState,

@@ -323,7 +323,8 @@ fn keys_from_the_environment_and_files_with_hints() {
     let dir = crate::common::Scratch::new("cf-stream-token-big");
     let big = dir.join("big.pem");
     let mut padded = text("other/other_pkcs1.pem").into_bytes();
-    padded.resize(1 << 20, b'\n');
+    assert_eq!(cf_stream_token::KEY_FILE_LIMIT, 1 << 20);
+    padded.resize(cf_stream_token::KEY_FILE_LIMIT as usize, b'\n');
     std::fs::write(&big, &padded).unwrap();
     let at_cap = SigningKey::from_file(&big, Some(kid(OTHER_KID)));
     padded.push(b'\n');

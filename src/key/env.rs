@@ -20,9 +20,12 @@ pub(crate) const ENV_SIGNING_KEY_FILE: &str = "CF_STREAM_SIGNING_KEY_FILE";
 /// The key id, for the forms that carry none (PEM, DER).
 pub(crate) const ENV_KEY_ID: &str = "CF_STREAM_KEY_ID";
 
-/// Longest key file read: the largest key form (a create-key response for
-/// an 8192-bit key) is under 32 KiB.
-const MAX_KEY_FILE: u64 = 1 << 20;
+/// The largest key file [`SigningKey::from_file`] (and a `_FILE`
+/// variable) reads: 1 MiB. The largest key form, a create-key answer for
+/// an 8192-bit key, is under 32 KiB; a larger file is
+/// [`ErrorKind::KeyFileTooLarge`](crate::ErrorKind::KeyFileTooLarge), refused
+/// unread.
+pub const KEY_FILE_LIMIT: u64 = 1 << 20;
 
 /// Whether a value that is not a key looks like a file name: one short
 /// line, no blanks, and a path's start or a key file's ending.
@@ -143,10 +146,10 @@ impl SigningKey {
     }
 }
 
-/// Read a key file whole, at most [`MAX_KEY_FILE`], into a buffer that is
+/// Read a key file whole, at most [`KEY_FILE_LIMIT`], into a buffer that is
 /// zeroized when dropped.
 pub(crate) fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
-    read_secret_file(path, MAX_KEY_FILE).map_err(|e| match e {
+    read_secret_file(path, KEY_FILE_LIMIT).map_err(|e| match e {
         SecretFileError::TooLarge => ErrorKind::KeyFileTooLarge.into(),
         SecretFileError::Io(io) => ErrorKind::KeyFileUnreadable { io }.into(),
     })

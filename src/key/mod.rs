@@ -9,6 +9,7 @@ mod crt;
 mod der;
 mod env;
 // The CLI (feature `api`) and the reloading key (native) name them.
+pub use self::env::KEY_FILE_LIMIT;
 #[cfg(any(feature = "api", not(target_arch = "wasm32")))]
 pub(crate) use self::env::{ENV_KEY_ID, ENV_SIGNING_KEY};
 #[cfg(not(target_arch = "wasm32"))]

@@ -12,9 +12,9 @@ use zeroize::Zeroizing;
 
 use crate::api::{STREAM_WRITE, block_on, refusal};
 
-/// Longest key file read: the largest key form (a create-key response for
-/// an 8192-bit key) is under 32 KiB.
-pub(crate) const MAX_KEY_FILE: u64 = 1 << 20;
+/// Longest key file read: the library's own limit, for `--key FILE` and
+/// `--key -` alike.
+pub(crate) use cf_stream_token::KEY_FILE_LIMIT as MAX_KEY_FILE;
 
 /// How a path is named in messages: as given, unless it looks like key
 /// contents passed where a file name belongs.
