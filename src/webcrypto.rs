@@ -351,18 +351,18 @@ impl WebCryptoVerifier {
     /// [`ErrorKind::SigningFailed`] if WebCrypto itself fails.
     pub async fn verify_at(&self, token: &str, now: OffsetDateTime) -> Result<Claims, Error> {
         let chosen = self.set.choose(token)?;
-        let signature = jws::with_decoded(chosen.signature, "signature is not base64url", |s| {
-            Ok(s.to_vec())
+        // The decoded signature is copied into JS by the call itself, from
+        // the stack buffer: no allocation of its own.
+        let promise = jws::with_decoded(chosen.signature, "signature is not base64url", |sig| {
+            self.subtle
+                .verify_with_str_and_u8_array_and_u8_array(
+                    ALGORITHM,
+                    chosen.check,
+                    sig,
+                    chosen.signing_input.as_bytes(),
+                )
+                .map_err(|_| ErrorKind::SigningFailed.into())
         })?;
-        let promise = self
-            .subtle
-            .verify_with_str_and_u8_array_and_u8_array(
-                ALGORITHM,
-                chosen.check,
-                &signature,
-                chosen.signing_input.as_bytes(),
-            )
-            .map_err(|_| ErrorKind::SigningFailed)?;
         let valid = JsFuture::from(promise)
             .await
             .map_err(|_| ErrorKind::SigningFailed)?;

@@ -82,6 +82,16 @@ fn time(v: &JsValue, what: &str) -> Result<OffsetDateTime, JsValue> {
         .map_err(|_| js_error(&ErrorKind::TimeOutOfRange.into()))
 }
 
+/// `options.now`, the clock a test sets (UNIX seconds or a `Date`), if any.
+fn now_option(options: &JsValue) -> Result<Option<OffsetDateTime>, JsValue> {
+    let now = prop(options, "now");
+    if now.is_undefined() {
+        Ok(None)
+    } else {
+        time(&now, "now").map(Some)
+    }
+}
+
 /// `{ttl, exp, nbf, backdate, downloadable, rules}`, as the CLI's flags.
 fn options(opts: &JsValue) -> Result<TokenOptions, JsValue> {
     let mut b = TokenOptions::builder().downloadable(prop(opts, "downloadable").is_truthy());
@@ -149,7 +159,9 @@ impl JsSigningKey {
     }
 }
 
-type Imported = Rc<RefCell<Option<Result<WebCryptoSigner, Error>>>>;
+/// The signer once imported, shared: each mint clones the `Rc`, never the
+/// signer (its public key and header would be copied per token).
+type Imported = Rc<RefCell<Option<Result<Rc<WebCryptoSigner>, Error>>>>;
 
 /// Mints tokens with one key, imported into WebCrypto once.
 #[wasm_bindgen(js_name = Signer)]
@@ -179,12 +191,13 @@ impl JsSigner {
         let imported: Imported = Rc::new(RefCell::new(None));
         let ready = if let Some(import) = import_signer.dyn_ref::<js_sys::Function>() {
             // Synchronous: the function is ready now, and mint needs no wait.
-            *imported.borrow_mut() = Some(WebCryptoSigner::with_sign_function(taken, import));
+            *imported.borrow_mut() =
+                Some(WebCryptoSigner::with_sign_function(taken, import).map(Rc::new));
             Promise::resolve(&JsValue::UNDEFINED)
         } else if import_signer.is_undefined() || import_signer.is_null() {
             let slot = imported.clone();
             future_to_promise(async move {
-                let result = WebCryptoSigner::new(taken).await;
+                let result = WebCryptoSigner::new(taken).await.map(Rc::new);
                 *slot.borrow_mut() = Some(result);
                 Ok(JsValue::UNDEFINED)
             })
@@ -218,12 +231,7 @@ impl JsSigner {
         future_to_promise(async move {
             let video = VideoId::new(&video).map_err(|e| js_error(&e))?;
             let opts = self::options(&options)?;
-            let now = prop(&options, "now");
-            let now = if now.is_undefined() {
-                None
-            } else {
-                Some(time(&now, "now")?)
-            };
+            let now = now_option(&options)?;
             let signer = signer_when_ready(ready, imported).await?;
             let token = match now {
                 Some(now) => signer.mint_at(now, &video, &opts).await,
@@ -236,10 +244,13 @@ impl JsSigner {
 }
 
 /// The imported signer, once its import has finished.
-async fn signer_when_ready(ready: Promise, imported: Imported) -> Result<WebCryptoSigner, JsValue> {
+async fn signer_when_ready(
+    ready: Promise,
+    imported: Imported,
+) -> Result<Rc<WebCryptoSigner>, JsValue> {
     JsFuture::from(ready).await?;
     match &*imported.borrow() {
-        Some(Ok(signer)) => Ok(signer.clone()),
+        Some(Ok(signer)) => Ok(Rc::clone(signer)),
         Some(Err(e)) => Err(js_error(e)),
         None => Err(type_error("the key import did not finish")),
     }
@@ -275,7 +286,8 @@ fn claims_object(claims: &Claims) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&text)
 }
 
-type ImportedVerifier = Rc<RefCell<Option<Result<WebCryptoVerifier, Error>>>>;
+/// The verifier once imported, shared as the signer is.
+type ImportedVerifier = Rc<RefCell<Option<Result<Rc<WebCryptoVerifier>, Error>>>>;
 
 /// Verifies tokens (RS256 only) with one key or several chosen by `kid`,
 /// imported into WebCrypto once; `verify` returns a promise of the claims.
@@ -330,15 +342,10 @@ impl JsVerifier {
                     .ok_or_else(|| type_error("video: expected a string"))?;
                 Some(VideoId::new(&text).map_err(|e| js_error(&e))?)
             };
-            let now = prop(&options, "now");
-            let now = if now.is_undefined() {
-                None
-            } else {
-                Some(time(&now, "now")?)
-            };
+            let now = now_option(&options)?;
             JsFuture::from(ready).await?;
             let verifier = match &*imported.borrow() {
-                Some(Ok(v)) => v.clone(),
+                Some(Ok(v)) => Rc::clone(v),
                 Some(Err(e)) => return Err(js_error(e)),
                 None => return Err(type_error("the key import did not finish")),
             };
@@ -369,9 +376,11 @@ impl JsVerifier {
         let imported: ImportedVerifier = Rc::new(RefCell::new(None));
         let slot = imported.clone();
         let ready = future_to_promise(async move {
-            let result = import.await.map(|v| match leeway {
-                Some(l) => v.with_leeway(l),
-                None => v,
+            let result = import.await.map(|v| {
+                Rc::new(match leeway {
+                    Some(l) => v.with_leeway(l),
+                    None => v,
+                })
             });
             *slot.borrow_mut() = Some(result);
             Ok(JsValue::UNDEFINED)
@@ -535,12 +544,7 @@ impl JsPlaybackTemplate {
         let (ready, imported) = (signer.ready.clone(), signer.imported.clone());
         future_to_promise(async move {
             let video = VideoId::new(&video).map_err(|e| js_error(&e))?;
-            let now = prop(&options, "now");
-            let now = if now.is_undefined() {
-                None
-            } else {
-                Some(time(&now, "now")?)
-            };
+            let now = now_option(&options)?;
             let signer = signer_when_ready(ready, imported).await?;
             let opts = template.token_options();
             let token = match now {
